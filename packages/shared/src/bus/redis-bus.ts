@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { BusConfig } from '../config/schema.js';
+import { keys as makeKeys, type Keys, type MessageInput, type StreamName } from '../contracts/index.js';
+import { errorMessage } from '../errors.js';
+import { StreamConsumer } from './consumer.js';
+import { Publisher } from './publisher.js';
+import type { Bus, ConsumeOptions, Consumer, PublishOptions } from './types.js';
+
+export interface RedisBusOptions {
+  /** The command connection: publishes, acks, claims. The bus does not own it unless `ownsRedis`. */
+  redis: Redis;
+  config: BusConfig;
+  prefix: string;
+  log: Logger;
+  ownsRedis?: boolean;
+}
+
+/** The Redis Streams bus. Each consumer reads on its own duplicated connection. */
+export class RedisBus implements Bus {
+  readonly keys: Keys;
+  readonly #publisher: Publisher;
+  readonly #consumers = new Set<StreamConsumer<StreamName>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(private readonly options: RedisBusOptions) {
+    this.keys = makeKeys(options.prefix);
+    this.#publisher = new Publisher(options.redis, this.keys, { maxLen: options.config.maxLen, batchSize: options.config.batchSize, linger: options.config.linger });
+  }
+
+  publish<S extends StreamName>(stream: S, messages: MessageInput<S> | MessageInput<S>[], options?: PublishOptions): Promise<string[]> {
+    return this.#publisher.publish(stream, messages, options);
+  }
+
+  async consume<S extends StreamName>(stream: S, options: ConsumeOptions<S>): Promise<Consumer> {
+    if (this.#closing) throw new Error('bus is closed');
+    const reader = this.options.redis.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.options.prefix}:${options.consumer}:reader` });
+    const consumer: StreamConsumer<S> = new StreamConsumer(stream, options, {
+      redis: this.options.redis,
+      reader,
+      keys: this.keys,
+      publisher: this.#publisher,
+      log: this.options.log,
+      settings: this.options.config,
+      onClosed: (): void => void this.#consumers.delete(consumer as unknown as StreamConsumer<StreamName>),
+    });
+    try {
+      await consumer.start();
+    } catch (err) {
+      reader.disconnect();
+      throw err;
+    }
+    this.#consumers.add(consumer as unknown as StreamConsumer<StreamName>);
+    return consumer;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#consumers].map((c) => c.close()));
+      try {
+        await this.#publisher.close();
+      } catch (err) {
+        this.options.log.error({ err: errorMessage(err) }, 'flushing publishes failed');
+      }
+      if (this.options.ownsRedis) await this.options.redis.quit().catch(() => this.options.redis.disconnect());
+    })();
+    return this.#closing;
+  }
+}
+
+export type { BusConfig };

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { duration, name } from './fields.js';
+
+/** Actions the executor may run. Only actions named here can ever run, whatever a stream says. */
+export const scaleActionSchema = z.strictObject({
+  kind: z.literal('scale-bullmq-workers'),
+  /** A pool from `executor.pools`. */
+  pool: name,
+});
+
+export const httpActionSchema = z.strictObject({
+  kind: z.literal('http'),
+  url: z.url(),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout: duration.default(10_000),
+});
+
+export const commandActionSchema = z.strictObject({
+  kind: z.literal('command'),
+  /** Absolute path of the executable: it runs without a shell. */
+  executable: z.string().regex(/^\//, 'expected an absolute path'),
+  /** Arguments; `{{step}}`, `{{param}}`, `{{value}}`, `{{version}}` are replaced, each as one argument. */
+  args: z.array(z.string()).default([]),
+  timeout: duration.default(30_000),
+});
+
+export const redisSetActionSchema = z.strictObject({
+  kind: z.literal('redis-set'),
+  /** The key to write; `{{step}}` and `{{param}}` are replaced. Written under the key prefix. */
+  key: z.string().min(1),
+  ttl: duration.optional(),
+});
+
+export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchema, httpActionSchema, commandActionSchema, redisSetActionSchema]);
+
+export const poolSchema = z.strictObject({
+  queue: z.string().min(1),
+  queuePrefix: z.string().optional(),
+  /** `sleep` runs each job for `data.serviceMs` (or `serviceTime`); otherwise a module path whose default export is the processor. */
+  processor: z.string().default('sleep'),
+  serviceTime: duration.default(100),
+  /** A new worker takes this long before it takes jobs (like a pod starting). */
+  startupDelay: duration.default(0),
+  initial: z.number().int().min(0).default(1),
+  max: z.number().int().min(1).max(1000).default(64),
+});
+
+export type ActionConfig = z.infer<typeof actionConfigSchema>;
+export type PoolConfig = z.infer<typeof poolSchema>;

@@ -1,0 +1,6 @@
+export * from './schema.js';
+export * from './load.js';
+export * from './sources.js';
+export * from './actions.js';
+export * from './goals.js';
+export { duration } from './fields.js';

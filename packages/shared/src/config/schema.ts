@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { actionConfigSchema, poolSchema } from './actions.js';
+import { duration, healthSchema, name } from './fields.js';
+import { goalSchema } from './goals.js';
+import { sourceSchema } from './sources.js';
+
+export const redisSchema = z.strictObject({
+  /** `redis://` or `rediss://` (TLS). Absent: a Redis on 127.0.0.1:6379, or a private one awo starts. */
+  url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  tls: z
+    .strictObject({
+      /** Path of a CA bundle (PEM) to trust. */
+      ca: z.string().optional(),
+      rejectUnauthorized: z.boolean().default(true),
+      servername: z.string().optional(),
+    })
+    .optional(),
+  connectTimeout: duration.default(5000),
+  /** Give up a command after this long while disconnected (ioredis offline queue). */
+  commandTimeout: duration.optional(),
+});
+
+export const busSchema = z.strictObject({
+  /** Streams are trimmed to about this many entries (`XADD MAXLEN ~`). */
+  maxLen: z.number().int().min(100).default(100_000),
+  /** Publishes are gathered into pipelines of at most this many entries. */
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  /** How long a publish may wait for others to join its pipeline. */
+  linger: duration.default(0),
+  /** `XREADGROUP COUNT`. */
+  readCount: z.number().int().min(1).max(10_000).default(256),
+  /** `XREADGROUP BLOCK`. */
+  block: duration.default(2000),
+  /** Messages a consumer holds at once, read but not yet acked. */
+  maxInFlight: z.number().int().min(1).default(1024),
+  /** Concurrent handler calls per consumer. */
+  concurrency: z.number().int().min(1).default(64),
+  /** A message pending longer than this is claimed by a live consumer (`XAUTOCLAIM`). */
+  claimMinIdle: duration.default(30_000),
+  claimInterval: duration.default(5000),
+  /** A message delivered more than this many times goes to the dead-letter stream. */
+  maxDeliveries: z.number().int().min(1).default(5),
+  ackInterval: duration.default(20),
+  /** On close, in-flight handlers get this long to finish. */
+  closeGrace: duration.default(10_000),
+});
+
+export const telemetrySchema = z.strictObject({
+  traces: z
+    .strictObject({
+      /** `otlp` exports by OTLP (endpoint and protocol from here or the OTEL_EXPORTER_OTLP_* variables). */
+      exporter: z.enum(['none', 'otlp', 'console']).optional(),
+      endpoint: z.url().optional(),
+      protocol: z.enum(['http/protobuf', 'http/json']).optional(),
+      sampleRatio: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
+  /** Recent spans are kept in a capped Redis stream so `awo trace` works without a collector. */
+  spanStore: z.strictObject({ enabled: z.boolean().default(true), maxLen: z.number().int().min(100).default(50_000) }).prefault({}),
+});
+
+export const stepSchema = z.strictObject({
+  /** The BullMQ queue that carries the step's work. */
+  queue: z.string().optional(),
+  after: z.array(name).default([]),
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+  /** Which configured action applies a change of each parameter, e.g. `{ concurrency: scale-work }`. */
+  apply: z.record(z.string(), name).default({}),
+});
+
+export const monitorSchema = z.strictObject({
+  health: healthSchema.prefault({}),
+  interval: duration.default(1000),
+  sources: z.array(sourceSchema).default([]),
+  /** A source that keeps failing is retried with backoff up to this long between tries. */
+  maxBackoff: duration.default(30_000),
+});
+
+export const analyzerSchema = z.strictObject({
+  health: healthSchema.prefault({}),
+  /** Points kept per series. */
+  window: z.number().int().min(16).max(100_000).default(720),
+  /** Most series kept at once; the least recently seen is dropped. */
+  maxSeries: z.number().int().min(1).default(10_000),
+  forecast: z
+    .array(
+      z.strictObject({
+        /** A series name, or a pattern with `*`. */
+        series: z.string().min(1),
+        horizon: duration,
+        /** The sampling step of the series (defaults to monitor.interval). */
+        step: duration.optional(),
+        /** Season length in points, or `auto` to find it by autocorrelation. */
+        season: z.union([z.number().int().min(2), z.literal('auto')]).optional(),
+        models: z.array(z.enum(['seasonal-naive', 'linear-trend', 'holt-winters'])).optional(),
+      }),
+    )
+    .default([]),
+  anomaly: z
+    .array(
+      z.strictObject({
+        series: z.string().min(1),
+        detectors: z.array(z.enum(['robust-z', 'ewma'])).default(['robust-z', 'ewma']),
+        threshold: z.number().positive().optional(),
+      }),
+    )
+    .default([]),
+});
+
+export const plannerSchema = z.strictObject({
+  health: healthSchema.prefault({}),
+  /** Leadership lease; a standby takes over within this long of the leader's death. */
+  lease: duration.default(10_000),
+  evaluateInterval: duration.default(1000),
+  goals: z.array(goalSchema).default([]),
+});
+
+export const executorSchema = z.strictObject({
+  health: healthSchema.prefault({}),
+  concurrency: z.number().int().min(1).default(4),
+  actions: z.record(name, actionConfigSchema).default({}),
+  pools: z.record(name, poolSchema).default({}),
+  attempts: z.number().int().min(1).default(3),
+});
+
+export const configSchema = z
+  .strictObject({
+    /** Every key awo writes starts with `<prefix>:`. */
+    prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "." or "-"').default('awo'),
+    redis: redisSchema.prefault({}),
+    bus: busSchema.prefault({}),
+    telemetry: telemetrySchema.prefault({}),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+    /** Port for `awo up`, where one process serves every agent's health. */
+    health: healthSchema.prefault({}),
+    workflow: z.strictObject({ steps: z.record(name, stepSchema).default({}) }).prefault({}),
+    monitor: monitorSchema.prefault({}),
+    analyzer: analyzerSchema.prefault({}),
+    planner: plannerSchema.prefault({}),
+    executor: executorSchema.prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [stepName, step] of Object.entries(cfg.workflow.steps)) {
+      for (const dep of step.after) {
+        if (!(dep in cfg.workflow.steps)) ctx.addIssue({ code: 'custom', path: ['workflow', 'steps', stepName, 'after'], message: `expected a step name, got unknown step "${dep}"` });
+      }
+      for (const [param, action] of Object.entries(step.apply)) {
+        if (!(action in cfg.executor.actions)) ctx.addIssue({ code: 'custom', path: ['workflow', 'steps', stepName, 'apply', param], message: `expected an action from executor.actions, got "${action}"` });
+      }
+    }
+    for (const [actionName, action] of Object.entries(cfg.executor.actions)) {
+      if (action.kind === 'scale-bullmq-workers' && !(action.pool in cfg.executor.pools)) {
+        ctx.addIssue({ code: 'custom', path: ['executor', 'actions', actionName, 'pool'], message: `expected a pool from executor.pools, got "${action.pool}"` });
+      }
+    }
+    cfg.planner.goals.forEach((goal, i) => {
+      const step = cfg.workflow.steps[goal.step];
+      if (!step) ctx.addIssue({ code: 'custom', path: ['planner', 'goals', i, 'step'], message: `expected a step from workflow.steps, got "${goal.step}"` });
+    });
+    const names = new Set<string>();
+    cfg.monitor.sources.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['monitor', 'sources', i, 'name'], message: `expected a unique source name, "${s.name}" is used twice` });
+      names.add(s.name);
+    });
+  });
+
+/** The validated config: durations in ms, defaults applied. Frozen by the loader. */
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type StepConfig = z.infer<typeof stepSchema>;
+export type BusConfig = z.infer<typeof busSchema>;
+export type RedisConfig = z.infer<typeof redisSchema>;

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { duration, name } from './fields.js';
+
+const common = {
+  /** Series names start with `<kind>.<name>.`; the name must be unique among sources. */
+  name,
+  interval: duration.optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+};
+
+export const bullmqSourceSchema = z.strictObject({
+  ...common,
+  kind: z.literal('bullmq'),
+  queue: z.string().min(1),
+  /** BullMQ key prefix of the queue (BullMQ's own default is `bull`). */
+  queuePrefix: z.string().optional(),
+  /** At most this many job starts are read per sample to compute wait percentiles. */
+  waitSample: z.number().int().min(10).max(10_000).default(1000),
+});
+
+export const redisStreamSourceSchema = z.strictObject({
+  ...common,
+  kind: z.literal('redis-stream'),
+  stream: z.string().min(1),
+  group: z.string().optional(),
+});
+
+export const natsSourceSchema = z.strictObject({
+  ...common,
+  kind: z.literal('nats'),
+  servers: z.union([z.string(), z.array(z.string())]).default('nats://127.0.0.1:4222'),
+  subject: z.string().min(1).optional(),
+  stream: z.string().optional(),
+  consumer: z.string().optional(),
+}).refine((s) => s.subject !== undefined || (s.stream !== undefined && s.consumer !== undefined), {
+  message: 'expected a subject, or a JetStream stream and consumer',
+});
+
+export const systemSourceSchema = z.strictObject({ ...common, kind: z.literal('system') });
+
+export const httpJsonSourceSchema = z.strictObject({
+  ...common,
+  kind: z.literal('http-json'),
+  url: z.url(),
+  /** Dotted path to the value in the JSON body, e.g. `data.queue.depth` or `items.0.value`. */
+  path: z.string().min(1),
+  metric: z.string().default('value'),
+  timeout: duration.default(5000),
+});
+
+export const prometheusSourceSchema = z.strictObject({
+  ...common,
+  kind: z.literal('prometheus'),
+  url: z.url(),
+  /** Series to pick from the exposition: a metric name, optionally with label matchers. */
+  series: z.array(z.strictObject({ metric: z.string().min(1), labels: z.record(z.string(), z.string()).default({}), as: z.string().optional() })).min(1),
+  timeout: duration.default(5000),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [
+  bullmqSourceSchema,
+  redisStreamSourceSchema,
+  natsSourceSchema,
+  systemSourceSchema,
+  httpJsonSourceSchema,
+  prometheusSourceSchema,
+]);
+
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type BullmqSourceConfig = z.infer<typeof bullmqSourceSchema>;
+export type RedisStreamSourceConfig = z.infer<typeof redisStreamSourceSchema>;
+export type NatsSourceConfig = z.infer<typeof natsSourceSchema>;
+export type SystemSourceConfig = z.infer<typeof systemSourceSchema>;
+export type HttpJsonSourceConfig = z.infer<typeof httpJsonSourceSchema>;
+export type PrometheusSourceConfig = z.infer<typeof prometheusSourceSchema>;

@@ -1,0 +1,43 @@
+/**
+ * Stream names, keys and consumer groups: every name awo uses in Redis, in one place.
+ * All live under a key prefix (config `prefix`, default `awo`).
+ */
+export const STREAMS = ['metrics', 'insights', 'revisions', 'actions', 'results', 'deadletter'] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+export const GROUPS = {
+  analyzer: 'analyzer',
+  planner: 'planner',
+  executor: 'executor',
+  plannerResults: 'planner-results',
+} as const;
+
+export interface Keys {
+  prefix: string;
+  stream(name: StreamName): string;
+  /** The current plan (JSON), written only by compare-and-set on its version. */
+  plan: string;
+  /** The planner leadership lease. */
+  lease: string;
+  /** The plan the executor last applied in full. */
+  applied: string;
+  /** Recent spans kept for `awo trace` without a collector. */
+  spans: string;
+  /** Prefix for BullMQ queues that awo owns (action jobs, managed pools). */
+  bullPrefix: string;
+  /** Any other key, under the prefix. */
+  key(...parts: string[]): string;
+}
+
+export function keys(prefix = 'awo'): Keys {
+  return {
+    prefix,
+    stream: (name) => `${prefix}:stream:${name}`,
+    plan: `${prefix}:plan`,
+    lease: `${prefix}:plan:lease`,
+    applied: `${prefix}:plan:applied`,
+    spans: `${prefix}:spans`,
+    bullPrefix: `${prefix}:bull`,
+    key: (...parts) => [prefix, ...parts].join(':'),
+  };
+}

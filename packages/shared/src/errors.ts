@@ -1,0 +1,64 @@
+/**
+ * Typed errors with stable codes. Every code is listed in `docs/errors.md`; a test checks that.
+ * `retryable` says whether trying the same thing again may help (a lost connection) or not
+ * (a config that does not validate).
+ */
+export const ERROR_CODES = {
+  AWO_CONFIG_INVALID: { retryable: false, summary: 'the config file does not validate' },
+  AWO_CONFIG_NOT_FOUND: { retryable: false, summary: 'the config file could not be read' },
+  AWO_DURATION_INVALID: { retryable: false, summary: 'a duration string such as 30s or 5m could not be parsed' },
+  AWO_MESSAGE_INVALID: { retryable: false, summary: 'a stream entry failed its schema' },
+  AWO_MESSAGE_DECODE: { retryable: false, summary: 'a stream entry could not be decoded (broken JSON, missing fields)' },
+  AWO_MAX_DELIVERIES: { retryable: false, summary: 'a message was delivered more times than allowed and was dead-lettered' },
+  AWO_REDIS_UNAVAILABLE: { retryable: true, summary: 'Redis did not answer' },
+  AWO_REDIS_NOT_FOUND: { retryable: false, summary: 'no Redis is configured, none answers locally and no redis-server binary is on PATH' },
+  AWO_AGENT_STATE: { retryable: false, summary: 'an agent was asked to do something its state does not allow (start twice, start after close)' },
+  AWO_PLAN_CONFLICT: { retryable: true, summary: 'the plan version changed under a compare-and-set write' },
+  AWO_NOT_LEADER: { retryable: true, summary: 'this planner does not hold the lease' },
+  AWO_ACTION_NOT_ALLOWED: { retryable: false, summary: 'an action, command or URL is not allowed by the config' },
+  AWO_ACTION_FAILED: { retryable: true, summary: 'an action handler failed' },
+  AWO_SIGNATURE_INVALID: { retryable: false, summary: 'a plan revision signature is missing or does not match' },
+  AWO_SOURCE_FAILED: { retryable: true, summary: 'a monitor source failed to sample' },
+  AWO_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AwoError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AwoError';
+    this.code = code;
+    this.retryable = ERROR_CODES[code].retryable;
+    this.details = options.details;
+  }
+}
+
+/** One problem in a validated document: where it is and what was expected there. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends AwoError {
+  readonly issues: Issue[];
+  constructor(message: string, issues: Issue[], options: { cause?: unknown } = {}) {
+    super('AWO_CONFIG_INVALID', message, options);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export function isAwoError(err: unknown, code?: ErrorCode): err is AwoError {
+  return err instanceof AwoError && (code === undefined || err.code === code);
+}
+
+/** The message of anything thrown, without assuming it is an Error. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisConfig } from './config/schema.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Reconnect with exponential backoff and jitter, capped at 5 s; never give up (daemons). */
+export function retryDelay(attempt: number): number {
+  const base = Math.min(5000, 50 * 2 ** Math.min(attempt, 10));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+export interface ConnectionOptions {
+  /** Shown in `CLIENT LIST`, e.g. `awo:analyzer:reader`. */
+  name?: string;
+  /**
+   * A connection for blocking reads (XREADGROUP BLOCK, BullMQ workers): commands wait for a
+   * reconnect instead of failing after a few retries.
+   */
+  blocking?: boolean;
+}
+
+/** ioredis options for a config: URL (redis:// or rediss://), ACL user and password, TLS, retries. */
+export function redisOptions(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): RedisOptions {
+  const url = new URL(cfg.url ?? DEFAULT_REDIS_URL);
+  const tlsWanted = url.protocol === 'rediss:' || cfg.tls !== undefined;
+  const options: RedisOptions = {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : 6379,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    username: cfg.username ?? (url.username ? decodeURIComponent(url.username) : undefined),
+    password: cfg.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+    connectionName: opts.name,
+    connectTimeout: cfg.connectTimeout ?? 5000,
+    commandTimeout: opts.blocking ? undefined : cfg.commandTimeout,
+    maxRetriesPerRequest: opts.blocking ? null : 20,
+    enableReadyCheck: true,
+    lazyConnect: false,
+    retryStrategy: retryDelay,
+    // Reconnect when a replica was promoted or the server restarted read-only.
+    reconnectOnError: (err) => /READONLY|LOADING/.test(err.message),
+  };
+  if (tlsWanted) {
+    options.tls = {
+      servername: cfg.tls?.servername ?? url.hostname,
+      rejectUnauthorized: cfg.tls?.rejectUnauthorized ?? true,
+      ca: cfg.tls?.ca ? readFileSync(cfg.tls.ca) : undefined,
+    };
+  }
+  return options;
+}
+
+/** The one place a Redis connection is made. */
+export function createRedis(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): Redis {
+  return new Redis(redisOptions(cfg, opts));
+}
+
+/** A URL with its password replaced, safe for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}

@@ -1,0 +1,4 @@
+export * from './otel.js';
+export * from './propagation.js';
+export * from './logger.js';
+export * from './semconv.js';

@@ -7,3 +7,4 @@ export * from './redis.js';
 export * from './telemetry/index.js';
 export * from './lifecycle.js';
 export * from './health.js';
+export * from './runtime.js';

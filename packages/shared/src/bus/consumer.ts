@@ -122,8 +122,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     for (const d of good) this.#local.add(d.id);
     this.stats.inFlight += good.length;
     const ctx: HandlerContext = { signal: this.#handlerAbort.signal, log: this.#log };
-    if (this.options.batchHandler) this.#track(this.#runBatch(this.options.batchHandler, good, ctx));
-    else for (const d of good) this.#track(this.#runOne(this.options.handler as Handler<S>, d, ctx));
+    this.#track(this.options.batchHandler ? this.#runBatch(this.options.batchHandler, good, ctx) : this.#runEach(this.options.handler as Handler<S>, good, ctx));
   }
 
   #track(task: Promise<void>): void {
@@ -131,18 +130,22 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     void task.finally(() => this.#tasks.delete(task));
   }
 
-  async #runOne(handler: Handler<S>, d: Delivery<S>, ctx: HandlerContext): Promise<void> {
-    await this.#slots.acquire();
-    try {
-      await handler(d, { ...ctx, log: ctx.log.child({ msgId: d.id }) });
-      this.#acks.add(d.id);
-    } catch (err) {
-      this.#failed([d.id], err);
-    } finally {
-      this.#slots.release();
-      this.#local.delete(d.id);
-      this.#release(1);
-    }
+  /** Runs a read's messages through the handler, at most `concurrency` at once per consumer. */
+  async #runEach(handler: Handler<S>, batch: Delivery<S>[], ctx: HandlerContext): Promise<void> {
+    const run = async (d: Delivery<S>) => {
+      if (!this.#slots.tryAcquire()) await this.#slots.acquire();
+      try {
+        await handler(d, ctx);
+        this.#acks.add(d.id);
+      } catch (err) {
+        this.#failed([d.id], err, d.deliveries);
+      } finally {
+        this.#slots.release();
+        this.#local.delete(d.id);
+        this.#release(1);
+      }
+    };
+    await Promise.all(batch.map(run));
   }
 
   async #runBatch(handler: BatchHandler<S>, batch: Delivery<S>[], ctx: HandlerContext): Promise<void> {
@@ -151,9 +154,9 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
       const result = await handler(batch, ctx);
       const failed = new Set(result?.failed ?? []);
       for (const d of batch) if (!failed.has(d.id)) this.#acks.add(d.id);
-      if (failed.size > 0) this.#failed([...failed], new Error('handler reported failure'));
+      if (failed.size > 0) this.#failed([...failed], new Error('handler reported failure'), 0);
     } catch (err) {
-      this.#failed(batch.map((d) => d.id), err);
+      this.#failed(batch.map((d) => d.id), err, 0);
     } finally {
       this.#slots.release();
       for (const d of batch) this.#local.delete(d.id);
@@ -161,10 +164,10 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     }
   }
 
-  #failed(ids: string[], err: unknown): void {
+  #failed(ids: string[], err: unknown, deliveries: number): void {
     this.stats.failed += ids.length;
     // Left pending: claimed again after claimMinIdle, dead-lettered after maxDeliveries.
-    this.#log.warn({ err: errorMessage(err), ids: ids.slice(0, 10), count: ids.length }, 'handler failed; message stays pending for retry');
+    this.#log.warn({ err: errorMessage(err), msgId: ids[0], count: ids.length, deliveries }, 'handler failed; message stays pending for retry');
   }
 
   async #deadLetter(id: string, fields: string[] | null, code: string, reason: string, issues: Issue[], deliveries: number): Promise<void> {

@@ -7,10 +7,11 @@ import { injectHeaders, type TraceHeaders } from '../telemetry/propagation.js';
 import { encode } from './codec.js';
 import type { PublishOptions } from './types.js';
 
-interface Pending {
+/** Entries of one publish call that travel in one pipeline, settled together. */
+interface Chunk {
   key: string;
-  fields: string[];
-  resolve: (id: string) => void;
+  entries: string[][];
+  resolve: (ids: string[]) => void;
   reject: (err: Error) => void;
 }
 
@@ -22,11 +23,13 @@ export interface PublisherOptions {
 }
 
 /**
- * Gathers publishes into pipelines of `XADD key MAXLEN ~ n * data ...`. Messages are validated
- * before they are queued: a producer that builds a bad message gets an error at once.
+ * Gathers publishes into pipelines of `XADD key MAXLEN ~ n * data ...` of at most batchSize
+ * entries. Messages are validated before they are queued: a producer that builds a bad message
+ * gets an error at once, and nothing of that call is sent.
  */
 export class Publisher {
-  #queue: Pending[] = [];
+  #queue: Chunk[] = [];
+  #queued = 0;
   #timer: NodeJS.Timeout | undefined;
   #scheduled = false;
   #inFlight = new Set<Promise<void>>();
@@ -43,9 +46,7 @@ export class Publisher {
     const list = Array.isArray(messages) ? messages : [messages];
     const schema = CATALOG[stream] as z.ZodType;
     const active = options.headers === undefined ? injectHeaders() : undefined;
-    const key = this.keys.stream(stream);
-    const promises: Promise<string>[] = [];
-    const entries: Pending[] = [];
+    const entries: string[][] = new Array(list.length);
     for (let i = 0; i < list.length; i++) {
       const result = schema.safeParse(list[i]);
       if (!result.success) {
@@ -55,43 +56,67 @@ export class Publisher {
         );
       }
       const headers: TraceHeaders = active ?? (Array.isArray(options.headers) ? (options.headers[i] ?? {}) : (options.headers ?? {}));
-      const fields = encode(result.data, headers);
-      promises.push(new Promise<string>((resolve, reject) => entries.push({ key, fields, resolve, reject })));
+      entries[i] = encode(result.data, headers);
     }
-    this.#queue.push(...entries);
+    const key = this.keys.stream(stream);
+    const parts: Promise<string[]>[] = [];
+    for (let i = 0; i < entries.length; i += this.options.batchSize) {
+      const slice = entries.slice(i, i + this.options.batchSize);
+      parts.push(new Promise<string[]>((resolve, reject) => this.#queue.push({ key, entries: slice, resolve, reject })));
+      this.#queued += slice.length;
+    }
     this.#schedule();
-    return Promise.all(promises);
+    return parts.length === 1 ? (parts[0] as Promise<string[]>) : Promise.all(parts).then((p) => p.flat());
   }
 
   #schedule(): void {
-    if (this.#queue.length >= this.options.batchSize) {
-      while (this.#queue.length >= this.options.batchSize) this.#flushBatch();
-    }
-    if (this.#queue.length === 0 || this.#scheduled) return;
+    while (this.#queued >= this.options.batchSize) this.#flushBatch();
+    if (this.#queued === 0 || this.#scheduled) return;
     this.#scheduled = true;
     const run = () => {
       this.#scheduled = false;
       this.#timer = undefined;
-      while (this.#queue.length > 0) this.#flushBatch();
+      while (this.#queued > 0) this.#flushBatch();
     };
     if (this.options.linger > 0) this.#timer = setTimeout(run, this.options.linger);
     else setImmediate(run);
   }
 
+  /** Sends queued chunks, up to about batchSize entries, as one pipeline. */
   #flushBatch(): void {
-    const batch = this.#queue.splice(0, this.options.batchSize);
-    if (batch.length === 0) return;
+    const chunks: Chunk[] = [];
+    let size = 0;
+    while (this.#queue.length > 0 && (size === 0 || size + (this.#queue[0] as Chunk).entries.length <= this.options.batchSize)) {
+      const chunk = this.#queue.shift() as Chunk;
+      chunks.push(chunk);
+      size += chunk.entries.length;
+    }
+    this.#queued -= size;
+    if (size === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const p of batch) pipeline.xadd(p.key, 'MAXLEN', '~', this.options.maxLen, '*', ...p.fields);
+    const maxLen = this.options.maxLen;
+    for (const c of chunks) {
+      for (const fields of c.entries) {
+        if (fields.length === 2) pipeline.xadd(c.key, 'MAXLEN', '~', maxLen, '*', fields[0] as string, fields[1] as string);
+        else pipeline.xadd(c.key, 'MAXLEN', '~', maxLen, '*', ...fields);
+      }
+    }
     const done = pipeline.exec().then(
       (results) => {
-        batch.forEach((p, i) => {
-          const [err, id] = results?.[i] ?? [new Error('no reply from pipeline'), null];
-          if (err) p.reject(err);
-          else p.resolve(id as string);
-        });
+        let i = 0;
+        for (const c of chunks) {
+          const ids: string[] = new Array(c.entries.length);
+          let failure: Error | null = null;
+          for (let j = 0; j < c.entries.length; j++, i++) {
+            const [err, id] = results?.[i] ?? [new Error('no reply from pipeline'), null];
+            if (err) failure ??= err;
+            ids[j] = id as string;
+          }
+          if (failure) c.reject(failure);
+          else c.resolve(ids);
+        }
       },
-      (err: Error) => batch.forEach((p) => p.reject(err)),
+      (err: Error) => chunks.forEach((c) => c.reject(err)),
     );
     this.#inFlight.add(done);
     void done.finally(() => this.#inFlight.delete(done));
@@ -101,7 +126,7 @@ export class Publisher {
   async flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#scheduled = false;
-    while (this.#queue.length > 0) this.#flushBatch();
+    while (this.#queued > 0) this.#flushBatch();
     await Promise.allSettled([...this.#inFlight]);
   }
 

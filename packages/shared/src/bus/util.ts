@@ -19,6 +19,12 @@ export class Semaphore {
   constructor(size: number) {
     this.#free = size;
   }
+  /** Takes a slot if one is free, without waiting. */
+  tryAcquire(): boolean {
+    if (this.#free <= 0) return false;
+    this.#free--;
+    return true;
+  }
   acquire(): Promise<void> {
     if (this.#free > 0) {
       this.#free--;

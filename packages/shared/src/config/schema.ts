@@ -30,7 +30,7 @@ export const busSchema = z.strictObject({
   /** How long a publish may wait for others to join its pipeline. */
   linger: duration.default(0),
   /** `XREADGROUP COUNT`. */
-  readCount: z.number().int().min(1).max(10_000).default(256),
+  readCount: z.number().int().min(1).max(10_000).default(500),
   /** `XREADGROUP BLOCK`. */
   block: duration.default(2000),
   /** Messages a consumer holds at once, read but not yet acked. */

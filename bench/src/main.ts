@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import type { BenchIo } from './context.js';
+
+const USAGE = `usage: npm run bench -- <name> [--json] [options]
+  bus        bus publish+consume+ack vs raw pipelined XADD   [--messages N] [--rounds R]
+  nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]`;
+
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    json: { type: 'boolean', default: false },
+    messages: { type: 'string' },
+    rounds: { type: 'string' },
+    data: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  allowPositionals: true,
+});
+
+const io: BenchIo = {
+  json: values.json,
+  progress: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => process.stdout.write(`${line}\n`),
+};
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+async function run(name: string | undefined): Promise<number> {
+  switch (name) {
+    case 'bus':
+      await (await import('./bus.js')).busBench({ messages: num(values.messages), rounds: num(values.rounds) }, io);
+      return 0;
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return name && !values.help ? 2 : 0;
+  }
+}
+
+const code = await run(positionals[0]);
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,1 @@
+export { resolveRedis, startRedisServer, answers, freePort, which, type RedisServer, type ResolvedRedis } from "./embedded-redis.js";

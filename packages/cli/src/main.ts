@@ -1,0 +1,72 @@
+import { isAwoError } from '@awo/shared';
+import { UsageError } from './args.js';
+import type { Io } from './io.js';
+
+const USAGE = `awo — the Adaptive Workflow Orchestrator
+
+usage:
+  awo up --config <file>                 run all four agents in this process
+  awo monitor|analyzer|planner|executor --config <file>
+                                         run one agent per process
+  awo demo [--scenario autoscale] [--duration <s>] [--json]
+                                         run a demo (continuous without --duration)
+  awo plan show|history [--config <file>] [--limit <n>] [--json]
+  awo config validate <file> [--json]
+
+The config comes from --config or AWO_CONFIG. Without a Redis in the config, awo uses the one
+on 127.0.0.1:6379, or starts a private redis-server.`;
+
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  config: async () => (await import('./commands/config.js')).configCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`awo: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`awo: second ${sig}, exiting now\n`);
+      process.exit(130);
+    }
+    controller.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: Io = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    signal: controller.signal,
+  };
+  try {
+    return await (await load())(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`awo ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (isAwoError(err)) {
+      process.stderr.write(`awo ${name}: ${err.message} [${err.code}]\n`);
+      return 1;
+    }
+    process.stderr.write(`awo ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain, then exit with the command's code even if a handle is still open.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { parseConfig, parseConfigText } from './load.js';
+
+const example = readFileSync(new URL('../../../../infra/config/awo.example.yaml', import.meta.url), 'utf8');
+
+function issuesOf(fn: () => unknown): { path: string; message: string }[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('loads the example file with defaults applied and durations in ms', () => {
+    const cfg = parseConfigText(example);
+    expect(cfg.prefix).toBe('awo');
+    expect(cfg.planner.lease).toBe(10_000);
+    expect(cfg.bus.claimMinIdle).toBe(30_000);
+    expect(cfg.bus.readCount).toBe(500);
+    expect(cfg.monitor.sources[0]).toMatchObject({ kind: 'bullmq', queue: 'work', waitSample: 1000 });
+    expect(cfg.planner.goals[0]).toMatchObject({ kind: 'autoscale', startupDelay: 3000, cooldown: 2000 });
+    expect(Object.isFrozen(cfg.planner.goals)).toBe(true);
+  });
+
+  it('an empty document is a valid config of defaults', () => {
+    const cfg = parseConfig({});
+    expect(cfg.bus.maxLen).toBe(100_000);
+    expect(cfg.redis.url).toBeUndefined();
+  });
+
+  it('reports every bad field with its path and what was expected', () => {
+    const issues = issuesOf(() =>
+      parseConfig({ bus: { maxLen: 'big', block: '3 parsecs' }, log: { level: 'loud' }, planner: { goals: [{ kind: 'autoscale', name: 'g' }] } }),
+    );
+    const paths = issues.map((i) => i.path);
+    expect(paths).toContain('bus.maxLen');
+    expect(paths).toContain('bus.block');
+    expect(paths).toContain('log.level');
+    expect(paths).toContain('planner.goals[0].metric');
+    expect(issues.find((i) => i.path === 'bus.maxLen')?.message).toMatch(/expected number/);
+    expect(issues.find((i) => i.path === 'bus.block')?.message).toMatch(/not a duration/);
+  });
+
+  it('refuses unknown fields (a typo is not silently ignored)', () => {
+    const issues = issuesOf(() => parseConfig({ bus: { maxlen: 10 } }));
+    expect(issues[0]?.path).toBe('bus');
+    expect(issues[0]?.message).toMatch(/maxlen/);
+  });
+
+  it('refuses references to things that are not declared', () => {
+    const issues = issuesOf(() =>
+      parseConfig({
+        workflow: { steps: { a: { after: ['ghost'], apply: { concurrency: 'nope' } } } },
+        executor: { actions: { s: { kind: 'scale-bullmq-workers', pool: 'missing' } } },
+      }),
+    );
+    expect(issues.map((i) => i.path)).toEqual(['workflow.steps.a.after', 'workflow.steps.a.apply.concurrency', 'executor.actions.s.pool']);
+  });
+
+  it('refuses a command that is not an absolute path, and bad URLs', () => {
+    const issues = issuesOf(() => parseConfig({ executor: { actions: { c: { kind: 'command', executable: 'rm' }, h: { kind: 'http', url: 'not a url' } } } }));
+    expect(issues.map((i) => i.path).sort()).toEqual(['executor.actions.c.executable', 'executor.actions.h.url']);
+  });
+
+  it('applies environment overrides, named and by path', () => {
+    const cfg = parseConfig({}, { AWO_REDIS_URL: 'redis://10.0.0.1:6380', AWO__planner__lease: '15s', AWO__bus__maxLen: '5000', AWO_LOG_LEVEL: 'debug' });
+    expect(cfg.redis.url).toBe('redis://10.0.0.1:6380');
+    expect(cfg.planner.lease).toBe(15_000);
+    expect(cfg.bus.maxLen).toBe(5000);
+    expect(cfg.log.level).toBe('debug');
+  });
+
+  it('reports YAML syntax errors with line and column', () => {
+    const issues = issuesOf(() => parseConfigText('bus:\n  maxLen: [1, 2\n'));
+    expect(issues[0]?.path).toMatch(/^line \d+, column \d+$/);
+  });
+
+  it('refuses a top level that is not a mapping', () => {
+    expect(issuesOf(() => parseConfigText('- a\n- b\n'))[0]?.message).toMatch(/mapping/);
+  });
+});

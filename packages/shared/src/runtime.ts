@@ -1,0 +1,100 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RedisBus } from './bus/redis-bus.js';
+import type { Bus } from './bus/types.js';
+import type { Config } from './config/schema.js';
+import { keys as makeKeys, type Keys } from './contracts/streams.js';
+import { errorMessage } from './errors.js';
+import { closeInOrder } from './lifecycle.js';
+import { createRedis, type ConnectionOptions } from './redis.js';
+import { createTelemetry, type Telemetry } from './telemetry/otel.js';
+
+/** What an agent is handed: its transport, connections, logger and tracer. Never globals. */
+export interface AgentDeps {
+  config: Config;
+  bus: Bus;
+  /** A shared command connection (not for blocking commands). */
+  redis: Redis;
+  /** A new dedicated connection, owned by the caller (BullMQ workers, blocking reads). */
+  connect(name: string, options?: ConnectionOptions): Redis;
+  keys: Keys;
+  log: Logger;
+  tracer: Tracer;
+  /** A unique name for this process's instance of the agent, e.g. `planner-host-1234`. */
+  instance: string;
+}
+
+export interface RuntimeOptions {
+  config: Config;
+  /** The Redis to use (resolved: configured, local or embedded). */
+  redisUrl: string;
+  log: Logger;
+  env: Record<string, string | undefined>;
+  /** Extra span processors for every agent's provider (span store, tests). */
+  processors?: (serviceName: string) => SpanProcessor[];
+  instanceSuffix?: string;
+}
+
+/**
+ * The parts one process shares between its agents: a command connection and the bus. Each
+ * agent gets its own tracer provider (its own `service.name`) from `deps(agent)`.
+ */
+export class Runtime {
+  readonly redis: Redis;
+  readonly bus: RedisBus;
+  readonly keys: Keys;
+  readonly #telemetry: Telemetry[] = [];
+  readonly #connections = new Set<Redis>();
+  #closing: Promise<void> | undefined;
+
+  constructor(private readonly options: RuntimeOptions) {
+    const { config } = options;
+    this.keys = makeKeys(config.prefix);
+    this.redis = this.connect('command');
+    this.bus = new RedisBus({ redis: this.redis, config: config.bus, prefix: config.prefix, log: options.log.child({ component: 'bus' }) });
+  }
+
+  get config(): Config {
+    return this.options.config;
+  }
+
+  connect(name: string, opts: ConnectionOptions = {}): Redis {
+    const conn = createRedis({ ...this.options.config.redis, url: this.options.redisUrl }, { ...opts, name: `${this.options.config.prefix}:${name}` });
+    conn.on('error', (err) => this.options.log.debug({ err: errorMessage(err), connection: name }, 'redis connection error'));
+    this.#connections.add(conn);
+    conn.once('end', () => this.#connections.delete(conn));
+    return conn;
+  }
+
+  deps(agent: string): AgentDeps {
+    const serviceName = `awo-${agent}`;
+    const telemetry = createTelemetry({ serviceName, config: this.options.config.telemetry, env: this.options.env, processors: this.options.processors?.(serviceName) });
+    this.#telemetry.push(telemetry);
+    const log = this.options.log.child({ agent });
+    return {
+      config: this.options.config,
+      bus: this.bus,
+      redis: this.redis,
+      connect: (name, opts) => this.connect(`${agent}:${name}`, opts),
+      keys: this.keys,
+      log,
+      tracer: telemetry.tracer,
+      instance: `${agent}-${process.pid}${this.options.instanceSuffix ? `-${this.options.instanceSuffix}` : ''}`,
+    };
+  }
+
+  /** Closes the bus, flushes spans, then closes every connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= closeInOrder(
+      [
+        ['bus', () => this.bus.close()],
+        ['telemetry', () => Promise.all(this.#telemetry.map((t) => t.shutdown()))],
+        ['redis', () => Promise.all([...this.#connections].map((c) => c.quit().catch(() => c.disconnect())))],
+      ],
+      (step, err) => this.options.log.error({ step, err: errorMessage(err) }, 'closing the runtime failed at a step'),
+    );
+    return this.#closing;
+  }
+}

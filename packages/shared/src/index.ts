@@ -8,3 +8,4 @@ export * from './telemetry/index.js';
 export * from './lifecycle.js';
 export * from './health.js';
 export * from './runtime.js';
+export * from './plan/index.js';

@@ -1,0 +1,57 @@
+import { describe, it, expect } from 'vitest';
+import { CombinedDetector } from './combined.js';
+import { RobustZDetector } from './robust-z.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Bounded noise with unit variance (uniform on ±√3), so no tail draw can pass for an event. */
+function uniform(rand: () => number): () => number {
+  return () => (rand() * 2 - 1) * Math.sqrt(3);
+}
+
+describe('CombinedDetector', () => {
+  it('raises one alert per event: a spike, a level shift, a burst of noise', () => {
+    const noise = uniform(mulberry32(2024));
+    const detector = new CombinedDetector({ suppress: 40 });
+    const alerts: { t: number; by: string }[] = [];
+    for (let t = 0; t < 1200; t++) {
+      let value = 10 + noise();
+      if (t === 300) value += 12; // spike
+      if (t >= 600) value += 15; // level shift
+      if (t >= 900) value += 6 * noise(); // variance change
+      const d = detector.update(value);
+      expect(d.score).toBeGreaterThanOrEqual(0);
+      expect(d.score).toBeLessThanOrEqual(1);
+      if (d.anomalous) alerts.push({ t, by: d.by });
+    }
+    const near = (at: number) => alerts.filter((a) => a.t >= at && a.t < at + 40);
+    expect(near(300)).toHaveLength(1);
+    expect(near(300)[0]!.t).toBe(300);
+    expect(near(600)).toHaveLength(1);
+    expect(near(600)[0]!.t).toBe(600);
+    expect(near(900).length).toBeGreaterThanOrEqual(1);
+    // nothing away from the events
+    const elsewhere = alerts.filter((a) => ![300, 600, 900].some((at) => a.t >= at && a.t < at + 250));
+    expect(elsewhere).toEqual([]);
+  });
+
+  it('reports score 0 while suppressed and uses the given detectors', () => {
+    const detector = new CombinedDetector({ detectors: [new RobustZDetector({ minPoints: 10 })], suppress: 3 });
+    for (let t = 0; t < 30; t++) detector.update(t % 2);
+    expect(detector.update(50)).toMatchObject({ anomalous: true, by: 'robust-z', threshold: 0.5 });
+    // the episode goes on while the detector keeps firing...
+    for (let t = 0; t < 5; t++) expect(detector.update(50)).toMatchObject({ anomalous: false, score: 0 });
+    // ...and ends after 3 quiet points
+    for (let t = 0; t < 3; t++) expect(detector.update(t % 2)).toMatchObject({ anomalous: false, score: 0 });
+    expect(detector.update(60).anomalous).toBe(true);
+  });
+});

@@ -1,0 +1,10 @@
+export type { Detection, Detector } from './types.js';
+export { scoreFromZ, spreadFloor } from './types.js';
+export { RobustZDetector } from './robust-z.js';
+export type { RobustZOptions } from './robust-z.js';
+export { EwmaDetector } from './ewma.js';
+export type { EwmaOptions } from './ewma.js';
+export { VarianceShiftDetector } from './variance-shift.js';
+export type { VarianceShiftOptions } from './variance-shift.js';
+export { CombinedDetector, defaultDetectors } from './combined.js';
+export type { CombinedDetection, CombinedOptions } from './combined.js';

@@ -1,0 +1,12 @@
+export type { Forecast, ForecastOptions, Forecaster } from './types.js';
+export { Ring } from './ring.js';
+export { zForLevel, tForLevel, normalQuantile, makeForecast, DEFAULT_LEVEL } from './interval.js';
+export { seasonalNaive } from './seasonal-naive.js';
+export { linearTrend, linearTrendWithWindow, DEFAULT_TREND_WINDOW } from './linear-trend.js';
+export type { LinearTrendOptions } from './linear-trend.js';
+export { holtWinters, fitHoltWinters, HoltWintersModel } from './holt-winters.js';
+export type { SmoothingParams } from './holt-winters.js';
+export { detectSeason, autocorrelation } from './season.js';
+export type { SeasonOptions } from './season.js';
+export { ModelSelector, defaultForecasters } from './selector.js';
+export type { NamedForecaster, SelectorOptions, ModelError } from './selector.js';

@@ -1,0 +1,5 @@
+export * from './model.js';
+export * from './store.js';
+export * from './lease.js';
+export * from './sign.js';
+export { runScript } from './scripts.js';

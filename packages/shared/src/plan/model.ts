@@ -1,0 +1,71 @@
+import type { Config } from '../config/schema.js';
+import type { Change, ParamValue, Plan, PlanStep } from '../contracts/messages.js';
+import { AwoError } from '../errors.js';
+
+/** The plan at version 0: the workflow as the config declares it. */
+export function planFromConfig(workflow: Config['workflow']): Plan {
+  const steps: Record<string, PlanStep> = {};
+  for (const [name, step] of Object.entries(workflow.steps)) {
+    steps[name] = { ...(step.queue ? { queue: step.queue } : {}), after: [...step.after], params: { ...step.params } };
+  }
+  return { version: 0, steps };
+}
+
+/** Throws when a step depends on a missing step or the steps form a cycle. */
+export function validateDag(steps: Plan['steps']): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]) => {
+    const mark = state.get(name);
+    if (mark === 'done') return;
+    if (mark === 'visiting') throw new AwoError('AWO_PLAN_CONFLICT', `the workflow has a cycle: ${[...path, name].join(' → ')}`);
+    const step = steps[name];
+    if (!step) throw new AwoError('AWO_PLAN_CONFLICT', `step "${path[path.length - 1]}" depends on unknown step "${name}"`);
+    state.set(name, 'visiting');
+    for (const dep of step.after) visit(dep, [...path, name]);
+    state.set(name, 'done');
+  };
+  for (const name of Object.keys(steps)) visit(name, []);
+}
+
+/** The changes that turn plan `a` into plan `b`, in a stable order. */
+export function diffPlans(a: Plan, b: Plan): Change[] {
+  const changes: Change[] = [];
+  for (const name of Object.keys(a.steps).sort()) if (!(name in b.steps)) changes.push({ op: 'remove-step', step: name });
+  for (const name of Object.keys(b.steps).sort()) {
+    const before = a.steps[name];
+    const after = b.steps[name] as PlanStep;
+    if (!before) changes.push({ op: 'add-step', step: name, after: [...after.after] });
+    const params = new Set([...Object.keys(before?.params ?? {}), ...Object.keys(after.params)]);
+    for (const param of [...params].sort()) {
+      const from = before?.params[param] ?? null;
+      const to = after.params[param];
+      if (to !== undefined && to !== from) changes.push({ op: 'set', step: name, param, from, to });
+    }
+  }
+  return changes;
+}
+
+/** Applies changes to a plan, giving a new plan at `version`; the result must be a valid DAG. */
+export function applyChanges(plan: Plan, changes: readonly Change[], version: number): Plan {
+  const steps: Record<string, PlanStep> = structuredClone(plan.steps);
+  for (const c of changes) {
+    if (c.op === 'set') {
+      const step = steps[c.step];
+      if (!step) throw new AwoError('AWO_PLAN_CONFLICT', `cannot set ${c.param} of unknown step "${c.step}"`);
+      step.params[c.param] = c.to;
+    } else if (c.op === 'add-step') {
+      if (steps[c.step]) throw new AwoError('AWO_PLAN_CONFLICT', `step "${c.step}" already exists`);
+      steps[c.step] = { after: [...c.after], params: {} };
+    } else {
+      delete steps[c.step];
+      for (const s of Object.values(steps)) s.after = s.after.filter((d) => d !== c.step);
+    }
+  }
+  validateDag(steps);
+  return { version, steps };
+}
+
+/** A parameter's value in a plan, if the step and parameter exist. */
+export function paramOf(plan: Plan, step: string, param: string): ParamValue | undefined {
+  return plan.steps[step]?.params[param];
+}

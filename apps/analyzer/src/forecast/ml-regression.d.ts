@@ -8,4 +8,12 @@ declare module 'ml-regression' {
     intercept: number;
     predict(x: number): number;
   }
+
+  /** Least squares polynomial with the given powers; powers [1] is a line through the origin. */
+  export class PolynomialRegression {
+    constructor(x: ArrayLike<number>, y: ArrayLike<number>, degree: number | number[]);
+    coefficients: number[];
+    powers: number[];
+    predict(x: number): number;
+  }
 }

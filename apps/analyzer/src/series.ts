@@ -1,0 +1,110 @@
+import { CombinedDetector, EwmaDetector, RobustZDetector, type Detection, type Detector } from './detect/index.js';
+import { defaultForecasters, detectSeason, ModelSelector, Ring, type Forecast } from './forecast/index.js';
+
+export interface ForecastRule {
+  series: string;
+  horizonMs: number;
+  stepMs: number;
+  season: number | 'auto' | undefined;
+  models: string[] | undefined;
+}
+
+export interface AnomalyRule {
+  series: string;
+  detectors: ('robust-z' | 'ewma')[];
+  threshold: number | undefined;
+}
+
+/** A message that fed a series, kept so insights can name and link what caused them. */
+export interface Cause {
+  id: string;
+  traceparent?: string;
+}
+
+const CAUSES = 8;
+
+/**
+ * Everything the analyzer keeps for one series: a bounded window, the model selector (which
+ * learns which forecaster fits by its rolling backtest error), the anomaly detector, and the
+ * last few messages that fed it.
+ */
+export class SeriesState {
+  readonly window: Ring;
+  readonly causes: Cause[] = [];
+  #selector: ModelSelector | undefined;
+  #season: number | undefined;
+  #sinceSeasonCheck = 0;
+  readonly #detector: Detector | undefined;
+  readonly horizon: number;
+
+  constructor(
+    readonly name: string,
+    windowSize: number,
+    readonly forecast: ForecastRule | undefined,
+    anomaly: AnomalyRule | undefined,
+  ) {
+    this.window = new Ring(windowSize);
+    this.horizon = forecast ? Math.max(1, Math.ceil(forecast.horizonMs / forecast.stepMs)) : 1;
+    if (forecast && typeof forecast.season === 'number') this.#season = forecast.season;
+    if (forecast) this.#selector = this.#newSelector();
+    if (anomaly) this.#detector = detectorFor(anomaly);
+  }
+
+  #newSelector(): ModelSelector {
+    const models = defaultForecasters(this.#season).filter((m) => !this.forecast?.models || this.forecast.models.includes(m.name as never));
+    return new ModelSelector(models, this.horizon, { season: this.#season, maxWindow: this.window.capacity, refitEvery: this.#season && this.#season > 200 ? 5 : 1 });
+  }
+
+  /** Adds a point; returns the detection when the series has an anomaly rule. */
+  observe(value: number, cause: Cause): Detection | undefined {
+    this.window.push(value);
+    this.causes.push(cause);
+    if (this.causes.length > CAUSES) this.causes.shift();
+    if (this.forecast?.season === 'auto') this.#checkSeason();
+    this.#selector?.observe(value);
+    return this.#detector?.update(value);
+  }
+
+  /** With `season: auto`, looks for the season by autocorrelation now and then. */
+  #checkSeason(): void {
+    if (++this.#sinceSeasonCheck < Math.max(30, this.window.capacity / 8)) return;
+    this.#sinceSeasonCheck = 0;
+    const series = this.window.toArray();
+    if (series.length < 48) return;
+    const season = detectSeason(series, { minLag: 4, maxLag: Math.floor(series.length / 3) });
+    if (season !== undefined && season !== this.#season) {
+      this.#season = season;
+      // A new season changes what the seasonal models mean: start the backtest afresh, seeded
+      // with the window so forecasts are available at once.
+      this.#selector = this.#newSelector();
+      for (const v of series) this.#selector.observe(v);
+    }
+  }
+
+  get season(): number | undefined {
+    return this.#season;
+  }
+
+  /** The current best model's forecast `horizon` steps ahead, and its backtest error. */
+  forecastNow(): { forecast: Forecast; error: number | undefined } | undefined {
+    const forecast = this.#selector?.forecast();
+    if (!forecast) return undefined;
+    return { forecast, error: this.#selector?.errors()[forecast.model]?.mae };
+  }
+
+  modelErrors(): Record<string, { mae: number; n: number }> {
+    return this.#selector?.errors() ?? {};
+  }
+}
+
+function detectorFor(rule: AnomalyRule): Detector {
+  const detectors: Detector[] = rule.detectors.map((d) =>
+    d === 'robust-z' ? new RobustZDetector({ window: 200, threshold: rule.threshold ?? 5 }) : new EwmaDetector({ threshold: rule.threshold ?? 4 }),
+  );
+  return detectors.length === 1 ? (detectors[0] as Detector) : new CombinedDetector({ detectors });
+}
+
+/** `*` matches any run of characters; everything else literally. */
+export function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}

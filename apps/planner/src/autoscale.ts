@@ -1,0 +1,121 @@
+import type { AutoscaleGoalConfig } from '@awo/shared';
+
+/** A value of a series as last seen, with where it came from. */
+export interface Observation {
+  value: number;
+  ts: number;
+  /** Insight id (forecasts) or metric stream id. */
+  id?: string;
+}
+
+export interface ForecastInput extends Observation {
+  upper: number;
+  horizonMs: number;
+  model: string;
+}
+
+export interface AutoscaleInputs {
+  now: number;
+  /** The step parameter's value in the current plan. */
+  current: number;
+  forecast?: ForecastInput;
+  arrival?: Observation;
+  backlog?: Observation;
+  /** The goal's own metric (e.g. wait p95). */
+  metric?: Observation;
+  /** Jobs per second one worker completes (learned online). */
+  throughput: number;
+}
+
+/** What the goal remembers between decisions (anti-flapping). */
+export interface AutoscaleMemory {
+  lastChangeAt?: number;
+  /** Recent recommendations, for the scale-down stabilisation window. */
+  recommendations: { ts: number; value: number }[];
+}
+
+export interface Decision {
+  desired: number;
+  /** The size the load calls for before limits. */
+  recommended: number;
+  basis: 'forecast' | 'observed' | 'fallback';
+  reason: string;
+  insightIds: string[];
+}
+
+const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(1));
+
+function fresh(o: Observation | undefined, now: number, staleAfter: number): o is Observation {
+  return o !== undefined && Number.isFinite(o.value) && now - o.ts <= staleAfter;
+}
+
+/**
+ * Sizes a worker pool for an autoscale goal. Pure: the same inputs give the same decision.
+ *
+ * Load is the arrival-rate forecast at a horizon covering the worker start-up delay (never
+ * below the observed rate), else the observed rate; with neither fresh, the goal's fallback.
+ * Workers = load / (per-worker throughput × target utilisation), plus what drains the backlog
+ * within the target, plus one when the metric already breaks the target and nothing else
+ * would add a worker. Limits: [min, max], at most maxStep per decision, a cooldown between
+ * changes, and scale-down only to the highest recommendation of the stabilisation window.
+ */
+export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInputs, memory: AutoscaleMemory): Decision {
+  const { now, current } = inputs;
+  const ids: string[] = [];
+  const parts: string[] = [];
+  let load: number | undefined;
+  let basis: Decision['basis'];
+  if (fresh(inputs.forecast, now, goal.staleAfter)) {
+    const f = inputs.forecast;
+    const observed = fresh(inputs.arrival, now, goal.staleAfter) ? inputs.arrival.value : 0;
+    load = Math.max(f.value, observed);
+    basis = 'forecast';
+    if (f.id) ids.push(f.id);
+    parts.push(`arrival forecast ${fmt(f.value)}/s ${Math.round(f.horizonMs / 1000)}s ahead (${f.model})${observed > f.value ? `, observed ${fmt(observed)}/s is higher` : ''}`);
+  } else if (fresh(inputs.arrival, now, goal.staleAfter)) {
+    load = inputs.arrival.value;
+    basis = 'observed';
+    parts.push(`forecast missing or stale; observed arrival ${fmt(load)}/s`);
+  } else {
+    const fb = goal.fallback;
+    const desired = fb === 'hold' ? current : fb === 'min' ? goal.min : Math.min(goal.max, Math.max(goal.min, fb.fixed));
+    const how = fb === 'hold' ? 'hold' : fb === 'min' ? 'go to the minimum' : `use the fixed size ${fb.fixed}`;
+    return { desired, recommended: desired, basis: 'fallback', reason: `no fresh forecast or arrival rate (stale after ${goal.staleAfter / 1000}s): fallback is to ${how}`, insightIds: [] };
+  }
+  const mu = Math.max(inputs.throughput, 1e-9);
+  let need = load / (mu * goal.targetUtilization);
+  parts.push(`÷ ${fmt(mu)}/s per worker at ${Math.round(goal.targetUtilization * 100)}% → ${fmt(need)}`);
+  if (fresh(inputs.backlog, now, goal.staleAfter) && inputs.backlog.value > 0) {
+    const drain = inputs.backlog.value / (mu * Math.max(1, goal.target / 1000));
+    need += drain;
+    parts.push(`backlog ${Math.round(inputs.backlog.value)} adds ${fmt(drain)}`);
+  }
+  let recommended = Math.ceil(need - 1e-9);
+  if (fresh(inputs.metric, now, goal.staleAfter) && inputs.metric.value > goal.target && recommended <= current) {
+    recommended = current + 1;
+    parts.push(`${goal.metric} ${fmt(inputs.metric.value)} > target ${goal.target}: one more`);
+  }
+  recommended = Math.min(goal.max, Math.max(goal.min, recommended));
+
+  // Stabilisation: scale down only to the highest recommendation of the window.
+  memory.recommendations.push({ ts: now, value: recommended });
+  memory.recommendations = memory.recommendations.filter((r) => now - r.ts <= goal.scaleDownStabilization);
+  let desired = recommended;
+  if (desired < current) {
+    const high = Math.max(...memory.recommendations.map((r) => r.value));
+    if (high > desired) {
+      desired = Math.min(current, high);
+      parts.push(`scale-down held at ${desired} by the ${goal.scaleDownStabilization / 1000}s stabilisation window`);
+    }
+  }
+  if (desired > current + goal.maxStep || desired < current - goal.maxStep) {
+    desired = desired > current ? current + goal.maxStep : current - goal.maxStep;
+    parts.push(`limited to ${goal.maxStep} per step`);
+  }
+  if (desired !== current && memory.lastChangeAt !== undefined && now - memory.lastChangeAt < goal.cooldown) {
+    parts.push(`cooldown: last change ${fmt((now - memory.lastChangeAt) / 1000)}s ago`);
+    desired = current;
+  }
+  parts.push(`${current} → ${desired} workers`);
+  return { desired, recommended, basis, reason: parts.join('; '), insightIds: ids };
+}

@@ -1,0 +1,4 @@
+export { PlannerAgent } from './planner.js';
+export { decideAutoscale, type AutoscaleInputs, type AutoscaleMemory, type Decision, type Observation, type ForecastInput } from './autoscale.js';
+export { ThroughputModel } from './throughput.js';
+export { AutoscaleGoalState } from './goal-state.js';

@@ -1,0 +1,248 @@
+import { context, SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
+import {
+  Agent,
+  applyChanges,
+  closeInOrder,
+  errorMessage,
+  GROUPS,
+  isAwoError,
+  Lease,
+  PlanStore,
+  spanContextOf,
+  type AgentDeps,
+  type Change,
+  type Consumer,
+  type Delivery,
+  type PlanRevision,
+} from '@awo/shared';
+import { decideAutoscale } from './autoscale.js';
+import { AutoscaleGoalState } from './goal-state.js';
+
+/**
+ * The planner agent: holds the goals from the config, reads insights and the metrics its goals
+ * name, and writes plan revisions. One planner writes at a time (a lease in Redis); another
+ * instance waits as standby and takes over within the lease time.
+ */
+export class PlannerAgent extends Agent {
+  readonly #store: PlanStore;
+  readonly #lease: Lease;
+  readonly #goals: AutoscaleGoalState[];
+  readonly #bySeries = new Map<string, AutoscaleGoalState[]>();
+  #consumers: Consumer[] = [];
+  #leader = false;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #evalTimer: NodeJS.Timeout | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  #transition: Promise<void> = Promise.resolve();
+  readonly #counts = { revisions: 0, conflicts: 0, evaluations: 0, results: 0, failedResults: 0, leaderships: 0 };
+  #lastResult: Record<string, unknown> | undefined;
+
+  constructor(private readonly deps: AgentDeps) {
+    super('planner');
+    this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
+    this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);
+    this.#goals = deps.config.planner.goals.map((g) => new AutoscaleGoalState(g));
+    for (const state of this.#goals) {
+      for (const s of [...state.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), state]);
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.#leader;
+  }
+
+  protected async onStart(): Promise<void> {
+    await this.#tick();
+    const every = Math.max(100, Math.floor(this.deps.config.planner.lease / 3));
+    this.#leaseTimer = setInterval(() => void this.#tick(), every);
+    this.#evalTimer = setInterval(() => this.#evaluateAll(), this.deps.config.planner.evaluateInterval);
+  }
+
+  /** Takes or renews the lease; starts or stops leading accordingly. */
+  #tick(): Promise<void> {
+    this.#transition = this.#transition.then(async () => {
+      if (this.state === 'draining' || this.state === 'closed') return;
+      let holds: boolean;
+      try {
+        holds = this.#leader ? await this.#lease.renew() : await this.#lease.acquire();
+      } catch (err) {
+        this.deps.log.warn({ err: errorMessage(err) }, 'lease check failed');
+        holds = false;
+      }
+      if (holds && !this.#leader) await this.#lead();
+      else if (!holds && this.#leader) await this.#stepDown('lost the lease');
+    });
+    return this.#transition;
+  }
+
+  async #lead(): Promise<void> {
+    this.#leader = true;
+    this.#counts.leaderships++;
+    this.deps.log.info({ instance: this.deps.instance }, 'planner is the leader');
+    const { bus, instance } = this.deps;
+    this.#consumers = [
+      await bus.consume('metrics', { group: GROUPS.planner, consumer: instance, batchHandler: (b) => this.#onMetrics(b) }),
+      await bus.consume('insights', { group: GROUPS.planner, consumer: instance, batchHandler: (b) => this.#onInsights(b) }),
+      await bus.consume('results', { group: GROUPS.plannerResults, consumer: instance, handler: (d) => this.#onResult(d) }),
+    ];
+  }
+
+  async #stepDown(why: string): Promise<void> {
+    this.#leader = false;
+    this.deps.log.warn({ why }, 'planner is now standby');
+    const consumers = this.#consumers;
+    this.#consumers = [];
+    await Promise.allSettled(consumers.map((c) => c.close()));
+  }
+
+  async #onMetrics(batch: Delivery<'metrics'>[]): Promise<void> {
+    for (const d of batch) {
+      const states = this.#bySeries.get(d.message.series);
+      if (states) for (const s of states) s.observe(d.message.series, d.message.value, d.message.ts, d.id);
+    }
+  }
+
+  async #onInsights(batch: Delivery<'insights'>[]): Promise<void> {
+    const touched = new Set<AutoscaleGoalState>();
+    for (const d of batch) {
+      const i = d.message;
+      if (i.kind !== 'forecast') continue;
+      for (const state of this.#goals) {
+        if (state.goal.arrivalSeries !== i.series) continue;
+        if (state.forecast && state.forecast.ts > i.ts) continue;
+        state.forecast = { value: i.value, upper: i.upper, ts: i.ts, horizonMs: i.horizonMs, model: i.model, id: i.id, traceparent: d.headers.traceparent };
+        touched.add(state);
+      }
+    }
+    // Evaluate now, not on the next tick: acting before the load arrives is the point.
+    for (const state of touched) await this.#evaluate(state);
+  }
+
+  async #onResult(d: Delivery<'results'>): Promise<void> {
+    this.#counts.results++;
+    if (!d.message.ok) {
+      this.#counts.failedResults++;
+      this.deps.log.warn({ action: d.message.action, version: d.message.version, err: d.message.error }, 'an action failed');
+    }
+    this.#lastResult = { ...d.message };
+  }
+
+  #evaluateAll(): void {
+    if (!this.#leader) return;
+    for (const state of this.#goals) void this.#evaluate(state);
+  }
+
+  /** Evaluations run one at a time, so two never race for the same plan version. */
+  #evaluate(state: AutoscaleGoalState): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#evaluateNow(state)).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), goal: state.goal.name }, 'goal evaluation failed'));
+    return this.#chain;
+  }
+
+  async #evaluateNow(state: AutoscaleGoalState): Promise<void> {
+    if (!this.#leader) return;
+    const goal = state.goal;
+    const links: Link[] = [];
+    const sc = state.forecast?.traceparent ? spanContextOf({ traceparent: state.forecast.traceparent }) : undefined;
+    if (sc) links.push({ context: sc, attributes: { 'awo.insight.id': state.forecast?.id ?? '' } });
+    const span = this.deps.tracer.startSpan(`evaluate ${goal.name}`, { kind: SpanKind.INTERNAL, links, attributes: { 'awo.goal': goal.name, 'awo.goal.kind': goal.kind } });
+    try {
+      await context.with(trace.setSpan(context.active(), span), async () => {
+        this.#counts.evaluations++;
+        const plan = await this.#store.current();
+        const raw = plan.steps[goal.step]?.params[goal.param];
+        const current = typeof raw === 'number' ? raw : goal.min;
+        const now = Date.now();
+        const decision = decideAutoscale(
+          goal,
+          {
+            now,
+            current,
+            forecast: state.forecast,
+            arrival: state.latest.get(goal.arrivalSeries),
+            backlog: state.latest.get(goal.backlogSeries),
+            metric: state.latest.get(goal.metric),
+            throughput: state.throughput.perWorker(),
+          },
+          state.memory,
+        );
+        state.lastDecision = { at: now, desired: decision.desired, reason: decision.reason };
+        span.setAttributes({ 'awo.decision.desired': decision.desired, 'awo.decision.current': current, 'awo.decision.basis': decision.basis });
+        if (decision.desired === current) return;
+        const change: Change = { op: 'set', step: goal.step, param: goal.param, from: raw ?? null, to: decision.desired };
+        const version = plan.version + 1;
+        const ctx = span.spanContext();
+        const revision: PlanRevision = {
+          v: 1,
+          version,
+          parentVersion: plan.version,
+          plan: applyChanges(plan, [change], version),
+          changes: [change],
+          goal: goal.name,
+          reason: decision.reason,
+          insightIds: decision.insightIds,
+          at: now,
+          leader: this.deps.instance,
+          trace: { traceId: ctx.traceId, spanId: ctx.spanId },
+        };
+        try {
+          await this.#store.commit(revision, this.#lease.token);
+          state.memory.lastChangeAt = now;
+          this.#counts.revisions++;
+          span.setAttribute('awo.plan.version', version);
+          this.deps.log.info({ version, goal: goal.name, from: current, to: decision.desired, reason: decision.reason }, 'plan revised');
+        } catch (err) {
+          if (isAwoError(err, 'AWO_PLAN_CONFLICT')) {
+            this.#counts.conflicts++;
+            this.deps.log.info({ err: err.message }, 'plan changed under us; will evaluate again');
+          } else if (isAwoError(err, 'AWO_NOT_LEADER')) {
+            await this.#stepDown(err.message);
+          } else throw err;
+        }
+      });
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  protected override isReady(): boolean {
+    return true;
+  }
+
+  override metrics(): Record<string, number> {
+    return {
+      planner_leader: this.#leader ? 1 : 0,
+      planner_revisions_total: this.#counts.revisions,
+      planner_conflicts_total: this.#counts.conflicts,
+      planner_evaluations_total: this.#counts.evaluations,
+      planner_results_total: this.#counts.results,
+      planner_failed_results_total: this.#counts.failedResults,
+    };
+  }
+
+  protected override detail(): Record<string, unknown> {
+    return {
+      leader: this.#leader,
+      ...this.#counts,
+      goals: this.#goals.map((s) => ({ name: s.goal.name, throughput: s.throughput.perWorker(), learned: s.throughput.learned, lastDecision: s.lastDecision })),
+      lastResult: this.#lastResult,
+    };
+  }
+
+  protected async onClose(): Promise<void> {
+    await closeInOrder(
+      [
+        ['timers', () => [this.#leaseTimer, this.#evalTimer].forEach((t) => t && clearInterval(t))],
+        ['transition', () => this.#transition],
+        ['consumers', () => Promise.allSettled(this.#consumers.map((c) => c.close()))],
+        ['evaluations', () => this.#chain],
+        ['lease', () => (this.#leader ? this.#lease.release() : undefined)],
+      ],
+      (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'planner close step failed'),
+    );
+    this.#leader = false;
+  }
+}

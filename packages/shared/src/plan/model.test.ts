@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import type { Plan } from '../contracts/messages.js';
+import { applyChanges, diffPlans, planFromConfig, validateDag } from './model.js';
+import { signRevision, verifyRevision } from './sign.js';
+
+const plan: Plan = {
+  version: 1,
+  steps: {
+    ingest: { after: [], params: { concurrency: 2 } },
+    validate: { after: ['ingest'], params: { variant: 'basic' } },
+    store: { after: ['validate'], params: {} },
+  },
+};
+
+describe('plan model', () => {
+  it('builds version 0 from the config workflow', () => {
+    const cfg = parseConfig({ workflow: { steps: { a: { queue: 'qa', params: { concurrency: 3 } }, b: { after: ['a'] } } } });
+    expect(planFromConfig(cfg.workflow)).toEqual({ version: 0, steps: { a: { queue: 'qa', after: [], params: { concurrency: 3 } }, b: { after: ['a'], params: {} } } });
+  });
+
+  it('diffs parameter changes, added and removed steps', () => {
+    const next = applyChanges(plan, [{ op: 'set', step: 'ingest', param: 'concurrency', from: 2, to: 5 }, { op: 'add-step', step: 'strict', after: ['validate'] }], 2);
+    expect(diffPlans(plan, next)).toEqual([
+      { op: 'set', step: 'ingest', param: 'concurrency', from: 2, to: 5 },
+      { op: 'add-step', step: 'strict', after: ['validate'] },
+    ]);
+    expect(diffPlans(next, plan)).toEqual([
+      { op: 'remove-step', step: 'strict' },
+      { op: 'set', step: 'ingest', param: 'concurrency', from: 5, to: 2 },
+    ]);
+    expect(diffPlans(plan, plan)).toEqual([]);
+  });
+
+  it('removing a step drops the edges to it and keeps the DAG valid', () => {
+    const next = applyChanges(plan, [{ op: 'remove-step', step: 'validate' }], 2);
+    expect(next.steps.store?.after).toEqual([]);
+    expect(() => validateDag(next.steps)).not.toThrow();
+  });
+
+  it('refuses cycles and unknown steps', () => {
+    expect(() => validateDag({ a: { after: ['b'], params: {} }, b: { after: ['a'], params: {} } })).toThrow(/cycle: a → b → a/);
+    expect(() => applyChanges(plan, [{ op: 'set', step: 'ghost', param: 'x', from: null, to: 1 }], 2)).toThrow(/unknown step/);
+    expect(() => validateDag({ a: { after: ['nope'], params: {} } })).toThrow(/unknown step "nope"/);
+  });
+
+  it('signs revisions and detects tampering', () => {
+    const rev = { v: 1 as const, version: 2, parentVersion: 1, plan: { ...plan, version: 2 }, changes: [], goal: 'g', reason: 'r', insightIds: [], at: 1, leader: 'p' };
+    const signed = signRevision(rev, 'k');
+    expect(verifyRevision(signed, 'k')).toBe(true);
+    expect(verifyRevision(signed, 'other')).toBe(false);
+    expect(verifyRevision({ ...signed, reason: 'forged' }, 'k')).toBe(false);
+    expect(verifyRevision(rev, 'k')).toBe(false);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { PlannerAgent } from '@awo/planner';
+import { parseConfig, PlanStore, Runtime } from '@awo/shared';
+import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+
+function config(prefix: string, lease = '2s') {
+  return parseConfig({
+    prefix,
+    bus: { block: 100, ackInterval: 5, claimMinIdle: 500, claimInterval: 100 },
+    workflow: { steps: { work: { queue: 'work', params: { concurrency: 2 } } } },
+    planner: {
+      lease,
+      evaluateInterval: '200ms',
+      goals: [
+        {
+          kind: 'autoscale', name: 'work-wait', step: 'work', metric: 'bullmq.work.wait_p95_ms', target: 2000,
+          arrivalSeries: 'bullmq.work.arrival_rate', completionSeries: 'bullmq.work.completion_rate', activeSeries: 'bullmq.work.active', backlogSeries: 'bullmq.work.waiting',
+          min: 1, max: 20, initialThroughput: 10, cooldown: 0, maxStep: 10,
+        },
+      ],
+    },
+  });
+}
+
+function runtime(prefix: string, lease?: string, suffix?: string) {
+  return new Runtime({ config: config(prefix, lease), redisUrl: REDIS_URL, log: quietLogger(), env: {}, instanceSuffix: suffix });
+}
+
+const forecast = (value: number, id = `f-${value}`) => ({ v: 1 as const, id, kind: 'forecast' as const, series: 'bullmq.work.arrival_rate', ts: Date.now(), metricIds: [], model: 'linear-trend', value, lower: value - 5, upper: value + 5, horizonMs: 10_000, observed: value / 2 });
+
+describe('PlannerAgent', () => {
+  it('revises the plan from a forecast, with the goal, reason and the insight that caused it', async () => {
+    const prefix = testPrefix();
+    const rt = runtime(prefix);
+    const planner = new PlannerAgent(rt.deps('planner'));
+    try {
+      await planner.start();
+      await waitFor(() => planner.isLeader, 'leadership');
+      await rt.bus.publish('insights', forecast(60, 'f-60'));
+      const store = new PlanStore(rt.redis, rt.keys, rt.config);
+      await waitFor(async () => (await store.current()).version === 1, 'revision 1');
+      const [rev] = await store.history(1);
+      // 60/s ÷ (10/s × 0.8) = 7.5 → 8 workers.
+      expect(rev?.revision).toMatchObject({ version: 1, parentVersion: 0, goal: 'work-wait', insightIds: ['f-60'], changes: [{ op: 'set', step: 'work', param: 'concurrency', from: 2, to: 8 }] });
+      expect(rev?.revision.reason).toMatch(/arrival forecast 60\.0\/s 10s ahead/);
+      expect(rev?.revision.trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      await planner.close();
+      await rt.close();
+      const r = rt.connect('cleanup');
+      await cleanup(r, prefix);
+      await r.quit();
+    }
+  });
+
+  it('two planners never both lead; the standby takes over within the lease time when the leader dies', async () => {
+    const prefix = testPrefix();
+    const rtA = runtime(prefix, '600ms', 'a');
+    const rtB = runtime(prefix, '600ms', 'b');
+    const a = new PlannerAgent(rtA.deps('planner'));
+    const b = new PlannerAgent(rtB.deps('planner'));
+    let both = 0;
+    const watch = setInterval(() => (both += a.isLeader && b.isLeader ? 1 : 0), 5);
+    try {
+      await a.start();
+      await waitFor(() => a.isLeader, 'a leads');
+      await b.start();
+      await rtA.bus.publish('insights', forecast(40));
+      const store = new PlanStore(rtB.redis, rtB.keys, rtB.config);
+      await waitFor(async () => (await store.current()).version === 1, 'a revises');
+      expect(b.isLeader).toBe(false);
+      // The leader dies without releasing its lease (its timers and connections stop).
+      const died = Date.now();
+      await rtA.redis.quit();
+      await waitFor(() => b.isLeader, 'b takes over', 5000);
+      const takeover = Date.now() - died;
+      expect(takeover).toBeLessThan(600 + 600 / 3 + 500);
+      await rtB.bus.publish('insights', forecast(120));
+      await waitFor(async () => (await store.current()).version === 2, 'b revises', 5000);
+      const history = await store.history();
+      expect(history.map((h) => h.revision.leader)).toEqual([expect.stringMatching(/-b$/), expect.stringMatching(/-a$/)]);
+      expect(both).toBe(0);
+    } finally {
+      clearInterval(watch);
+      await Promise.allSettled([a.close(), b.close()]);
+      await Promise.allSettled([rtA.close(), rtB.close()]);
+      const r = rtB.connect('cleanup');
+      await cleanup(r, prefix);
+      await r.quit();
+    }
+  });
+});

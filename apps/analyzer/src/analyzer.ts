@@ -51,19 +51,21 @@ export class AnalyzerAgent extends Agent {
   }
 
   /** The state of a series, created on first sight when a rule wants it (LRU-bounded). */
-  #state(series: string): SeriesState | undefined {
-    const existing = this.#series.get(series);
+  #state(series: string, labels: Record<string, string>): SeriesState | undefined {
+    // Label sets are separate series (e.g. one stream's groups); the key keeps them apart.
+    const key = seriesKey(series, labels);
+    const existing = this.#series.get(key);
     if (existing) {
       // Map order is insertion order: re-insert to mark it recently used.
-      this.#series.delete(series);
-      this.#series.set(series, existing);
+      this.#series.delete(key);
+      this.#series.set(key, existing);
       return existing;
     }
     const forecast = this.#forecastRules.find((r) => r.re.test(series));
     const anomaly = this.#anomalyRules.find((r) => r.re.test(series));
     if (!forecast && !anomaly) return undefined;
     const state = new SeriesState(series, this.deps.config.analyzer.window, forecast, anomaly);
-    this.#series.set(series, state);
+    this.#series.set(key, state);
     if (this.#series.size > this.deps.config.analyzer.maxSeries) {
       this.#series.delete(this.#series.keys().next().value as string);
       this.#counts.evicted++;
@@ -103,7 +105,7 @@ export class AnalyzerAgent extends Agent {
     for (const d of batch) {
       this.#counts.metrics++;
       const m = d.message;
-      const state = this.#state(m.series);
+      const state = this.#state(m.series, m.labels);
       if (!state) continue;
       const detection = state.observe(m.value, { id: d.id, traceparent: d.headers.traceparent });
       if (detection?.anomalous) {
@@ -139,7 +141,7 @@ export class AnalyzerAgent extends Agent {
 
   /** Publishes insights in a PRODUCER span linked to the metrics that caused them. */
   async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[]): Promise<void> {
-    const links = linksFrom(causes.flatMap((d) => [d.headers, ...(this.#series.get(d.message.series)?.causes ?? []).map((c) => ({ traceparent: c.traceparent }))]), 32);
+    const links = linksFrom(causes.flatMap((d) => [d.headers, ...(this.#series.get(seriesKey(d.message.series, d.message.labels))?.causes ?? []).map((c) => ({ traceparent: c.traceparent }))]), 32);
     const span = this.deps.tracer.startSpan(spanName('publish', 'insights'), {
       kind: SpanKind.PRODUCER,
       links,
@@ -175,6 +177,13 @@ export class AnalyzerAgent extends Agent {
   protected async onClose(): Promise<void> {
     await closeInOrder([['consumer', () => this.#consumer?.close()]], (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'analyzer close step failed'));
   }
+}
+
+/** `series` alone, or `series{k=v,…}` with the labels sorted. */
+export function seriesKey(series: string, labels: Record<string, string>): string {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return series;
+  return `${series}{${keys.sort().map((k) => `${k}=${labels[k]}`).join(',')}}`;
 }
 
 function clamp01(x: number): number {

@@ -55,7 +55,14 @@ export function prometheusText(agents: readonly Agent[]): string {
   for (const agent of agents) {
     const s = agent.status();
     lines.push(`awo_agent_up{agent="${agent.name}"} ${s.state === 'running' ? 1 : 0}`);
-    for (const [k, v] of Object.entries(agent.metrics())) if (Number.isFinite(v)) lines.push(`awo_${sanitize(k)}{agent="${agent.name}"} ${v}`);
+    for (const [k, v] of Object.entries(agent.metrics())) {
+      if (!Number.isFinite(v)) continue;
+      // A key may carry labels: `source_failures_total{source="bullmq:work"}`.
+      const brace = k.indexOf('{');
+      const name = sanitize(brace < 0 ? k : k.slice(0, brace));
+      const labels = brace < 0 ? '' : `,${k.slice(brace + 1, k.lastIndexOf('}'))}`;
+      lines.push(`awo_${name}{agent="${agent.name}"${labels}} ${v}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

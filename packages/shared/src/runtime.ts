@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisBus } from './bus/redis-bus.js';
@@ -10,6 +10,7 @@ import { errorMessage } from './errors.js';
 import { closeInOrder } from './lifecycle.js';
 import { createRedis, type ConnectionOptions } from './redis.js';
 import { createTelemetry, type Telemetry } from './telemetry/otel.js';
+import { RedisSpanExporter } from './telemetry/span-store.js';
 
 /** What an agent is handed: its transport, connections, logger and tracer. Never globals. */
 export interface AgentDeps {
@@ -70,7 +71,13 @@ export class Runtime {
 
   deps(agent: string): AgentDeps {
     const serviceName = `awo-${agent}`;
-    const telemetry = createTelemetry({ serviceName, config: this.options.config.telemetry, env: this.options.env, processors: this.options.processors?.(serviceName) });
+    const store = this.options.config.telemetry.spanStore;
+    const processors = [
+      ...(this.options.processors?.(serviceName) ?? []),
+      // Recent spans in a capped stream, so `awo trace` works without a collector.
+      ...(store.enabled ? [new BatchSpanProcessor(new RedisSpanExporter(this.redis, this.keys.spans, store.maxLen), { scheduledDelayMillis: 500, maxQueueSize: 8192 })] : []),
+    ];
+    const telemetry = createTelemetry({ serviceName, config: this.options.config.telemetry, env: this.options.env, processors });
     this.#telemetry.push(telemetry);
     const log = this.options.log.child({ agent });
     return {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { duration, name } from './fields.js';
+import { duration } from './fields.js';
 
 const common = {
-  /** Series names start with `<kind>.<name>.`; the name must be unique among sources. */
-  name,
+  /** Series names start with `<kind>.<name>.`; the name must be unique among sources (no dots, so names stay unambiguous). */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,99}$/, 'expected a name of letters, digits, "_", ":" or "-" (no dots; at most 100)'),
   interval: duration.optional(),
   labels: z.record(z.string(), z.string()).default({}),
 };

@@ -2,3 +2,4 @@ export * from './otel.js';
 export * from './propagation.js';
 export * from './logger.js';
 export * from './semconv.js';
+export * from './span-store.js';

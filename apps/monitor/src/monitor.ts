@@ -1,0 +1,223 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  Agent,
+  ATTR,
+  AwoError,
+  closeInOrder,
+  delay,
+  errorMessage,
+  MESSAGING_SYSTEM_REDIS,
+  metricSchema,
+  spanName,
+  type AgentDeps,
+  type MessageInput,
+} from '@awo/shared';
+import { SourceRunner } from './runner.js';
+import { sourceId } from './series.js';
+import { createSource } from './sources/index.js';
+import { withTimeout } from './timeout.js';
+import type { Sample, Source, SourceDeps } from './types.js';
+
+/** Longest a single start or sample may take, whatever the interval. */
+export const MAX_SAMPLE_MS = 10_000;
+/** Longest a source may take to close. */
+const SOURCE_CLOSE_MS = 5000;
+
+/** What a MonitorAgent can be given besides its deps. */
+export interface MonitorOptions {
+  /** The sources to sample; default: built from `deps.config.monitor.sources`. */
+  sources?: Source[];
+}
+
+/**
+ * The monitor agent: samples every source on its own schedule and publishes each tick's
+ * samples as `Metric` messages, in one publish per tick inside a PRODUCER span. A source that
+ * fails (throws or outlasts min(interval, 10 s)) reports `<kind>.<name>.up` = 0 and a growing
+ * `.staleness_ms`, is retried with backoff, and never stops the others.
+ */
+export class MonitorAgent extends Agent {
+  readonly #runners: SourceRunner[];
+  /** Aborted first on close: no new ticks. */
+  readonly #stop = new AbortController();
+  /** Aborted after the grace period: in-flight samples give up. */
+  readonly #abort = new AbortController();
+  #loops: Promise<void>[] = [];
+  #running = false;
+  readonly #counts = { published: 0, batches: 0, publishFailures: 0, dropped: 0 };
+  readonly #invalidSeen = new Set<string>();
+
+  constructor(
+    private readonly deps: AgentDeps,
+    options: MonitorOptions = {},
+  ) {
+    super('monitor');
+    const cfg = deps.config.monitor;
+    const sources = options.sources ?? cfg.sources.map((c) => createSource(c, this.#sourceDeps(sourceId(c))));
+    const ids = new Set<string>();
+    this.#runners = sources.map((source) => {
+      const id = sourceId(source);
+      if (ids.has(id)) throw new AwoError('AWO_CONFIG_INVALID', `expected unique sources, "${id}" appears twice`);
+      ids.add(id);
+      const interval = source.interval ?? cfg.interval;
+      if (!(interval > 0)) throw new AwoError('AWO_CONFIG_INVALID', `source "${id}" needs an interval above 0 ms, got ${interval}`);
+      const runner: SourceRunner = new SourceRunner(source, {
+        interval,
+        maxBackoff: cfg.maxBackoff,
+        timeout: Math.min(interval, MAX_SAMPLE_MS),
+        now: () => Date.now(),
+        log: deps.log,
+        publish: (samples) => this.#publish(runner, samples),
+      });
+      return runner;
+    });
+  }
+
+  #sourceDeps(id: string): SourceDeps {
+    return {
+      connect: (name, options) => this.deps.connect(`source:${name}`, options),
+      log: this.deps.log.child({ source: id }),
+      now: () => Date.now(),
+    };
+  }
+
+  protected async onStart(): Promise<void> {
+    // Sources start in their loops: one that cannot start is retried there, like a failed sample.
+    this.#loops = this.#runners.map((r) => r.run(this.#stop.signal, this.#abort.signal));
+    this.#running = true;
+    this.deps.log.info({ sources: this.#runners.map((r) => r.id) }, 'monitor sampling');
+  }
+
+  /** Publishes one tick of a source as metrics, in one call, inside a PRODUCER span. */
+  async #publish(runner: SourceRunner, samples: Sample[]): Promise<void> {
+    const metrics = this.#toMetrics(runner.source, samples);
+    if (metrics.length === 0) return;
+    const span = this.deps.tracer.startSpan(spanName('publish', 'metrics'), {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
+        [ATTR.MESSAGING_DESTINATION_NAME]: this.deps.keys.stream('metrics'),
+        [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
+        [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: metrics.length,
+        'awo.source': runner.id,
+      },
+    });
+    try {
+      await context.with(trace.setSpan(context.active(), span), () => this.deps.bus.publish('metrics', metrics));
+      this.#counts.published += metrics.length;
+      this.#counts.batches++;
+    } catch (err) {
+      this.#counts.publishFailures++;
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+      this.deps.log.warn({ source: runner.id, err: errorMessage(err), count: metrics.length }, 'publishing metrics failed');
+    } finally {
+      span.end();
+    }
+  }
+
+  /**
+   * Samples as metrics: config labels merged with sample labels. A non-finite value (NaN, ±Inf
+   * from a Prometheus gauge) or a metric that fails its schema is dropped and counted, so one
+   * bad sample never costs the batch.
+   */
+  #toMetrics(source: Source, samples: Sample[]): MessageInput<'metrics'>[] {
+    const now = Date.now();
+    const out: MessageInput<'metrics'>[] = [];
+    for (const s of samples) {
+      if (!Number.isFinite(s.value)) {
+        this.#counts.dropped++;
+        continue;
+      }
+      const metric: MessageInput<'metrics'> = {
+        v: 1,
+        series: s.series,
+        value: s.value,
+        ts: Math.round(s.ts ?? now),
+        source: sourceId(source),
+        labels: { ...source.labels, ...s.labels },
+        ...(s.unit !== undefined ? { unit: s.unit } : {}),
+      };
+      const check = metricSchema.safeParse(metric);
+      if (!check.success) {
+        this.#counts.dropped++;
+        if (!this.#invalidSeen.has(s.series) && this.#invalidSeen.size < 1000) {
+          this.#invalidSeen.add(s.series);
+          this.deps.log.warn({ series: s.series, err: check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }, 'dropping an invalid metric');
+        }
+        continue;
+      }
+      out.push(metric);
+    }
+    return out;
+  }
+
+  protected override isReady(): boolean {
+    return this.#running;
+  }
+
+  override metrics(): Record<string, number> {
+    const out: Record<string, number> = {
+      monitor_samples_published_total: this.#counts.published,
+      monitor_batches_published_total: this.#counts.batches,
+      monitor_publish_failures_total: this.#counts.publishFailures,
+      monitor_samples_dropped_total: this.#counts.dropped,
+      monitor_sources: this.#runners.length,
+      monitor_sources_up: this.#runners.filter((r) => r.health.up).length,
+      monitor_source_failures_total: this.#runners.reduce((n, r) => n + r.health.failures, 0),
+      monitor_ticks_skipped_total: this.#runners.reduce((n, r) => n + r.health.skippedTicks, 0),
+    };
+    for (const r of this.#runners) {
+      const label = `{source="${r.source.kind}:${r.source.name}"}`;
+      out[`monitor_source_failures_total_by_source${label}`] = r.health.failures;
+      out[`monitor_source_up_by_source${label}`] = r.health.up ? 1 : 0;
+    }
+    return out;
+  }
+
+  protected override detail(): Record<string, unknown> {
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    const sources: Record<string, unknown> = {};
+    for (const r of this.#runners) {
+      const h = r.health;
+      sources[r.id] = {
+        up: h.up,
+        lastSuccess: iso(h.lastSuccessAt),
+        lastError: h.lastError,
+        lastErrorAt: iso(h.lastErrorAt),
+        consecutiveFailures: h.consecutiveFailures,
+        failures: h.failures,
+        samples: h.samples,
+        skippedTicks: h.skippedTicks,
+        retryAt: iso(h.retryAt),
+      };
+    }
+    return { sources, ...this.#counts };
+  }
+
+  /** Stop ticking → wait for in-flight samples (bounded) → abort them → close every source. */
+  protected async onClose(): Promise<void> {
+    const log = this.deps.log;
+    const grace = Math.min(this.deps.config.bus.closeGrace, MAX_SAMPLE_MS + 1000);
+    const neverAborted = new AbortController().signal;
+    await closeInOrder(
+      [
+        ['timers', () => this.#stop.abort()],
+        ['in-flight samples', () => Promise.race([Promise.allSettled(this.#loops), delay(grace)])],
+        ['abort samples', () => this.#abort.abort(new AwoError('AWO_AGENT_STATE', 'monitor is closing'))],
+        [
+          'sources',
+          () =>
+            Promise.all(
+              this.#runners.map((r) =>
+                withTimeout(() => r.source.close(), SOURCE_CLOSE_MS, neverAborted, `closing ${r.id}`).catch((err) =>
+                  log.error({ source: r.id, err: errorMessage(err) }, 'closing a source failed'),
+                ),
+              ),
+            ),
+        ],
+      ],
+      (step, err) => log.error({ step, err: errorMessage(err) }, 'monitor close step failed'),
+    );
+    this.#running = false;
+  }
+}

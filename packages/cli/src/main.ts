@@ -11,6 +11,9 @@ usage:
   awo demo [--scenario autoscale] [--duration <s>] [--json]
                                          run a demo (continuous without --duration)
   awo plan show|history [--config <file>] [--limit <n>] [--json]
+  awo trace <traceId> | awo trace --last-action [--json]
+                                         a trace as a tree; the chain of the newest action
+  awo explain <planVersion> [--json]     why the plan changed, in words
   awo config validate <file> [--json]
 
 The config comes from --config or AWO_CONFIG. Without a Redis in the config, awo uses the one
@@ -20,6 +23,15 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   config: async () => (await import('./commands/config.js')).configCommand,
+  up: async () => (await import('./commands/agents.js')).agentsCommand('up'),
+  monitor: async () => (await import('./commands/agents.js')).agentsCommand('monitor'),
+  analyzer: async () => (await import('./commands/agents.js')).agentsCommand('analyzer'),
+  planner: async () => (await import('./commands/agents.js')).agentsCommand('planner'),
+  executor: async () => (await import('./commands/agents.js')).agentsCommand('executor'),
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  plan: async () => (await import('./commands/plan.js')).planCommand,
+  trace: async () => (await import('./commands/trace.js')).traceCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

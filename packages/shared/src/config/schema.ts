@@ -123,6 +123,10 @@ export const executorSchema = z.strictObject({
   actions: z.record(name, actionConfigSchema).default({}),
   pools: z.record(name, poolSchema).default({}),
   attempts: z.number().int().min(1).default(3),
+  /** First retry delay of a failed action; doubles with each attempt. */
+  backoff: duration.default(1000),
+  /** On close, running actions and pool jobs get this long to finish. */
+  closeGrace: duration.default(10_000),
 });
 
 export const configSchema = z

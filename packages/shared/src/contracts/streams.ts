@@ -19,7 +19,7 @@ export interface Keys {
   plan: string;
   /** The planner leadership lease. */
   lease: string;
-  /** The plan the executor last applied in full. */
+  /** Applied parameters (hash): field "step\u0000param" → JSON {value, version}, written only by newer versions. */
   applied: string;
   /** Recent spans kept for `awo trace` without a collector. */
   spans: string;

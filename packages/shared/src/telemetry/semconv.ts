@@ -1,5 +1,6 @@
 /**
- * OpenTelemetry messaging semantic-convention attribute names used by awo, in one place.
+ * OpenTelemetry semantic-convention attribute names used by awo (messaging, and HTTP, process
+ * and database for CLIENT spans), in one place.
  * https://opentelemetry.io/docs/specs/semconv/messaging/
  */
 export const ATTR = {
@@ -11,6 +12,17 @@ export const ATTR = {
   MESSAGING_CONSUMER_GROUP_NAME: 'messaging.consumer.group.name',
   MESSAGING_BATCH_MESSAGE_COUNT: 'messaging.batch.message_count',
   SERVICE_NAME: 'service.name',
+  // CLIENT spans: HTTP, process and database conventions.
+  HTTP_REQUEST_METHOD: 'http.request.method',
+  HTTP_RESPONSE_STATUS_CODE: 'http.response.status_code',
+  URL_FULL: 'url.full',
+  SERVER_ADDRESS: 'server.address',
+  SERVER_PORT: 'server.port',
+  PROCESS_EXECUTABLE_PATH: 'process.executable.path',
+  PROCESS_EXIT_CODE: 'process.exit.code',
+  DB_SYSTEM_NAME: 'db.system.name',
+  DB_OPERATION_NAME: 'db.operation.name',
+  ERROR_TYPE: 'error.type',
 } as const;
 
 export const MESSAGING_SYSTEM_REDIS = 'redis';

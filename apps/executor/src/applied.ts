@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { runScript, type Action } from '@awo/shared';
+import { appliedField } from './reconcile.js';
+import type { AppliedEntry } from './types.js';
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+
+const entrySchema = z.object({ value: z.union([z.number(), z.string(), z.boolean()]), version: z.number().int().nonnegative() });
+
+
+/** Parses a stored entry; anything else (a hand edit, an old format) counts as never applied. */
+function parseEntry(json: string | null | undefined): AppliedEntry | undefined {
+  if (!json) return undefined;
+  try {
+    const result = entrySchema.safeParse(JSON.parse(json));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The whole applied state (hash at `keys.applied`): field `step\u0000param` → value and version. */
+export async function readApplied(redis: Redis, key: string): Promise<Map<string, AppliedEntry>> {
+  const raw = await redis.hgetall(key);
+  const state = new Map<string, AppliedEntry>();
+  for (const [field, json] of Object.entries(raw)) {
+    const entry = parseEntry(json);
+    if (entry) state.set(field, entry);
+  }
+  return state;
+}
+
+/** The applied value of one parameter, if any. */
+export async function readAppliedEntry(redis: Redis, key: string, step: string, param: string): Promise<AppliedEntry | undefined> {
+  return parseEntry(await redis.hget(key, appliedField(step, param)));
+}
+
+/**
+ * Records that an action's value is applied, unless a newer plan version is already recorded
+ * (one Lua script, `lua/applied-record-1.lua`). True when written.
+ */
+export async function recordApplied(redis: Redis, key: string, action: Pick<Action, 'step' | 'param' | 'value' | 'version'>): Promise<boolean> {
+  const entry: AppliedEntry = { value: action.value, version: action.version };
+  const written = await runScript(redis, 'applied-record-1', [key], [appliedField(action.step, action.param), action.version, JSON.stringify(entry)], LUA_DIR);
+  return written === 1;
+}

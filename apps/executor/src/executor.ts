@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  Agent,
+  ATTR,
+  AwoError,
+  closeInOrder,
+  errorMessage,
+  extractContext,
+  GROUPS,
+  injectHeaders,
+  MESSAGING_SYSTEM_BULLMQ,
+  MESSAGING_SYSTEM_REDIS,
+  PlanStore,
+  Semaphore,
+  spanName,
+  type Action,
+  type AgentDeps,
+  type Consumer,
+  type Delivery,
+} from '@awo/shared';
+import { readApplied } from './applied.js';
+import { ManagedPool } from './pool.js';
+import { reconcile } from './reconcile.js';
+import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
+import { AWO_ATTR } from './semconv.js';
+import { inSpan } from './spans.js';
+import { within } from './util.js';
+
+/** Completed action jobs are kept this long (and at most this many), so their ids keep deduplicating. */
+const KEEP = { age: 86_400, count: 10_000 } as const;
+
+export interface ExecutorOptions {
+  /** The pools to manage; by default one `ManagedPool` per `executor.pools` entry. The executor starts and closes them. */
+  pools?: Map<string, ManagedPool>;
+}
+
+/**
+ * The executor agent. Reads plan revisions through its consumer group, reconciles the applied
+ * state toward the NEWEST plan (a late or repeated delivery never rolls back), and enqueues one
+ * BullMQ job per action with a job id derived from (plan version, action key), so a duplicate
+ * never acts twice. Its worker runs each job's handler, records the applied value, and
+ * publishes an `ActionResult`. Only what the config names can run.
+ */
+export class ExecutorAgent extends Agent {
+  /** The pools this executor scales, by name. */
+  readonly pools: Map<string, ManagedPool>;
+  readonly #runner: ActionRunner;
+  readonly #store: PlanStore;
+  readonly #reconciling = new Semaphore(1);
+  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0 };
+  #consumer: Consumer | undefined;
+  #queue: Queue | undefined;
+  #worker: Worker | undefined;
+  #connection: Redis | undefined;
+
+  constructor(
+    private readonly deps: AgentDeps,
+    options: ExecutorOptions = {},
+  ) {
+    super('executor');
+    const { executor } = deps.config;
+    this.pools =
+      options.pools ??
+      new Map(Object.entries(executor.pools).map(([name, pool]) => [name, new ManagedPool(name, pool, { connect: deps.connect, keys: deps.keys, log: deps.log.child({ pool: name }), closeGrace: executor.closeGrace })]));
+    for (const [name, action] of Object.entries(executor.actions)) {
+      if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
+    }
+    this.#runner = new ActionRunner(deps, this.pools);
+    this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
+  }
+
+  protected async onStart(): Promise<void> {
+    for (const pool of this.pools.values()) if (pool.state === 'idle') await pool.start();
+    // One connection for the queue and the worker's commands; the worker duplicates it for its blocking reads.
+    this.#connection = this.deps.connect('bullmq', { blocking: true });
+    const base = { connection: this.#connection, prefix: this.deps.keys.bullPrefix };
+    this.#queue = new Queue(ACTIONS_QUEUE, base);
+    this.#queue.on('error', (err) => this.deps.log.warn({ err: errorMessage(err) }, 'actions queue error'));
+    this.#worker = new Worker(ACTIONS_QUEUE, (job: Job, _token?: string, signal?: AbortSignal) => this.#runner.process(job, signal), {
+      ...base,
+      concurrency: this.deps.config.executor.concurrency,
+      autorun: false,
+      name: this.deps.instance,
+    });
+    this.#worker.on('error', (err) => this.deps.log.warn({ err: errorMessage(err) }, 'actions worker error'));
+    await Promise.all([this.#queue.waitUntilReady(), this.#worker.waitUntilReady()]);
+    this.#worker.run().catch((err: unknown) => {
+      this.deps.log.error({ err: errorMessage(err) }, 'actions worker stopped');
+      this.fail(err);
+    });
+    this.#consumer = await this.deps.bus.consume('revisions', { group: GROUPS.executor, consumer: this.deps.instance, handler: (d) => this.#onRevision(d) });
+  }
+
+  /** Reconciles toward the newest plan, whatever revision was delivered. One at a time. */
+  async #onRevision(delivery: Delivery<'revisions'>): Promise<void> {
+    const attributes = {
+      [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
+      [ATTR.MESSAGING_DESTINATION_NAME]: this.deps.keys.stream('revisions'),
+      [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
+      [ATTR.MESSAGING_MESSAGE_ID]: delivery.id,
+      [ATTR.MESSAGING_CONSUMER_GROUP_NAME]: GROUPS.executor,
+      [AWO_ATTR.REVISION_VERSION]: delivery.message.version,
+    };
+    const parent = extractContext(delivery.headers, ROOT_CONTEXT);
+    await inSpan(
+      this.deps.tracer,
+      spanName('process', 'revisions'),
+      { kind: SpanKind.CONSUMER, attributes },
+      async (span) => {
+        await this.#reconciling.acquire();
+        try {
+          const [plan, applied] = await Promise.all([this.#store.current(), readApplied(this.deps.redis, this.deps.keys.applied)]);
+          const actions = reconcile(plan, applied, this.deps.config);
+          span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length });
+          for (const action of actions) await this.#enqueue(action);
+          this.#counts.revisions++;
+        } finally {
+          this.#reconciling.release();
+        }
+      },
+      parent,
+    );
+  }
+
+  /**
+   * Adds the action's job (ignored by BullMQ when the id exists) in a PRODUCER span whose context
+   * rides in the job data, and audits it on the actions stream when this add created the job.
+   */
+  async #enqueue(action: Action): Promise<void> {
+    const queue = this.#queue as Queue;
+    const attributes = {
+      [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ,
+      [ATTR.MESSAGING_DESTINATION_NAME]: ACTIONS_QUEUE,
+      [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
+      [ATTR.MESSAGING_MESSAGE_ID]: action.id,
+      [AWO_ATTR.ACTION_NAME]: action.action,
+      [AWO_ATTR.ACTION_KIND]: action.kind,
+    };
+    await inSpan(this.deps.tracer, spanName('publish', ACTIONS_QUEUE), { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+      const nonce = randomUUID();
+      const data: ActionJob = { action, trace: injectHeaders(), nonce };
+      await queue.add(action.action, data, {
+        jobId: action.id,
+        attempts: this.deps.config.executor.attempts,
+        backoff: { type: 'exponential', delay: this.deps.config.executor.backoff },
+        removeOnComplete: KEEP,
+        removeOnFail: { age: KEEP.age },
+      });
+      // BullMQ answers a duplicate add with the existing id; the stored nonce tells who created it.
+      const stored = await queue.getJob(action.id);
+      const created = stored === undefined || (stored.data as Partial<ActionJob>).nonce === nonce;
+      span.setAttribute(AWO_ATTR.ACTION_CREATED, created);
+      if (!created) {
+        this.#counts.duplicates++;
+        return;
+      }
+      this.#counts.enqueued++;
+      await this.deps.bus.publish('actions', action);
+    });
+  }
+
+  protected override isReady(): boolean {
+    return this.#consumer !== undefined && this.#worker?.isRunning() === true;
+  }
+
+  override metrics(): Record<string, number> {
+    const r = this.#runner.counters;
+    const out: Record<string, number> = {
+      executor_revisions_total: this.#counts.revisions,
+      executor_actions_enqueued_total: this.#counts.enqueued,
+      executor_actions_duplicate_total: this.#counts.duplicates,
+      executor_actions_run_total: r.run,
+      executor_actions_succeeded_total: r.succeeded,
+      executor_actions_failed_total: r.failed,
+      executor_actions_retried_total: r.retried,
+      executor_actions_refused_total: r.refused,
+      executor_actions_skipped_total: r.skipped,
+    };
+    for (const [name, pool] of this.pools) {
+      out[`executor_pool_${name}_size`] = pool.size();
+      out[`executor_pool_${name}_ready`] = pool.ready();
+      out[`executor_pool_${name}_starting`] = pool.starting();
+      out[`executor_pool_${name}_busy`] = pool.busy();
+      out[`executor_pool_${name}_worker_seconds_total`] = pool.workerSeconds();
+    }
+    return out;
+  }
+
+  protected override detail(): Record<string, unknown> {
+    const pools: Record<string, unknown> = {};
+    for (const [name, p] of this.pools) pools[name] = { state: p.state, size: p.size(), ready: p.ready(), starting: p.starting(), busy: p.busy(), workerSeconds: Math.round(p.workerSeconds() * 1000) / 1000 };
+    return { ...this.#counts, ...this.#runner.counters, pools };
+  }
+
+  /** Stop reading revisions → let running actions finish (bounded, then abort) → close queue, pools, connection. */
+  protected async onClose(): Promise<void> {
+    const grace = this.deps.config.executor.closeGrace;
+    await closeInOrder(
+      [
+        ['revisions', () => this.#consumer?.close()],
+        ['worker', () => this.#closeWorker(grace)],
+        ['queue', () => this.#queue?.close()],
+        ['pools', () => Promise.all([...this.pools.values()].map((p) => p.close()))],
+        ['redis', () => this.#connection?.quit().catch(() => this.#connection?.disconnect())],
+      ],
+      (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'executor close step failed'),
+    );
+  }
+
+  async #closeWorker(grace: number): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    const closing = worker.close();
+    if (await within(closing, grace)) return;
+    this.deps.log.warn({ grace }, 'close grace is over; aborting running actions');
+    worker.cancelAllJobs('executor closing');
+    if (!(await within(closing, 2000))) this.deps.log.error('the actions worker did not stop after its jobs were aborted');
+  }
+}

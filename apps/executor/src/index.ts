@@ -1,0 +1,10 @@
+export { ExecutorAgent, type ExecutorOptions } from './executor.js';
+export { ManagedPool, type JobStart, type PoolDeps, type PoolState } from './pool.js';
+export { loadProcessor, sleepProcessor, type PoolProcessor } from './processors.js';
+export { reconcile, actionId, actionKey, appliedField } from './reconcile.js';
+export { readApplied, readAppliedEntry, recordApplied } from './applied.js';
+export { ACTIONS_QUEUE, ActionRunner, actionJobSchema, unrecoverable, type ActionJob, type JobOutcome } from './runner.js';
+export { handlers, runAction, commandHandler, httpHandler, redisSetHandler, scaleHandler } from './actions/index.js';
+export { commandArgs, substitute, valueText, type TemplateName, type TemplateVars } from './template.js';
+export { AWO_ATTR } from './semconv.js';
+export type * from './types.js';

@@ -1,0 +1,55 @@
+import { once } from 'node:events';
+import { configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, type Config } from '@awo/shared';
+import { AGENT_NAMES, buildAgents, startAgents, stopAgents, type AgentName } from '../agents.js';
+import { parse, UsageError } from '../args.js';
+import { resolveRedis } from '../embedded-redis.js';
+import type { Io } from '../io.js';
+
+/** The config from --config / AWO_CONFIG, or the defaults when neither is given and that is allowed. */
+export async function readConfig(flag: string | undefined, io: Io, required: boolean): Promise<Config> {
+  const path = configPath(flag, io.env);
+  if (path) return loadConfig(path, io.env);
+  if (required) throw new UsageError('a config is needed: --config <file> or AWO_CONFIG');
+  return parseConfig({}, io.env);
+}
+
+/**
+ * `awo up` (all four agents in this process) or `awo <agent>` (one per process): runs until
+ * SIGINT/SIGTERM, serving /healthz, /readyz and /metrics, then drains within a bounded time.
+ */
+export function agentsCommand(which: 'up' | AgentName) {
+  return async (argv: string[], io: Io): Promise<number> => {
+    const { values } = parse(argv, {});
+    const config = await readConfig(values.config, io, true);
+    const log = createLogger({ level: config.log.level, base: { service: 'awo', agent: which } });
+    const redis = await resolveRedis(config, log);
+    const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
+    const names = which === 'up' ? AGENT_NAMES : [which];
+    const agents = buildAgents(runtime, names);
+    const health = new HealthServer(agents, which === 'up' ? config.health : config[which].health);
+    let code = 0;
+    try {
+      await startAgents(agents);
+      const port = await health.start();
+      log.info({ agents: names, health: `http://${(which === 'up' ? config.health : config[which].health).host}:${port}/healthz`, redis: redis.origin }, 'awo is running');
+      if (!io.signal.aborted) await once(io.signal, 'abort');
+      log.info({ signal: String(io.signal.reason) }, 'stopping: draining in-flight work');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'awo failed');
+      code = 1;
+    } finally {
+      const bound = config.bus.closeGrace + 5000;
+      const clean = await stopAgents(agents, bound, (agent, err) => log.error({ agent, err }, 'agent did not close cleanly'));
+      if (!clean) {
+        log.error({ boundMs: bound }, 'agents did not stop in time');
+        code = code || 1;
+      }
+      await health.close();
+      await runtime.close();
+      await redis.stop();
+      log.info({ clean }, 'stopped');
+      log.flush();
+    }
+    return code;
+  };
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
+import { ExecutorAgent } from '@awo/executor';
+import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
+import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
+import { numberFlag, parse, UsageError } from '../args.js';
+import { autoscaleDemoConfig } from '../demo/config.js';
+import { Arrivals, defaultShape, rateAt } from '../demo/load.js';
+import { SloMeter } from '../demo/slo.js';
+import { resolveRedis } from '../embedded-redis.js';
+import type { Io } from '../io.js';
+
+export interface AutoscaleSummary {
+  scenario: 'autoscale';
+  durationS: number;
+  sloAttainment: number;
+  workerSeconds: number;
+  planRevisions: number;
+  actions: number;
+  traceId: string | null;
+  targetMs: number;
+  jobs: number;
+  peakWorkers: number;
+  prefix: string;
+}
+
+/**
+ * `awo demo --scenario autoscale [--duration <s>] [--json]`: a load generator drives a real
+ * BullMQ queue processed by a managed worker pool (jobs take real time; new workers are ready
+ * only after a start-up delay), with a daily-shaped load plus bursts compressed in time; awo's
+ * four agents keep the wait under the goal. Without --duration it runs until Ctrl-C.
+ */
+export async function demoCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, { scenario: { type: 'string', default: 'autoscale' }, duration: { type: 'string' }, day: { type: 'string' }, keep: { type: 'boolean', default: false } });
+  if (values.scenario !== 'autoscale') throw new UsageError(`unknown scenario "${values.scenario}" (known: autoscale)`);
+  const durationS = numberFlag(values.duration, 'duration');
+  const dayS = numberFlag(values.day, 'day', 120) as number;
+  const summary = await runAutoscaleDemo({ durationS, dayS, io, quiet: values.json, keep: values.keep });
+  if (values.json) io.out(JSON.stringify(summary));
+  else {
+    io.out(`\nautoscale demo: ${summary.durationS}s, ${summary.jobs} jobs, wait p95 under ${summary.targetMs}ms in ${(summary.sloAttainment * 100).toFixed(1)}% of seconds`);
+    io.out(`  worker-seconds ${summary.workerSeconds.toFixed(0)} (peak ${summary.peakWorkers} workers), ${summary.planRevisions} plan revisions, ${summary.actions} actions`);
+    if (summary.traceId) io.out(`  trace of one complete chain: ${summary.traceId}${values.keep ? `   (inspect: AWO_PREFIX=${summary.prefix} npx awo trace ${summary.traceId})` : '   (run with --keep to inspect it afterwards)'}`);
+  }
+  return 0;
+}
+
+export interface DemoOptions {
+  durationS: number | undefined;
+  dayS: number;
+  io: Io;
+  quiet: boolean;
+  /** Keep the demo's keys (plan, streams, spans) for `awo trace` / `awo explain` afterwards. */
+  keep?: boolean;
+  redisUrl?: string;
+}
+
+export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSummary> {
+  const { io } = opts;
+  // Logs go to stderr, so stdout carries only status lines and the summary.
+  const log = createLogger({ level: io.env.AWO_LOG_LEVEL ?? 'warn', base: { service: 'awo-demo' }, destination: pino.destination(2) });
+  const redis = await resolveRedis(parseConfig({ redis: opts.redisUrl ? { url: opts.redisUrl } : {} }, io.env), log);
+  const prefix = `awo-demo-${randomUUID().slice(0, 6)}`;
+  const settings = { prefix, redisUrl: redis.url, targetMs: 1000, serviceMs: 100, startupDelayMs: 3000, dayS: opts.dayS };
+  const config = autoscaleDemoConfig(settings);
+  const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
+  const agents = buildAgents(runtime, AGENT_NAMES);
+  const executor = agents.find((a): a is ExecutorAgent => a instanceof ExecutorAgent);
+  const pool = executor?.pools.get('work');
+  if (!pool) throw new Error('the demo config has no pool "work"');
+  const start = Date.now();
+  const slo = new SloMeter(settings.targetMs, start);
+  pool.onJobStart((job) => slo.jobStarted(job.waitMs, job.startedAt));
+  const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
+  const shape = defaultShape(opts.dayS);
+  const arrivals = new Arrivals();
+  let jobs = 0;
+  let peakWorkers = 0;
+  let latestForecast: { value: number; model: string } | undefined;
+  let watcher: Consumer | undefined;
+  const store = new PlanStore(runtime.redis, runtime.keys, config);
+  try {
+    await startAgents(agents);
+    watcher = await runtime.bus.consume('insights', {
+      group: 'demo-status',
+      consumer: 'demo',
+      startId: '$',
+      handler: async (d) => {
+        if (d.message.kind === 'forecast') latestForecast = { value: d.message.value, model: d.message.model };
+      },
+    });
+    if (!opts.quiet) io.out(`awo autoscale demo: Redis ${redis.origin} (${redis.url}), prefix ${prefix}; target wait p95 < ${settings.targetMs}ms; jobs take ${settings.serviceMs}ms; workers start in ${settings.startupDelayMs / 1000}s; a "day" is ${opts.dayS}s`);
+    const tickMs = 100;
+    let lastStatus = start;
+    let addedThisSecond = 0;
+    const waitKey = `${prefix}:bull:work:wait`;
+    for (let tick = 0; !io.signal.aborted; tick++) {
+      const t = (Date.now() - start) / 1000;
+      if (opts.durationS !== undefined && t >= opts.durationS) break;
+      const n = arrivals.next(rateAt(shape, t), tickMs / 1000);
+      if (n > 0) {
+        await queue.addBulk(Array.from({ length: n }, () => ({ name: 'job', data: { serviceMs: settings.serviceMs }, opts: { removeOnComplete: { age: 120, count: 5000 }, removeOnFail: { age: 600 } } })));
+        jobs += n;
+        addedThisSecond += n;
+      }
+      if (tick % 5 === 0) {
+        const oldest = await runtime.redis.lindex(waitKey, -1);
+        const ts = oldest ? Number(await runtime.redis.hget(`${prefix}:bull:work:${oldest}`, 'timestamp')) : NaN;
+        if (Number.isFinite(ts)) slo.oldestWaiting(Date.now() - ts);
+      }
+      peakWorkers = Math.max(peakWorkers, pool.size());
+      if (Date.now() - lastStatus >= 1000) {
+        const second = Math.floor((lastStatus - start) / 1000);
+        const p95 = slo.p95Of(second);
+        const plan = await store.current();
+        if (!opts.quiet) {
+          io.out(
+            `t=${String(second).padStart(4)}s  arrival ${(addedThisSecond / ((Date.now() - lastStatus) / 1000)).toFixed(1).padStart(6)}/s  forecast ${latestForecast ? `${latestForecast.value.toFixed(1).padStart(6)}/s (${latestForecast.model})` : '     -'}  workers ${String(pool.size()).padStart(2)} (ready ${String(pool.ready()).padStart(2)})  wait p95 ${p95 === undefined ? '     -' : `${Math.round(p95)}ms`.padStart(7)}  plan v${plan.version}`,
+          );
+        }
+        addedThisSecond = 0;
+        lastStatus = Date.now();
+      }
+      await delay(Math.max(0, start + (tick + 1) * tickMs - Date.now()), io.signal);
+    }
+  } finally {
+    await watcher?.close();
+    await queue.close();
+  }
+  const durationS = Math.round((Date.now() - start) / 1000);
+  const history = await store.history(10_000);
+  const actions = await runtime.redis.xlen(runtime.keys.stream('results'));
+  const summary: AutoscaleSummary = {
+    scenario: 'autoscale',
+    durationS,
+    sloAttainment: Math.round(slo.attainment(durationS) * 10_000) / 10_000,
+    workerSeconds: Math.round(pool.workerSeconds() * 10) / 10,
+    planRevisions: history.length,
+    actions,
+    traceId: history.find((h) => h.revision.trace)?.revision.trace?.traceId ?? null,
+    targetMs: settings.targetMs,
+    jobs,
+    peakWorkers,
+    prefix,
+  };
+  await stopAgents(agents, config.bus.closeGrace + 5000, (agent, err) => log.error({ agent, err }, 'agent did not close cleanly'));
+  if (!opts.keep) await deletePrefix(runtime, prefix);
+  await runtime.close();
+  await redis.stop();
+  return summary;
+}
+
+async function deletePrefix(runtime: Runtime, prefix: string): Promise<void> {
+  const conn = runtime.redis;
+  let cursor = '0';
+  do {
+    const [next, keys] = await conn.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await conn.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,66 @@
+import { parseConfig, type Config } from '@awo/shared';
+
+export interface DemoSettings {
+  prefix: string;
+  redisUrl: string;
+  /** Wait p95 target, ms. */
+  targetMs: number;
+  serviceMs: number;
+  startupDelayMs: number;
+  /** Length of the compressed "day", s. */
+  dayS: number;
+}
+
+/**
+ * The autoscale demo's config: one step `work` on a BullMQ queue, processed by a managed pool
+ * whose workers take `startupDelayMs` to start; a goal to keep the wait p95 under target.
+ */
+export function autoscaleDemoConfig(s: DemoSettings): Config {
+  const bull = `${s.prefix}:bull`;
+  const throughput = 1000 / s.serviceMs;
+  return parseConfig({
+    prefix: s.prefix,
+    redis: { url: s.redisUrl },
+    bus: { block: 500, claimMinIdle: '15s' },
+    log: { level: 'warn' },
+    workflow: { steps: { work: { queue: 'work', params: { concurrency: 2 }, apply: { concurrency: 'scale-work' } } } },
+    monitor: { interval: '1s', sources: [{ kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: bull }] },
+    analyzer: {
+      window: 600,
+      // The horizon covers a worker's start-up and one sampling interval.
+      forecast: [{ series: 'bullmq.work.arrival_rate', horizon: s.startupDelayMs + 2000, season: 'auto' }],
+      anomaly: [{ series: 'bullmq.work.wait_p95_ms', detectors: ['robust-z', 'ewma'] }],
+    },
+    planner: {
+      lease: '5s',
+      evaluateInterval: '1s',
+      goals: [
+        {
+          kind: 'autoscale',
+          name: 'work-wait',
+          step: 'work',
+          metric: 'bullmq.work.wait_p95_ms',
+          target: s.targetMs,
+          arrivalSeries: 'bullmq.work.arrival_rate',
+          completionSeries: 'bullmq.work.completion_rate',
+          activeSeries: 'bullmq.work.active',
+          backlogSeries: 'bullmq.work.waiting',
+          min: 1,
+          max: 60,
+          initialThroughput: throughput * 0.8,
+          targetUtilization: 0.75,
+          startupDelay: s.startupDelayMs,
+          scaleDownStabilization: Math.round(s.dayS * 1000 * 0.12),
+          cooldown: '1s',
+          maxStep: 8,
+          staleAfter: '5s',
+          fallback: 'hold',
+        },
+      ],
+    },
+    executor: {
+      actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
+      pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', serviceTime: s.serviceMs, startupDelay: s.startupDelayMs, initial: 2, max: 60 } },
+    },
+  });
+}

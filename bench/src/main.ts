@@ -3,6 +3,7 @@ import type { BenchIo } from './context.js';
 
 const USAGE = `usage: npm run bench -- <name> [--json] [options]
   bus        bus publish+consume+ack vs raw pipelined XADD   [--messages N] [--rounds R]
+  tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]`;
 
 const { values, positionals } = parseArgs({
@@ -28,6 +29,9 @@ async function run(name: string | undefined): Promise<number> {
   switch (name) {
     case 'bus':
       await (await import('./bus.js')).busBench({ messages: num(values.messages), rounds: num(values.rounds) }, io);
+      return 0;
+    case 'tracing':
+      await (await import('./tracing.js')).tracingBench({ messages: num(values.messages), rounds: num(values.rounds) }, io);
       return 0;
     default:
       process.stderr.write(`${USAGE}\n`);

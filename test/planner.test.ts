@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PlannerAgent } from '@awo/planner';
-import { parseConfig, PlanStore, Runtime } from '@awo/shared';
+import { parseConfig, PlanStore, Runtime, verifyRevision } from '@awo/shared';
 import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
-function config(prefix: string, lease = '2s') {
+function config(prefix: string, lease = '2s', env: Record<string, string> = {}) {
   return parseConfig({
     prefix,
     bus: { block: 100, ackInterval: 5, claimMinIdle: 500, claimInterval: 100 },
@@ -19,11 +19,11 @@ function config(prefix: string, lease = '2s') {
         },
       ],
     },
-  });
+  }, env);
 }
 
-function runtime(prefix: string, lease?: string, suffix?: string) {
-  return new Runtime({ config: config(prefix, lease), redisUrl: REDIS_URL, log: quietLogger(), env: {}, instanceSuffix: suffix });
+function runtime(prefix: string, lease?: string, suffix?: string, env?: Record<string, string>) {
+  return new Runtime({ config: config(prefix, lease, env), redisUrl: REDIS_URL, log: quietLogger(), env: {}, instanceSuffix: suffix });
 }
 
 const forecast = (value: number, id = `f-${value}`) => ({ v: 1 as const, id, kind: 'forecast' as const, series: 'bullmq.work.arrival_rate', ts: Date.now(), metricIds: [], model: 'linear-trend', value, lower: value - 5, upper: value + 5, horizonMs: 10_000, observed: value / 2 });
@@ -31,7 +31,7 @@ const forecast = (value: number, id = `f-${value}`) => ({ v: 1 as const, id, kin
 describe('PlannerAgent', () => {
   it('revises the plan from a forecast, with the goal, reason and the insight that caused it', async () => {
     const prefix = testPrefix();
-    const rt = runtime(prefix);
+    const rt = runtime(prefix, undefined, undefined, { AWO_SIGNING_KEY: 'planner-test-key-0123456789' });
     const planner = new PlannerAgent(rt.deps('planner'));
     try {
       await planner.start();
@@ -44,6 +44,8 @@ describe('PlannerAgent', () => {
       expect(rev?.revision).toMatchObject({ version: 1, parentVersion: 0, goal: 'work-wait', insightIds: ['f-60'], changes: [{ op: 'set', step: 'work', param: 'concurrency', from: 2, to: 8 }] });
       expect(rev?.revision.reason).toMatch(/arrival forecast 60\.0\/s 10s ahead/);
       expect(rev?.revision.trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
+      // Signed with the configured key.
+      expect(verifyRevision(rev?.revision as never, 'planner-test-key-0123456789')).toBe(true);
     } finally {
       await planner.close();
       await rt.close();

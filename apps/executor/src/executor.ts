@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -20,6 +20,7 @@ import {
   type AgentDeps,
   type Consumer,
   type Delivery,
+  trustedPlan,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
 import { ManagedPool } from './pool.js';
@@ -50,7 +51,7 @@ export class ExecutorAgent extends Agent {
   readonly #runner: ActionRunner;
   readonly #store: PlanStore;
   readonly #reconciling = new Semaphore(1);
-  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0 };
+  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0 };
   #consumer: Consumer | undefined;
   #queue: Queue | undefined;
   #worker: Worker | undefined;
@@ -112,7 +113,15 @@ export class ExecutorAgent extends Agent {
       async (span) => {
         await this.#reconciling.acquire();
         try {
-          const [plan, applied] = await Promise.all([this.#store.current(), readApplied(this.deps.redis, this.deps.keys.applied)]);
+          const [{ plan, revision }, applied] = await Promise.all([this.#store.currentWithRevision(), readApplied(this.deps.redis, this.deps.keys.applied)]);
+          const trust = trustedPlan(plan, revision, this.deps.config.signing.key);
+          if (!trust.ok) {
+            // A hostile or broken writer: act on nothing, say why, and do not retry.
+            this.#counts.untrusted++;
+            span.setStatus({ code: SpanStatusCode.ERROR, message: trust.reason });
+            this.deps.log.error({ version: plan.version, reason: trust.reason, code: 'AWO_SIGNATURE_INVALID' }, 'refusing to act on an unsigned or forged plan revision');
+            return;
+          }
           const actions = reconcile(plan, applied, this.deps.config);
           span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length });
           for (const action of actions) await this.#enqueue(action);
@@ -172,6 +181,7 @@ export class ExecutorAgent extends Agent {
       executor_revisions_total: this.#counts.revisions,
       executor_actions_enqueued_total: this.#counts.enqueued,
       executor_actions_duplicate_total: this.#counts.duplicates,
+      executor_revisions_untrusted_total: this.#counts.untrusted,
       executor_actions_run_total: r.run,
       executor_actions_succeeded_total: r.succeeded,
       executor_actions_failed_total: r.failed,

@@ -8,6 +8,7 @@ import {
   isAwoError,
   Lease,
   PlanStore,
+  signRevision,
   spanContextOf,
   type AgentDeps,
   type Change,
@@ -184,8 +185,9 @@ export class PlannerAgent extends Agent {
           leader: this.deps.instance,
           trace: { traceId: ctx.traceId, spanId: ctx.spanId },
         };
+        const key = this.deps.config.signing.key;
         try {
-          await this.#store.commit(revision, this.#lease.token);
+          await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
           state.memory.lastChangeAt = now;
           this.#counts.revisions++;
           span.setAttribute('awo.plan.version', version);

@@ -84,3 +84,15 @@ describe('config', () => {
     expect(issuesOf(() => parseConfigText('- a\n- b\n'))[0]?.message).toMatch(/mapping/);
   });
 });
+
+describe('signing key', () => {
+  it('comes from AWO_SIGNING_KEY (or signing.keyEnv), never from the file', () => {
+    expect(parseConfig({}, { AWO_SIGNING_KEY: 'a-key-of-sixteen-chars' }).signing.key).toBe('a-key-of-sixteen-chars');
+    expect(parseConfig({ signing: { keyEnv: 'MY_KEY' } }, { MY_KEY: 'another-long-enough-key' }).signing.key).toBe('another-long-enough-key');
+    expect(issuesOf(() => parseConfig({ signing: { key: 'in-the-file-is-wrong' } }))[0]?.path).toBe('signing.key');
+  });
+  it('is required when signing.required is true', () => {
+    expect(issuesOf(() => parseConfig({ signing: { required: true } }, {}))[0]).toMatchObject({ path: 'signing', message: expect.stringMatching(/AWO_SIGNING_KEY/) });
+    expect(issuesOf(() => parseConfig({ signing: { keyFile: '/nonexistent/key' } }))[0]?.path).toBe('signing.keyFile');
+  });
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -67,12 +68,37 @@ export function parseConfig(doc: unknown, env: Record<string, string | undefined
     throw new ConfigError(`${source}: expected a mapping at the top level`, [{ path: '(root)', message: 'expected a mapping' }]);
   }
   const merged = applyEnv(structuredClone(base) as Record<string, unknown>, env);
+  const keyIssue = resolveSigningKey(merged, env);
+  if (keyIssue) throw new ConfigError(`${source} is invalid:\n  - ${keyIssue.path}: ${keyIssue.message}`, [keyIssue]);
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issues = formatIssues(result.error.issues);
     throw new ConfigError(`${source} is invalid:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`, issues);
   }
   return deepFreeze(result.data);
+}
+
+/**
+ * Puts the signing key into `signing.key` from the variable `signing.keyEnv` (default
+ * AWO_SIGNING_KEY) or the file `signing.keyFile`. A key written in the file itself is refused:
+ * secrets do not belong in config files.
+ */
+function resolveSigningKey(doc: Record<string, unknown>, env: Record<string, string | undefined>): Issue | undefined {
+  const signing = (typeof doc.signing === 'object' && doc.signing !== null ? doc.signing : {}) as Record<string, unknown>;
+  if ('key' in signing) return { path: 'signing.key', message: 'expected no key in the file: give it by environment variable (signing.keyEnv) or file (signing.keyFile)' };
+  let key: string | undefined;
+  if (typeof signing.keyFile === 'string') {
+    try {
+      key = readFileSync(signing.keyFile, 'utf8').trim();
+    } catch (err) {
+      return { path: 'signing.keyFile', message: `expected a readable file: ${(err as Error).message}` };
+    }
+  } else {
+    key = env[typeof signing.keyEnv === 'string' ? signing.keyEnv : 'AWO_SIGNING_KEY'];
+  }
+  if (key) doc.signing = { ...signing, key };
+  else if (signing.required === true) return { path: 'signing', message: `expected a signing key (required is true): set ${typeof signing.keyEnv === 'string' ? signing.keyEnv : 'AWO_SIGNING_KEY'} or signing.keyFile` };
+  return undefined;
 }
 
 /** Parses YAML text; syntax errors are reported with line and column. */

@@ -144,6 +144,20 @@ export const configSchema = z
     analyzer: analyzerSchema.prefault({}),
     planner: plannerSchema.prefault({}),
     executor: executorSchema.prefault({}),
+    /**
+     * Plan revisions are signed with HMAC-SHA256 when a key is given (from the environment
+     * variable `keyEnv`, or the file `keyFile`); with `required`, the executor acts only on
+     * signed revisions and awo refuses to start without a key.
+     */
+    signing: z
+      .strictObject({
+        keyEnv: z.string().default('AWO_SIGNING_KEY'),
+        keyFile: z.string().optional(),
+        required: z.boolean().default(false),
+        /** Resolved by the loader from keyEnv/keyFile; never written in the file. */
+        key: z.string().min(16, 'expected a signing key of at least 16 characters').optional(),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     for (const [stepName, step] of Object.entries(cfg.workflow.steps)) {

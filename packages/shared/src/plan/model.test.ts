@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { Plan } from '../contracts/messages.js';
 import { applyChanges, diffPlans, planFromConfig, validateDag } from './model.js';
-import { signRevision, verifyRevision } from './sign.js';
+import { signRevision, trustedPlan, verifyRevision } from './sign.js';
 
 const plan: Plan = {
   version: 1,
@@ -51,5 +51,18 @@ describe('plan model', () => {
     expect(verifyRevision(signed, 'other')).toBe(false);
     expect(verifyRevision({ ...signed, reason: 'forged' }, 'k')).toBe(false);
     expect(verifyRevision(rev, 'k')).toBe(false);
+  });
+});
+
+describe('trustedPlan', () => {
+  const rev = signRevision({ v: 1, version: 2, parentVersion: 1, plan: { ...plan, version: 2 }, changes: [], goal: 'g', reason: 'r', insightIds: [], at: 1, leader: 'p' }, 'k'.repeat(16));
+  it('trusts anything without a key, and only the signed revision of exactly this plan with one', () => {
+    expect(trustedPlan(rev.plan, undefined, undefined)).toEqual({ ok: true });
+    expect(trustedPlan(rev.plan, rev, 'k'.repeat(16))).toEqual({ ok: true });
+    expect(trustedPlan(rev.plan, rev, 'x'.repeat(16))).toMatchObject({ ok: false, reason: expect.stringMatching(/does not match/) });
+    expect(trustedPlan(rev.plan, { ...rev, sig: undefined }, 'k'.repeat(16))).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed/) });
+    expect(trustedPlan(rev.plan, undefined, 'k'.repeat(16))).toMatchObject({ ok: false, reason: expect.stringMatching(/no stored revision/) });
+    const tampered = { ...rev.plan, steps: { ...rev.plan.steps, ingest: { after: [], params: { concurrency: 99 } } } };
+    expect(trustedPlan(tampered, rev, 'k'.repeat(16))).toMatchObject({ ok: false, reason: expect.stringMatching(/differs from its signed revision/) });
   });
 });

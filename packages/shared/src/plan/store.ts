@@ -34,6 +34,18 @@ export class PlanStore {
   }
 
   /**
+   * The current plan with the revision that wrote it (undefined at version 0), for readers that
+   * must check the revision's signature before acting on the plan.
+   */
+  async currentWithRevision(): Promise<{ plan: Plan; revision: PlanRevision | undefined }> {
+    const [version, json, revision] = await this.redis.hmget(this.keys.plan, 'version', 'plan', 'revision');
+    if (!version || !json) return { plan: planFromConfig(this.config.workflow), revision: undefined };
+    const plan = planSchema.parse(JSON.parse(json));
+    const parsed = revision ? planRevisionSchema.safeParse(JSON.parse(revision)) : undefined;
+    return { plan, revision: parsed?.success ? parsed.data : undefined };
+  }
+
+  /**
    * Writes a revision if the plan is still at `revision.parentVersion` and, when a lease token
    * is given, this writer holds the lease. Returns the revision's stream id.
    */
@@ -49,6 +61,7 @@ export class PlanStore {
       JSON.stringify(valid.plan),
       leaseToken,
       this.config.bus.maxLen,
+      JSON.stringify(valid),
       ...fields,
     ])) as [number, string];
     if (status === 1) return detail;

@@ -17,6 +17,8 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
   'signingKey',
   '*.signingKey',
+  'signing.key',
+  '*.signing.key',
 ];
 
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@/\s]+)@/gi;

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ExecutorAgent } from '@awo/executor';
+import { applyChanges, parseConfig, PlanStore, Runtime, signRevision, type Plan, type PlanRevision } from '@awo/shared';
+import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+
+const KEY = 'test-signing-key-0123456789';
+
+function revise(plan: Plan, to: number): PlanRevision {
+  const version = plan.version + 1;
+  const change = { op: 'set' as const, step: 'work', param: 'mode', from: plan.steps.work?.params.mode ?? null, to };
+  return { v: 1, version, parentVersion: plan.version, plan: applyChanges(plan, [change], version), changes: [change], goal: 'g', reason: 'test', insightIds: [], at: Date.now(), leader: 'test' };
+}
+
+describe('signed plan revisions', () => {
+  it('the executor acts on a signed revision and refuses an unsigned or forged one', async () => {
+    const prefix = testPrefix();
+    const config = parseConfig(
+      {
+        prefix,
+        bus: { block: 100, ackInterval: 5 },
+        signing: { required: true },
+        workflow: { steps: { work: { params: { mode: 0 }, apply: { mode: 'flag' } } } },
+        executor: { actions: { flag: { kind: 'redis-set', key: 'flags.{{step}}.{{param}}' } } },
+      },
+      { AWO_SIGNING_KEY: KEY },
+    );
+    const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
+    const executor = new ExecutorAgent(runtime.deps('executor'));
+    const store = new PlanStore(runtime.redis, runtime.keys, config);
+    const flag = `${prefix}:flags.work.mode`;
+    try {
+      await executor.start();
+      // Signed: acted on.
+      await store.commit(signRevision(revise(await store.current(), 1), KEY));
+      await waitFor(async () => (await runtime.redis.get(flag)) === '1', 'the signed revision applied');
+      // Unsigned, through the normal write path: refused.
+      await store.commit(revise(await store.current(), 2));
+      await waitFor(() => executor.metrics().executor_revisions_untrusted_total === 1, 'the unsigned revision refused');
+      // Signed with another key: refused.
+      await store.commit(signRevision(revise(await store.current(), 3), 'some-other-key-0123456789'));
+      await waitFor(() => executor.metrics().executor_revisions_untrusted_total === 2, 'the forged revision refused');
+      // A hostile writer edits the plan hash behind a valid revision: refused.
+      const good = signRevision(revise(await store.current(), 4), KEY);
+      await store.commit(good);
+      await waitFor(async () => (await runtime.redis.get(flag)) === '4', 'the next signed revision applied');
+      const forged = { ...good.plan, steps: { work: { ...good.plan.steps.work, after: [], params: { mode: 5 } } } };
+      await runtime.redis.hset(runtime.keys.plan, 'plan', JSON.stringify(forged));
+      await runtime.redis.xadd(runtime.keys.stream('revisions'), '*', 'data', JSON.stringify(good));
+      await waitFor(() => executor.metrics().executor_revisions_untrusted_total === 3, 'the edited plan refused');
+      expect(await runtime.redis.get(flag)).toBe('4');
+    } finally {
+      await executor.close();
+      await cleanup(runtime.redis, prefix);
+      await runtime.close();
+    }
+  }, 30_000);
+});

@@ -33,6 +33,9 @@ async function run(name: string | undefined): Promise<number> {
     case 'tracing':
       await (await import('./tracing.js')).tracingBench({ messages: num(values.messages), rounds: num(values.rounds) }, io);
       return 0;
+    case 'nab':
+      await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);
+      return 0;
     default:
       process.stderr.write(`${USAGE}\n`);
       return name && !values.help ? 2 : 0;

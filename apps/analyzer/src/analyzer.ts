@@ -107,10 +107,10 @@ export class AnalyzerAgent extends Agent {
       const m = d.message;
       const state = this.#state(m.series, m.labels);
       if (!state) continue;
-      const detection = state.observe(m.value, { id: d.id, traceparent: d.headers.traceparent });
+      const detection = state.observe(m.value, { id: d.id, traceparent: d.headers.traceparent }, m.ts);
       if (detection?.anomalous) {
         causes.push(d);
-        insights.push({ v: 1, id: randomUUID(), kind: 'anomaly', series: m.series, ts: m.ts, metricIds: state.causes.map((c) => c.id), method: detection.method, value: m.value, score: clamp01(detection.score), threshold: detection.threshold, anomalous: true });
+        insights.push({ v: 1, id: randomUUID(), kind: 'anomaly', series: m.series, ts: m.ts, metricIds: state.causes.map((c) => c.id), method: detection.by ?? detection.method, value: m.value, score: clamp01(detection.score), threshold: detection.threshold, anomalous: true });
       }
       if (state.forecast) forecastDue.set(state, d);
     }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CombinedDetector } from './combined.js';
+import { CombinedDetector, createDefaultDetector, defaultDetectors } from './combined.js';
 import { RobustZDetector } from './robust-z.js';
 
 function mulberry32(seed: number): () => number {
@@ -19,7 +19,7 @@ function uniform(rand: () => number): () => number {
 }
 
 describe('CombinedDetector', () => {
-  it('raises one alert per event: a spike, a level shift, a burst of noise', () => {
+  it('raises one alert per event, without timestamps: a spike, a level shift, a burst of noise', () => {
     const noise = uniform(mulberry32(2024));
     const detector = new CombinedDetector({ suppress: 40 });
     const alerts: { t: number; by: string }[] = [];
@@ -42,6 +42,39 @@ describe('CombinedDetector', () => {
     // nothing away from the events
     const elsewhere = alerts.filter((a) => ![300, 600, 900].some((at) => a.t >= at && a.t < at + 250));
     expect(elsewhere).toEqual([]);
+  });
+
+  it('with timestamps, learns a daily cycle and flags the day its peak is missing', () => {
+    const noise = uniform(mulberry32(7));
+    const detector = createDefaultDetector();
+    const T0 = Date.UTC(2024, 0, 1);
+    const alerts: { day: number; slot: number; by: string }[] = [];
+    for (let i = 0; i < 288 * 14; i++) {
+      const day = Math.floor(i / 288);
+      const slot = i % 288; // 5-minute slots
+      const busy = slot >= 108 && slot < 204 && day !== 10; // 09:00-17:00, not on day 10
+      const d = detector.update(10 + (busy ? 8 : 0) + noise() / Math.sqrt(3), T0 + i * 300_000);
+      expect(d.score).toBeGreaterThanOrEqual(0);
+      expect(d.score).toBeLessThanOrEqual(1);
+      if (d.anomalous) alerts.push({ day, slot, by: d.by });
+    }
+    // the missing peak is flagged where it should have started, by the daily profile
+    expect(alerts).toContainEqual({ day: 10, slot: 108, by: 'record:daily-profile' });
+    // while learning, the normal cycle raises a few alerts (each a new record, often a near-tie of
+    // the daily step); once more than a week of it has been seen, almost none
+    const later = alerts.filter((a) => a.day >= 8 && !(a.day === 10 && a.slot >= 108 && a.slot < 204));
+    expect(later.length).toBeLessThanOrEqual(3);
+    expect(alerts.length).toBeLessThanOrEqual(15);
+  });
+
+  it('builds the default set from record detectors', () => {
+    expect(defaultDetectors().map((d) => d.method)).toEqual([
+      'record:daily-profile',
+      'record:spike',
+      'record:mean-shift',
+      'record:median-shift',
+      'record:volatility-rise',
+    ]);
   });
 
   it('reports score 0 while suppressed and uses the given detectors', () => {

@@ -17,9 +17,24 @@ export interface Detector {
   readonly method: string;
   /**
    * Scores `value` against the history before it, then adds it to the history.
-   * The built-in detectors count points and ignore `timestamp`.
+   * `timestamp` is epoch ms; of the built-in detectors only the daily profile
+   * (`record:daily-profile`) uses it, and it stays silent without one.
    */
   update(value: number, timestamp?: number): Detection;
+}
+
+/**
+ * A streaming deviation statistic: how far the newest point (or the last few) is from what came
+ * before it, in the series' own units. {@link RecordDetector} turns one into a detector.
+ */
+export interface Statistic {
+  /** Name, e.g. 'mean-shift'. */
+  readonly name: string;
+  /**
+   * Adds the point and returns the statistic for it (signed: positive when the series went up),
+   * or undefined while the history is too short. Non-finite values must be skipped.
+   */
+  next(value: number, timestamp?: number): number | undefined;
 }
 
 /**

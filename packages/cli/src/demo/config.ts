@@ -29,7 +29,7 @@ export function autoscaleDemoConfig(s: DemoSettings): Config {
       window: 600,
       // The horizon covers a worker's start-up and one sampling interval.
       forecast: [{ series: 'bullmq.work.arrival_rate', horizon: s.startupDelayMs + 2000, season: 'auto' }],
-      anomaly: [{ series: 'bullmq.work.wait_p95_ms', detectors: ['robust-z', 'ewma'] }],
+      anomaly: [{ series: 'bullmq.work.wait_p95_ms' }],
     },
     planner: {
       lease: '5s',

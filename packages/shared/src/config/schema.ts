@@ -102,7 +102,12 @@ export const analyzerSchema = z.strictObject({
     .array(
       z.strictObject({
         series: z.string().min(1),
-        detectors: z.array(z.enum(['robust-z', 'ewma'])).default(['robust-z', 'ewma']),
+        /**
+         * `records` is the detector benchmarked on NAB (records of five statistics: daily
+         * profile, spike, mean and median shift, volatility); `robust-z` and `ewma` are simple
+         * threshold detectors (`threshold` applies to them).
+         */
+        detectors: z.array(z.enum(['records', 'robust-z', 'ewma'])).min(1).default(['records']),
         threshold: z.number().positive().optional(),
       }),
     )

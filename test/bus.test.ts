@@ -183,3 +183,30 @@ describe('RedisBus', () => {
     await expect(t.bus.publish('metrics', { ...metric(1), value: Number.NaN })).rejects.toMatchObject({ code: 'AWO_MESSAGE_INVALID' });
   });
 });
+
+describe('consumer filter', () => {
+  it('acks entries the filter rejects without decoding or handling them; the rest as usual', async () => {
+    const { seriesFilter } = await import('@awo/shared');
+    await using t = testBus();
+    const seen: string[] = [];
+    const consumer = await t.bus.consume('metrics', { group: 'g', consumer: 'c', filter: seriesFilter(['wanted']), handler: async (d) => void seen.push(d.message.series) });
+    await t.bus.publish('metrics', [{ ...metric(1), series: 'other' }, { ...metric(2), series: 'wanted' }, { ...metric(3), series: 'other' }]);
+    // No readable series: decoded as usual (and dead-lettered here, being invalid).
+    await t.redis.xadd(t.bus.keys.stream('metrics'), '*', 'data', '{"value":1}');
+    await waitFor(() => consumer.stats.filtered === 2 && seen.length === 1 && consumer.stats.deadLettered === 1, 'two filtered, one handled, one dead-lettered');
+    await consumer.close();
+    expect(seen).toEqual(['wanted']);
+    expect((await t.redis.xpending(t.bus.keys.stream('metrics'), 'g'))[0]).toBe(0);
+  });
+});
+
+describe('publish onInvalid', () => {
+  it('reports and leaves out invalid messages, publishing the rest', async () => {
+    await using t = testBus();
+    const bad: [number, string][] = [];
+    const ids = await t.bus.publish('metrics', [metric(1), { ...metric(2), value: Number.POSITIVE_INFINITY }, metric(3)], { onInvalid: (i, issues) => bad.push([i, issues[0]?.path ?? '']) });
+    expect(ids).toHaveLength(2);
+    expect(bad).toEqual([[1, 'value']]);
+    expect(await t.redis.xlen(t.bus.keys.stream('metrics'))).toBe(2);
+  });
+});

@@ -3,6 +3,7 @@ import type { BenchIo } from './context.js';
 
 const USAGE = `usage: npm run bench -- <name> [--json] [options]
   bus        bus publish+consume+ack vs raw pipelined XADD   [--messages N] [--rounds R]
+  pipeline   metrics/s and metric-to-action latency of the loop [--seconds S] [--rate N]
   tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]`;
 
@@ -13,6 +14,8 @@ const { values, positionals } = parseArgs({
     messages: { type: 'string' },
     rounds: { type: 'string' },
     data: { type: 'string' },
+    seconds: { type: 'string' },
+    rate: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -32,6 +35,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'tracing':
       await (await import('./tracing.js')).tracingBench({ messages: num(values.messages), rounds: num(values.rounds) }, io);
+      return 0;
+    case 'pipeline':
+      await (await import('./pipeline.js')).pipelineBench({ seconds: num(values.seconds), rate: num(values.rate) }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);

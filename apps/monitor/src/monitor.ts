@@ -7,7 +7,7 @@ import {
   delay,
   errorMessage,
   MESSAGING_SYSTEM_REDIS,
-  metricSchema,
+  type Issue,
   spanName,
   type AgentDeps,
   type MessageInput,
@@ -102,8 +102,10 @@ export class MonitorAgent extends Agent {
       },
     });
     try {
-      await context.with(trace.setSpan(context.active(), span), () => this.deps.bus.publish('metrics', metrics));
-      this.#counts.published += metrics.length;
+      const ids = await context.with(trace.setSpan(context.active(), span), () =>
+        this.deps.bus.publish('metrics', metrics, { onInvalid: (i, issues) => this.#dropInvalid(metrics[i]?.series ?? '?', issues) }),
+      );
+      this.#counts.published += ids.length;
       this.#counts.batches++;
     } catch (err) {
       this.#counts.publishFailures++;
@@ -112,6 +114,15 @@ export class MonitorAgent extends Agent {
       this.deps.log.warn({ source: runner.id, err: errorMessage(err), count: metrics.length }, 'publishing metrics failed');
     } finally {
       span.end();
+    }
+  }
+
+  /** A metric that fails its schema is dropped and counted (and logged once per series). */
+  #dropInvalid(series: string, issues: Issue[]): void {
+    this.#counts.dropped++;
+    if (!this.#invalidSeen.has(series) && this.#invalidSeen.size < 1000) {
+      this.#invalidSeen.add(series);
+      this.deps.log.warn({ series, err: issues.map((i) => `${i.path}: ${i.message}`).join('; ') }, 'dropping an invalid metric');
     }
   }
 
@@ -137,15 +148,6 @@ export class MonitorAgent extends Agent {
         labels: { ...source.labels, ...s.labels },
         ...(s.unit !== undefined ? { unit: s.unit } : {}),
       };
-      const check = metricSchema.safeParse(metric);
-      if (!check.success) {
-        this.#counts.dropped++;
-        if (!this.#invalidSeen.has(s.series) && this.#invalidSeen.size < 1000) {
-          this.#invalidSeen.add(s.series);
-          this.deps.log.warn({ series: s.series, err: check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }, 'dropping an invalid metric');
-        }
-        continue;
-      }
       out.push(metric);
     }
     return out;

@@ -8,6 +8,7 @@ import {
   isAwoError,
   Lease,
   PlanStore,
+  seriesFilter,
   signRevision,
   spanContextOf,
   type AgentDeps,
@@ -82,7 +83,7 @@ export class PlannerAgent extends Agent {
     this.deps.log.info({ instance: this.deps.instance }, 'planner is the leader');
     const { bus, instance } = this.deps;
     this.#consumers = [
-      await bus.consume('metrics', { group: GROUPS.planner, consumer: instance, batchHandler: (b) => this.#onMetrics(b) }),
+      await bus.consume('metrics', { group: GROUPS.planner, consumer: instance, filter: seriesFilter(this.#bySeries.keys()), batchHandler: (b) => this.#onMetrics(b) }),
       await bus.consume('insights', { group: GROUPS.planner, consumer: instance, batchHandler: (b) => this.#onInsights(b) }),
       await bus.consume('results', { group: GROUPS.plannerResults, consumer: instance, handler: (d) => this.#onResult(d) }),
     ];

@@ -57,3 +57,17 @@ export function decode<S extends StreamName>(stream: S, fields: readonly string[
   }
   return { ok: true, message: result.data, headers };
 }
+
+const SERIES_FIELD = /"series"\s*:\s*"([^"\\]*)"/;
+
+/**
+ * A `filter` for consumers that want only some series: true when the raw message names one of
+ * them, and also when the series cannot be read cheaply (then the entry is decoded as usual).
+ */
+export function seriesFilter(series: Iterable<string>): (data: string) => boolean {
+  const wanted = new Set(series);
+  return (data) => {
+    const m = SERIES_FIELD.exec(data);
+    return !m || wanted.has(m[1] as string);
+  };
+}

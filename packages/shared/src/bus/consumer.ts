@@ -18,7 +18,7 @@ type Settings = BusConfig;
  * claims what dead consumers left pending (`XAUTOCLAIM`), and dead-letters bad or poison entries.
  */
 export class StreamConsumer<S extends StreamName> implements Consumer {
-  readonly stats: ConsumerStats = { delivered: 0, acked: 0, failed: 0, deadLettered: 0, claimed: 0, inFlight: 0 };
+  readonly stats: ConsumerStats = { delivered: 0, acked: 0, failed: 0, deadLettered: 0, claimed: 0, filtered: 0, inFlight: 0 };
   readonly #key: string;
   readonly #settings: Settings;
   readonly #abort = new AbortController();
@@ -111,6 +111,11 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     for (const item of items) {
       if (this.#local.has(item.id)) continue;
       this.stats.delivered++;
+      if (this.options.filter && !this.#accepts(item.fields)) {
+        this.stats.filtered++;
+        this.#acks.add(item.id);
+        continue;
+      }
       const decoded = decode(this.stream, item.fields);
       if (!decoded.ok) {
         this.#track(this.#deadLetter(item.id, item.fields, decoded.code, decoded.reason, decoded.issues, item.deliveries));
@@ -123,6 +128,12 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     this.stats.inFlight += good.length;
     const ctx: HandlerContext = { signal: this.#handlerAbort.signal, log: this.#log };
     this.#track(this.options.batchHandler ? this.#runBatch(this.options.batchHandler, good, ctx) : this.#runEach(this.options.handler as Handler<S>, good, ctx));
+  }
+
+  #accepts(fields: string[] | null): boolean {
+    if (!fields) return true;
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'data') return (this.options.filter as (d: string) => boolean)(fields[i + 1] as string);
+    return true;
   }
 
   #track(task: Promise<void>): void {

@@ -1,5 +1,5 @@
 export * from './types.js';
 export * from './redis-bus.js';
-export { decode, encode, rawFields } from './codec.js';
+export { decode, encode, rawFields, seriesFilter } from './codec.js';
 export { compareIds } from './consumer.js';
 export { delay, Semaphore } from './util.js';

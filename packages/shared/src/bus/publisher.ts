@@ -46,18 +46,23 @@ export class Publisher {
     const list = Array.isArray(messages) ? messages : [messages];
     const schema = CATALOG[stream] as z.ZodType;
     const active = options.headers === undefined ? injectHeaders() : undefined;
-    const entries: string[][] = new Array(list.length);
+    const entries: string[][] = [];
     for (let i = 0; i < list.length; i++) {
       const result = schema.safeParse(list[i]);
       if (!result.success) {
         const issues = formatIssues(result.error.issues);
+        if (options.onInvalid) {
+          options.onInvalid(i, issues);
+          continue;
+        }
         return Promise.reject(
           new AwoError('AWO_MESSAGE_INVALID', `refusing to publish an invalid ${stream} message: ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`, { details: { issues } }),
         );
       }
       const headers: TraceHeaders = active ?? (Array.isArray(options.headers) ? (options.headers[i] ?? {}) : (options.headers ?? {}));
-      entries[i] = encode(result.data, headers);
+      entries.push(encode(result.data, headers));
     }
+    if (entries.length === 0) return Promise.resolve([]);
     const key = this.keys.stream(stream);
     const parts: Promise<string[]>[] = [];
     for (let i = 0; i < entries.length; i += this.options.batchSize) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BusConfig } from '../config/schema.js';
 import type { MessageInput, MessageOf, StreamName } from '../contracts/index.js';
 import type { TraceHeaders } from '../telemetry/propagation.js';
+import type { Issue } from '../errors.js';
 
 /** A message as a handler receives it. */
 export interface Delivery<S extends StreamName> {
@@ -35,12 +36,23 @@ export type ConsumeOptions<S extends StreamName> = {
   consumer: string;
   /** Where a new group starts: `0` reads what is already in the stream, `$` only what comes next. */
   startId?: '0' | '$';
+  /**
+   * A cheap check on the raw `data` field before anything is decoded: entries it rejects are
+   * acked without being parsed, validated or handled. For consumers that need a few of many
+   * messages (the planner reads a handful of series from the metrics stream).
+   */
+  filter?: (data: string) => boolean;
 } & Partial<Omit<BusConfig, 'maxLen' | 'batchSize' | 'linger'>> &
   ({ handler: Handler<S>; batchHandler?: never } | { batchHandler: BatchHandler<S>; handler?: never });
 
 export interface PublishOptions {
   /** Trace context per message; by default the active context is injected into every message. */
   headers?: TraceHeaders | TraceHeaders[];
+  /**
+   * Without it, one invalid message refuses the whole call. With it, an invalid message is
+   * reported here and left out, the others are published, and the ids returned are theirs.
+   */
+  onInvalid?: (index: number, issues: Issue[]) => void;
 }
 
 export interface ConsumerStats {
@@ -49,6 +61,7 @@ export interface ConsumerStats {
   failed: number;
   deadLettered: number;
   claimed: number;
+  filtered: number;
   inFlight: number;
 }
 

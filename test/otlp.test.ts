@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NAMES, buildAgents, indexSpans, startAgents, stopAgents, upstreamChain } from '@awo/cli';
+import { indexSpans, upstreamChain } from '@awo/cli';
 import { decode, parseConfig, parseTraceparent, Runtime, type StoredSpan } from '@awo/shared';
-import { cleanup, quietLogger, REDIS_URL, waitFor, testPrefix } from './helpers.js';
-import { tracedLoopConfig } from './traced-loop.js';
+import { quietLogger, REDIS_URL, testPrefix } from './helpers.js';
+import { runUntilAction, tracedLoopConfig } from './traced-loop.js';
 
 interface OtlpSpan {
   traceId: string;
@@ -57,20 +56,10 @@ describe('OTLP export', () => {
     const base = tracedLoopConfig(prefix);
     const config = parseConfig({ ...JSON.parse(JSON.stringify(base)), telemetry: { traces: { exporter: 'otlp', endpoint: otlp.url, protocol: 'http/json' }, spanStore: { enabled: false } } });
     const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
-    const agents = buildAgents(runtime, AGENT_NAMES);
-    const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
     let newest: [string, string[]] | undefined;
     try {
-      await startAgents(agents);
-      await waitFor(async () => {
-        await queue.addBulk(Array.from({ length: 10 }, () => ({ name: 'job', data: {} })));
-        [newest] = (await runtime.redis.xrevrange(runtime.keys.stream('results'), '+', '-', 'COUNT', 1)) as [string, string[]][];
-        return newest !== undefined;
-      }, 'an action result', 20_000, 100);
+      newest = await runUntilAction(runtime, prefix);
     } finally {
-      await queue.close();
-      await stopAgents(agents, 20_000);
-      await cleanup(runtime.redis, prefix);
       // Shutting the providers down flushes their batch processors to the receiver.
       await runtime.close();
       otlp.server.close();

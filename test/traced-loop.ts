@@ -1,5 +1,7 @@
-import { parseConfig } from '@awo/shared';
-import { REDIS_URL } from './helpers.js';
+import { Queue } from 'bullmq';
+import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '@awo/cli';
+import { parseConfig, type Runtime } from '@awo/shared';
+import { cleanup, REDIS_URL, waitFor } from './helpers.js';
 
 /** A small loop config: one step on a BullMQ queue, scaled from the arrival forecast. */
 export function tracedLoopConfig(prefix: string) {
@@ -18,4 +20,30 @@ export function tracedLoopConfig(prefix: string) {
     },
     executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, serviceTime: 20, initial: 1, max: 10 } } },
   });
+}
+
+/**
+ * Runs the four agents on `runtime` and feeds the queue until the first action result, then
+ * stops the agents. `beforeClose` runs after the agents stopped, before the caller closes the
+ * runtime (read in-memory spans there). Returns the newest results-stream entry.
+ */
+export async function runUntilAction(runtime: Runtime, prefix: string, beforeClose: () => void = () => undefined): Promise<[string, string[]] | undefined> {
+  const agents = buildAgents(runtime, AGENT_NAMES);
+  const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
+  let newest: [string, string[]] | undefined;
+  try {
+    await startAgents(agents);
+    // Enough load that one worker at 5/s is not enough: the planner scales up.
+    await waitFor(async () => {
+      await queue.addBulk(Array.from({ length: 10 }, () => ({ name: 'job', data: {} })));
+      [newest] = (await runtime.redis.xrevrange(runtime.keys.stream('results'), '+', '-', 'COUNT', 1)) as [string, string[]][];
+      return newest !== undefined;
+    }, 'an action result', 20_000, 100);
+  } finally {
+    await queue.close();
+    await stopAgents(agents, 20_000);
+    beforeClose();
+    await cleanup(runtime.redis, prefix);
+  }
+  return newest;
 }

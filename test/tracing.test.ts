@@ -1,10 +1,9 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NAMES, buildAgents, indexSpans, startAgents, stopAgents, upstreamChain } from '@awo/cli';
+import { indexSpans, upstreamChain } from '@awo/cli';
 import { decode, parseTraceparent, Runtime, toStoredSpan, type StoredSpan } from '@awo/shared';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
-import { tracedLoopConfig } from './traced-loop.js';
+import { quietLogger, REDIS_URL, testPrefix } from './helpers.js';
+import { runUntilAction, tracedLoopConfig } from './traced-loop.js';
 
 describe('tracing', () => {
   it('the trace of an action reaches back through all four agents to the monitor span, by parents and links', async () => {
@@ -12,26 +11,9 @@ describe('tracing', () => {
     const exporter = new InMemorySpanExporter();
     const config = tracedLoopConfig(prefix);
     const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {}, processors: () => [new SimpleSpanProcessor(exporter)] });
-    const agents = buildAgents(runtime, AGENT_NAMES);
-    const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
-    let newest: [string, string[]] | undefined;
     let finished: StoredSpan[] = [];
-    try {
-      await startAgents(agents);
-      // Enough load that one worker at 5/s is not enough: the planner scales up.
-      await waitFor(async () => {
-        await queue.addBulk(Array.from({ length: 10 }, () => ({ name: 'job', data: {} })));
-        [newest] = (await runtime.redis.xrevrange(runtime.keys.stream('results'), '+', '-', 'COUNT', 1)) as [string, string[]][];
-        return newest !== undefined;
-      }, 'an action result', 20_000, 100);
-    } finally {
-      await queue.close();
-      await stopAgents(agents, 20_000);
-      // Read before the runtime closes: shutting the exporter down empties it.
-      finished = exporter.getFinishedSpans().map(toStoredSpan);
-      await cleanup(runtime.redis, prefix);
-      await runtime.close();
-    }
+    // Read before the runtime closes: shutting the exporter down empties it.
+    const newest = await runUntilAction(runtime, prefix, () => (finished = exporter.getFinishedSpans().map(toStoredSpan))).finally(() => runtime.close());
     const result = decode('results', newest?.[1]);
     if (!result.ok) throw new Error(result.reason);
     const spans = finished;

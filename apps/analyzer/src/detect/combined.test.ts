@@ -1,17 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { CombinedDetector, createDefaultDetector, defaultDetectors } from './combined.js';
 import { RobustZDetector } from './robust-z.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test-random.js';
 
 /** Bounded noise with unit variance (uniform on ±√3), so no tail draw can pass for an event. */
 function uniform(rand: () => number): () => number {

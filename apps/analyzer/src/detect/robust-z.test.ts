@@ -1,21 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { RobustZDetector } from './robust-z.js';
 import { scoreFromZ } from './types.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+import { mulberry32, gaussian } from '../test-random.js';
 
 describe('scoreFromZ', () => {
   it('maps 0 to 0, the threshold to 0.5 and stays in [0, 1]', () => {

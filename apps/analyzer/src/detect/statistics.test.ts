@@ -1,16 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { LevelShift, VolatilityRise } from './statistics.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test-random.js';
 
 describe('LevelShift', () => {
   it('measures a step in the series’ units once the recent window has passed it', () => {

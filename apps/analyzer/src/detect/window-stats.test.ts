@@ -1,16 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SlidingMax, SortedWindow } from './window-stats.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test-random.js';
 
 function bruteMedian(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

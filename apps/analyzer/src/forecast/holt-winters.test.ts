@@ -1,16 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { fitHoltWinters, holtWinters } from './holt-winters.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test-random.js';
 
 const truth = (t: number) => 100 + 0.5 * t + 10 * Math.sin((2 * Math.PI * t) / 24) + (t % 24 === 5 ? 8 : 0);
 

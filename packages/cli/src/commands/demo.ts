@@ -51,6 +51,10 @@ export interface DemoOptions {
   dayS: number;
   io: Io;
   quiet: boolean;
+  /** Jobs per second at `t` seconds into the run; default: the daily shape with bursts. */
+  rate?: (t: number) => number;
+  /** Called once a second with the second's p95 wait (ms) and the pool size, e.g. to keep per-minute figures. */
+  onSecond?: (second: number, p95Ms: number | undefined, workers: number) => void;
   /** Keep the demo's keys (plan, streams, spans) for `awo trace` / `awo explain` afterwards. */
   keep?: boolean;
   redisUrl?: string;
@@ -74,6 +78,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
   pool.onJobStart((job) => slo.jobStarted(job.waitMs, job.startedAt));
   const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
   const shape = defaultShape(opts.dayS);
+  const rate = opts.rate ?? ((t: number) => rateAt(shape, t));
   const arrivals = new Arrivals();
   let jobs = 0;
   let peakWorkers = 0;
@@ -98,7 +103,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     for (let tick = 0; !io.signal.aborted; tick++) {
       const t = (Date.now() - start) / 1000;
       if (opts.durationS !== undefined && t >= opts.durationS) break;
-      const n = arrivals.next(rateAt(shape, t), tickMs / 1000);
+      const n = arrivals.next(rate(t), tickMs / 1000);
       if (n > 0) {
         await queue.addBulk(Array.from({ length: n }, () => ({ name: 'job', data: { serviceMs: settings.serviceMs }, opts: { removeOnComplete: { age: 120, count: 5000 }, removeOnFail: { age: 600 } } })));
         jobs += n;
@@ -114,6 +119,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
         const second = Math.floor((lastStatus - start) / 1000);
         const p95 = slo.p95Of(second);
         const plan = await store.current();
+        opts.onSecond?.(second, p95, pool.size());
         if (!opts.quiet) {
           io.out(
             `t=${String(second).padStart(4)}s  arrival ${(addedThisSecond / ((Date.now() - lastStatus) / 1000)).toFixed(1).padStart(6)}/s  forecast ${latestForecast ? `${latestForecast.value.toFixed(1).padStart(6)}/s (${latestForecast.model})` : '     -'}  workers ${String(pool.size()).padStart(2)} (ready ${String(pool.ready()).padStart(2)})  wait p95 ${p95 === undefined ? '     -' : `${Math.round(p95)}ms`.padStart(7)}  plan v${plan.version}`,

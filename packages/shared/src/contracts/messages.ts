@@ -81,8 +81,12 @@ export const planSchema = z.strictObject({
 
 export const changeSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('set'), step: text(100), param: text(64), from: paramValue.nullable(), to: paramValue }),
-  z.strictObject({ op: z.literal('add-step'), step: text(100), after: z.array(text(100)).max(64) }),
+  /** A new step with its dependencies (and its queue, when it has one); its params follow as `set`s. */
+  z.strictObject({ op: z.literal('add-step'), step: text(100), after: z.array(text(100)).max(64), queue: z.string().max(256).optional() }),
+  /** Removes a step; the edges to it go with it. */
   z.strictObject({ op: z.literal('remove-step'), step: text(100) }),
+  /** Re-links an existing step: its `after` list becomes `to` (it was `from` in the parent plan). */
+  z.strictObject({ op: z.literal('link'), step: text(100), from: z.array(text(100)).max(64), to: z.array(text(100)).max(64) }),
 ]);
 
 export const planRevisionSchema = z.strictObject({

@@ -3,3 +3,4 @@ export * from './store.js';
 export * from './lease.js';
 export * from './sign.js';
 export { runScript } from './scripts.js';
+export * from './rewrite.js';

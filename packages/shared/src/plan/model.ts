@@ -27,14 +27,20 @@ export function validateDag(steps: Plan['steps']): void {
   for (const name of Object.keys(steps)) visit(name, []);
 }
 
-/** The changes that turn plan `a` into plan `b`, in a stable order. */
+/**
+ * The changes that turn plan `a` into plan `b`, in a stable order: removed steps first, then
+ * step by step (sorted by name) an `add-step` or a `link`, then its parameter `set`s.
+ * A `link` is given only when a kept step's `after` differs from what removing steps alone
+ * leaves of it (`remove-step` already drops the edges to a removed step).
+ */
 export function diffPlans(a: Plan, b: Plan): Change[] {
   const changes: Change[] = [];
   for (const name of Object.keys(a.steps).sort()) if (!(name in b.steps)) changes.push({ op: 'remove-step', step: name });
   for (const name of Object.keys(b.steps).sort()) {
     const before = a.steps[name];
     const after = b.steps[name] as PlanStep;
-    if (!before) changes.push({ op: 'add-step', step: name, after: [...after.after] });
+    if (!before) changes.push({ op: 'add-step', step: name, after: [...after.after], ...(after.queue !== undefined ? { queue: after.queue } : {}) });
+    else if (!sameList(before.after.filter((d) => d in b.steps), after.after)) changes.push({ op: 'link', step: name, from: [...before.after], to: [...after.after] });
     const params = new Set([...Object.keys(before?.params ?? {}), ...Object.keys(after.params)]);
     for (const param of [...params].sort()) {
       const from = before?.params[param] ?? null;
@@ -45,7 +51,11 @@ export function diffPlans(a: Plan, b: Plan): Change[] {
   return changes;
 }
 
-/** Applies changes to a plan, giving a new plan at `version`; the result must be a valid DAG. */
+/**
+ * Applies changes to a plan, giving a new plan at `version`; the result must be a valid DAG
+ * (checked once, after every change). As with `set`, a `link`'s `from` is informative and not
+ * compared with the plan.
+ */
 export function applyChanges(plan: Plan, changes: readonly Change[], version: number): Plan {
   const steps: Record<string, PlanStep> = structuredClone(plan.steps);
   for (const c of changes) {
@@ -55,7 +65,11 @@ export function applyChanges(plan: Plan, changes: readonly Change[], version: nu
       step.params[c.param] = c.to;
     } else if (c.op === 'add-step') {
       if (steps[c.step]) throw new AwoError('AWO_PLAN_CONFLICT', `step "${c.step}" already exists`);
-      steps[c.step] = { after: [...c.after], params: {} };
+      steps[c.step] = { ...(c.queue !== undefined ? { queue: c.queue } : {}), after: [...c.after], params: {} };
+    } else if (c.op === 'link') {
+      const step = steps[c.step];
+      if (!step) throw new AwoError('AWO_PLAN_CONFLICT', `cannot re-link unknown step "${c.step}"`);
+      step.after = [...c.to];
     } else {
       delete steps[c.step];
       for (const s of Object.values(steps)) s.after = s.after.filter((d) => d !== c.step);
@@ -63,6 +77,10 @@ export function applyChanges(plan: Plan, changes: readonly Change[], version: nu
   }
   validateDag(steps);
   return { version, steps };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A parameter's value in a plan, if the step and parameter exist. */

@@ -1,4 +1,4 @@
-import { decode, parseTraceparent, PlanStore, type Insight, type Metric, type Runtime } from '@awo/shared';
+import { decode, describeChange, parseTraceparent, PlanStore, type Insight, type Metric, type Runtime } from '@awo/shared';
 import { parse, UsageError } from '../args.js';
 import type { Io } from '../io.js';
 import { withStoreRuntime } from './store-runtime.js';
@@ -63,7 +63,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
       io.out(JSON.stringify({ version: r.version, parentVersion: r.parentVersion, goal: r.goal, reason: r.reason, changes: r.changes, traceId: r.trace?.traceId, insights, metrics }));
       return 0;
     }
-    const changes = r.changes.map((c) => (c.op === 'set' ? `set ${c.step}.${c.param} from ${c.from ?? 'nothing'} to ${c.to}` : `${c.op} ${c.step}`)).join(', ');
+    const changes = r.changes.map(describeChange).join(', ');
     io.out(`Plan v${r.version} (from v${r.parentVersion}), written ${new Date(r.at).toISOString()} by ${r.leader} for goal "${r.goal}", ${changes}.`);
     io.out(`Why: ${r.reason}.`);
     if (r.trace) io.out(`Trace of the decision: ${r.trace.traceId} (npx awo trace ${r.trace.traceId}).`);

@@ -1,4 +1,4 @@
-import { formatDuration, PlanStore } from '@awo/shared';
+import { describeChange, formatDuration, PlanStore } from '@awo/shared';
 import { numberFlag, parse, UsageError } from '../args.js';
 import type { Io } from '../io.js';
 import { withStoreRuntime } from './store-runtime.js';
@@ -32,7 +32,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
     if (history.length === 0) io.out('no revisions yet');
     const now = Date.now();
     for (const { revision: r } of history) {
-      const changes = r.changes.map((c) => (c.op === 'set' ? `${c.step}.${c.param} ${c.from ?? '∅'} → ${c.to}` : `${c.op} ${c.step}`)).join(', ');
+      const changes = r.changes.map(describeChange).join(', ');
       io.out(`v${r.version} (from v${r.parentVersion}) ${new Date(r.at).toISOString()} (${formatDuration(now - r.at)} ago) goal ${r.goal}: ${changes}`);
       io.out(`    why: ${r.reason}`);
       if (r.trace) io.out(`    trace: ${r.trace.traceId}  insights: ${r.insightIds.join(', ') || '-'}`);

@@ -66,3 +66,13 @@ describe('trustedPlan', () => {
     expect(trustedPlan(tampered, rev, 'k'.repeat(16))).toMatchObject({ ok: false, reason: expect.stringMatching(/differs from its signed revision/) });
   });
 });
+
+describe('describeChange', () => {
+  it('puts every kind of change in words', async () => {
+    const { describeChange } = await import('./model.js');
+    expect(describeChange({ op: 'set', step: 'work', param: 'concurrency', from: 2, to: 5 })).toBe('work.concurrency 2 → 5');
+    expect(describeChange({ op: 'add-step', step: 'strict', after: ['validate'] })).toBe('add step strict after validate');
+    expect(describeChange({ op: 'remove-step', step: 'strict' })).toBe('remove step strict');
+    expect(describeChange({ op: 'link', step: 'store', from: ['validate'], to: ['strict'] })).toBe('store now after strict (was validate)');
+  });
+});

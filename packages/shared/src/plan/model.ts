@@ -87,3 +87,17 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 export function paramOf(plan: Plan, step: string, param: string): ParamValue | undefined {
   return plan.steps[step]?.params[param];
 }
+
+/** A change in words, e.g. `work.concurrency 2 → 5`, `add step strict after validate`. */
+export function describeChange(c: Change): string {
+  switch (c.op) {
+    case 'set':
+      return `${c.step}.${c.param} ${c.from ?? '∅'} → ${c.to}`;
+    case 'add-step':
+      return `add step ${c.step}${c.after.length ? ` after ${c.after.join(', ')}` : ''}`;
+    case 'remove-step':
+      return `remove step ${c.step}`;
+    case 'link':
+      return `${c.step} now after ${c.to.join(', ') || 'nothing'} (was ${c.from.join(', ') || 'nothing'})`;
+  }
+}

@@ -262,11 +262,15 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     // Stop reading now: a blocked XREADGROUP is cut off; what it was handed stays pending
     // and is claimed by a live consumer.
     this.deps.reader.disconnect();
-    try {
-      await this.#loop;
-    } catch (err) {
-      this.#log.warn({ err: errorMessage(err) }, 'read loop ended with an error');
-    }
+    // Bounded: a read sent while Redis was down may never settle after a disconnect.
+    const loopEnded = await Promise.race([
+      (this.#loop ?? Promise.resolve()).then(
+        () => true,
+        (err: unknown) => (this.#log.warn({ err: errorMessage(err) }, 'read loop ended with an error'), true),
+      ),
+      delay(Math.min(2000, this.#settings.closeGrace)).then(() => false),
+    ]);
+    if (!loopEnded) this.#log.warn('the blocked read did not end after disconnect; closing without it');
     const drained = await Promise.race([Promise.allSettled([...this.#tasks]).then(() => true), delay(this.#settings.closeGrace).then(() => false)]);
     if (!drained) {
       this.#log.warn({ inFlight: this.stats.inFlight }, 'grace period over; aborting in-flight handlers');

@@ -35,6 +35,8 @@ export class RedisBus implements Bus {
   async consume<S extends StreamName>(stream: S, options: ConsumeOptions<S>): Promise<Consumer> {
     if (this.#closing) throw new Error('bus is closed');
     const reader = this.options.redis.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.options.prefix}:${options.consumer}:reader` });
+    // Errors surface through the read loop; without a listener ioredis prints them to stderr.
+    reader.on('error', (err: Error) => this.options.log.debug({ err: err.message, consumer: options.consumer }, 'reader connection error'));
     const consumer: StreamConsumer<S> = new StreamConsumer(stream, options, {
       redis: this.options.redis,
       reader,

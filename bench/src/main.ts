@@ -5,6 +5,8 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   bus        bus publish+consume+ack vs raw pipelined XADD   [--messages N] [--rounds R]
   pipeline   metrics/s and metric-to-action latency of the loop [--seconds S] [--rate N]
   tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
+  forecast   rolling-origin MASE/sMAPE per model and horizon [--trace <csv>] [--column c] [--scale k]
+  autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]`;
 
 const { values, positionals } = parseArgs({
@@ -15,6 +17,11 @@ const { values, positionals } = parseArgs({
     rounds: { type: 'string' },
     data: { type: 'string' },
     seconds: { type: 'string' },
+    trace: { type: 'string' },
+    column: { type: 'string' },
+    scale: { type: 'string' },
+    mode: { type: 'string' },
+    minutes: { type: 'string' },
     rate: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -38,6 +45,15 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'pipeline':
       await (await import('./pipeline.js')).pipelineBench({ seconds: num(values.seconds), rate: num(values.rate) }, io);
+      return 0;
+    case 'forecast':
+      await (await import('./forecast-bench.js')).forecastBench({ trace: values.trace, column: values.column, scale: num(values.scale), json: values.json }, io);
+      return 0;
+    case 'autoscale':
+      await (await import('./autoscale/index.js')).autoscaleBench(
+        { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), json: values.json },
+        io,
+      );
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);

@@ -1,0 +1,186 @@
+/**
+ * `npm run bench -- autoscale`: replays a real load trace through a simulated queue and worker
+ * pool under four autoscalers — awo's own analyzer and planner, the Kubernetes HPA, KEDA on the
+ * queue length, and an oracle that knows the future — and reports SLO attainment (share of
+ * minutes with wait p95 within the target), worker-minutes and scale events.
+ */
+import type { BenchIo } from '../context.js';
+import { NASA_PER_MINUTE } from '../data-paths.js';
+import { round, table } from '../stats.js';
+import { describeTrace, missingSteps, readTrace } from '../trace-csv.js';
+import type { AwoTuning } from './awo-policy.js';
+import type { PolicyResult } from './replay.js';
+import { AWO_ANALYZER, runGroups, type PolicySpec, type RunConfig, type Workload } from './run.js';
+
+export { AwoPolicy, awoGoal, SERIES, type AwoSettings, type AwoTuning, type AwoWhatIf } from './awo-policy.js';
+export { DEFAULT_BEHAVIOR, externalReplicas, HpaController, resourceReplicas, type HpaBehavior } from './hpa.js';
+export { emptyBatch, JobSource, type JobBatch } from './jobs.js';
+export { minuteMet, Oracle } from './oracle.js';
+export { FixedPolicy, HpaPolicy, KedaPolicy, type Policy } from './policies.js';
+export { Prng } from './prng.js';
+export { replay, type PolicyResult, type ReplayOptions } from './replay.js';
+export { buildPolicy, runGroup, runGroups, type PolicySpec, type RunConfig, type Workload } from './run.js';
+export { interpolatedQuantile, PoolSim, type PoolView } from './sim.js';
+
+export interface AutoscaleArgs {
+  /** CSV trace (default: NASA-HTTP 1995 requests per minute). Values are jobs per step. */
+  trace?: string;
+  column?: string;
+  /** Multiplies the trace (default 50: NASA's ~42 req/min becomes ~35 jobs/s). */
+  scale?: number;
+  /** `sim` (default) replays in this process; `live` is not implemented here. */
+  mode?: 'sim' | 'live';
+  json: boolean;
+  /** Replay only the first N minutes (quick runs). */
+  minutes?: number;
+  seed?: number;
+  /** Also run HPA and KEDA at other settings (their cost/SLO frontier). */
+  sweep?: boolean;
+  /** Also run the what-if emulations of the recommended planner changes. */
+  whatIf?: boolean;
+  /** Run policy groups in worker threads (default true). */
+  threads?: boolean;
+}
+
+/** The workload and the SLO: the same for every policy. */
+export const WORKLOAD: Workload = {
+  serviceSec: 0.5,
+  service: 'exponential',
+  startupDelaySec: 60,
+  targetMs: 1000,
+  minWorkers: 1,
+  maxWorkers: 400,
+  initialWorkers: 25,
+  seed: 1,
+};
+
+/**
+ * awo's goal settings, one for the whole trace, picked by a grid on this trace (targetUtilization
+ * 0.6–0.9, scaleDownStabilization 60 or 300 s, maxStep 3–100, cooldown 0 or 15 s): the cheapest
+ * setting with a better SLO than the hpa baseline. A small maxStep matters most: it caps the
+ * overshoot of decideAutoscale's backlog term (see the what-if runs). A cooldown up to the 15 s
+ * sampling interval changes nothing, since decisions come 15 s apart.
+ */
+export const AWO_TUNING: AwoTuning = { targetUtilization: 0.75, scaleDownStabilization: 300_000, cooldown: 0, maxStep: 4 };
+
+/** The baselines: a common HPA CPU target, and KEDA's per-worker backlog that drains within the target. */
+export const HPA_TARGET_UTILIZATION = 0.7;
+export const KEDA_LIST_LENGTH = WORKLOAD.targetMs / 1000 / WORKLOAD.serviceSec;
+const HPA_SWEEP = [0.5, 0.6, 0.8];
+const KEDA_SWEEP = [1, 5, 10, 20];
+
+const summary = (r: PolicyResult) => ({
+  sloAttainment: round(r.sloAttainment, 4),
+  workerMinutes: Math.round(r.workerMinutes),
+  scaleEvents: r.scaleEvents,
+  minutesMissed: r.minutesMissed,
+  jobsOverTarget: round(r.jobsOverTarget, 4),
+  meanWaitMs: round(r.meanWaitMs, 1),
+  meanWorkers: round(r.meanWorkers, 2),
+  maxWorkers: r.maxWorkers,
+  settings: r.details,
+});
+
+/** The SLO attainment of a frontier (sorted by cost) interpolated linearly at `cost`; undefined outside it. */
+export function frontierAt(points: { workerMinutes: number; sloAttainment: number }[], cost: number): number | undefined {
+  const p = [...points].sort((a, b) => a.workerMinutes - b.workerMinutes);
+  for (let i = 1; i < p.length; i++) {
+    const a = p[i - 1] as (typeof p)[number];
+    const b = p[i] as (typeof p)[number];
+    if (cost >= a.workerMinutes && cost <= b.workerMinutes) return a.sloAttainment + ((b.sloAttainment - a.sloAttainment) * (cost - a.workerMinutes)) / (b.workerMinutes - a.workerMinutes);
+  }
+  return undefined;
+}
+
+export async function autoscaleBench(argv: AutoscaleArgs, io: BenchIo) {
+  if (argv.mode === 'live') throw new Error('autoscale --mode live is not implemented in this bench yet (it is to run the real agents); use --mode sim');
+  const w: Workload = { ...WORKLOAD, seed: argv.seed ?? WORKLOAD.seed };
+  const path = argv.trace ?? NASA_PER_MINUTE;
+  const scale = argv.scale ?? 50;
+  const trace = await readTrace(path, { column: argv.column, scale });
+  io.progress(`autoscale: ${describeTrace(trace)}`);
+  const cfg: RunConfig = { trace: { path, column: argv.column, scale }, workload: w, minutes: argv.minutes };
+  const groups: PolicySpec[][] = [
+    [{ kind: 'awo', tuning: AWO_TUNING }, { kind: 'hpa', targetUtilization: HPA_TARGET_UTILIZATION }, { kind: 'keda', listLength: KEDA_LIST_LENGTH }],
+    [{ kind: 'oracle' }],
+  ];
+  if (argv.sweep) {
+    groups.push([...HPA_SWEEP.map((u): PolicySpec => ({ kind: 'hpa', name: `hpa@${u}`, targetUtilization: u })), { kind: 'keda', name: `keda@${KEDA_SWEEP[0]}`, listLength: KEDA_SWEEP[0] as number }]);
+    groups.push(KEDA_SWEEP.slice(1).map((l): PolicySpec => ({ kind: 'keda', name: `keda@${l}`, listLength: l })));
+  }
+  if (argv.whatIf) {
+    const big: AwoTuning = { ...AWO_TUNING, maxStep: 100 };
+    const drainSeconds = w.startupDelaySec + AWO_ANALYZER.intervalSec;
+    groups.push([
+      { kind: 'awo', name: 'awo maxStep 100', tuning: big },
+      { kind: 'awo', name: 'awo maxStep 100 + true throughput', tuning: big, whatIf: { throughput: 1 / w.serviceSec } },
+    ]);
+    groups.push([
+      { kind: 'awo', name: `awo maxStep 100 + drain over ${drainSeconds}s`, tuning: big, whatIf: { drainSeconds } },
+      { kind: 'awo', name: 'awo maxStep 100 + both', tuning: big, whatIf: { throughput: 1 / w.serviceSec, drainSeconds } },
+    ]);
+  }
+  const started = performance.now();
+  const results = await runGroups(cfg, groups, (line) => io.progress(line), argv.threads ?? true);
+  const seconds = (performance.now() - started) / 1000;
+  const a = results.awo as PolicyResult;
+  const h = results.hpa as PolicyResult;
+  const k = results.keda as PolicyResult;
+  const o = results.oracle as PolicyResult;
+  const goal = {
+    beatsHpaAndKedaOnSlo: a.sloAttainment > h.sloAttainment && a.sloAttainment > k.sloAttainment,
+    costNoMoreThanHpaAndKeda: a.workerMinutes <= h.workerMinutes && a.workerMinutes <= k.workerMinutes,
+    costVsOracle: round(a.workerMinutes / o.workerMinutes, 3),
+    withinOracle15pct: a.workerMinutes <= 1.15 * o.workerMinutes,
+    met: false,
+  };
+  goal.met = goal.beatsHpaAndKedaOnSlo && goal.costNoMoreThanHpaAndKeda && goal.withinOracle15pct;
+  const point = (r: PolicyResult, setting: number) => ({ setting, sloAttainment: round(r.sloAttainment, 4), workerMinutes: Math.round(r.workerMinutes), scaleEvents: r.scaleEvents });
+  let sweep;
+  if (argv.sweep) {
+    const hpa = [HPA_TARGET_UTILIZATION, ...HPA_SWEEP].sort().map((u) => point((u === HPA_TARGET_UTILIZATION ? h : results[`hpa@${u}`]) as PolicyResult, u));
+    const keda = [...new Set([KEDA_LIST_LENGTH, ...KEDA_SWEEP])].sort((x, y) => x - y).map((l) => point((l === KEDA_LIST_LENGTH ? k : results[`keda@${l}`]) as PolicyResult, l));
+    const at = frontierAt(hpa, a.workerMinutes);
+    sweep = { hpa: { setting: 'targetUtilization', points: hpa }, keda: { setting: 'listLength', points: keda }, hpaSloAtAwoCost: at === undefined ? null : round(at, 4) };
+  }
+  const whatIf = argv.whatIf ? Object.fromEntries(Object.entries(results).filter(([name]) => name.startsWith('awo ')).map(([name, r]) => [name, summary(r)])) : undefined;
+  const result = {
+    mode: 'sim' as const,
+    trace: { path, column: trace.column, scale, stepSec: trace.stepMs / 1000, steps: trace.values.length, missingSteps: missingSteps(trace), gaps: 'missing steps (gap rows) are cut out of the replay: its clock runs over the covered steps only' },
+    workload: { ...w, arrivals: "each step's count spread uniformly over the step (Poisson given the count)", slo: `wait p95 of each minute <= ${w.targetMs} ms` },
+    policies: Object.fromEntries(['awo', 'hpa', 'keda', 'oracle'].map((name) => [name, summary(results[name] as PolicyResult)])),
+    goal,
+    ...(sweep ? { sweep } : {}),
+    ...(whatIf ? { whatIf } : {}),
+    minutes: a.minutes,
+    jobs: a.jobs,
+    seconds: round(seconds, 1),
+  };
+  if (io.json) io.out(JSON.stringify(result));
+  else {
+    const row = (name: string, r: PolicyResult) => ({
+      policy: name,
+      'SLO attainment': `${(100 * r.sloAttainment).toFixed(2)}%`,
+      'worker-minutes': Math.round(r.workerMinutes),
+      'vs oracle': `${(r.workerMinutes / o.workerMinutes).toFixed(2)}x`,
+      'scale events': r.scaleEvents,
+      'mean wait ms': r.meanWaitMs.toFixed(1),
+      'max workers': r.maxWorkers,
+    });
+    io.out(`${describeTrace(trace)}; ${a.minutes} minutes, ${a.jobs} jobs; SLO: wait p95 <= ${w.targetMs} ms per minute`);
+    io.out(table(['awo', 'hpa', 'keda', 'oracle'].map((n) => row(n, results[n] as PolicyResult))));
+    io.out(`awo: ${JSON.stringify(AWO_TUNING)}; hpa: targetUtilization ${HPA_TARGET_UTILIZATION}; keda: listLength ${KEDA_LIST_LENGTH}`);
+    if (sweep) {
+      io.out('\nfrontiers:');
+      io.out(table([...sweep.hpa.points.map((p) => ({ policy: `hpa targetUtilization ${p.setting}`, ...p })), ...sweep.keda.points.map((p) => ({ policy: `keda listLength ${p.setting}`, ...p }))].map(({ setting: _s, ...p }) => p)));
+      io.out(`hpa frontier at awo's cost: ${sweep.hpaSloAtAwoCost === null ? 'outside the sweep' : `${(100 * sweep.hpaSloAtAwoCost).toFixed(2)}%`} (awo ${(100 * a.sloAttainment).toFixed(2)}%)`);
+    }
+    if (argv.whatIf) {
+      io.out('\nwhat-if (emulated planner changes, not awo as shipped):');
+      io.out(table(Object.entries(results).filter(([name]) => name.startsWith('awo ')).map(([name, r]) => ({ ...row(name, r), 'learned throughput': String((r.details as { learnedThroughput?: number }).learnedThroughput ?? '') }))));
+    }
+    io.out(`goal (awo beats hpa and keda on SLO at no more cost, within 15% of the oracle's cost): ${goal.met ? 'met' : 'not met'} ${JSON.stringify(goal)}`);
+    io.out(`(${result.seconds}s)`);
+  }
+  return result;
+}

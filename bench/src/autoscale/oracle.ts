@@ -13,7 +13,8 @@ export function minuteMet(r: { n: number; over: number }): boolean {
 /**
  * `oracle`: knows the future. At the start of each minute it tries pool sizes on that minute's
  * actual jobs (arrivals and service times, from a snapshot of the simulator) and keeps the
- * smallest that meets the target in that minute: the search starts at the previous size, gallops
+ * smallest that meets the target in that minute without leaving a job waiting past the target at
+ * its end (which would count again in the next minute): the search starts at the previous size, gallops
  * (1, 2, 4 … workers) in the right direction and finishes by bisection, assuming more workers
  * never wait longer. Added workers were started `startupDelay` s ahead: ready at the minute's
  * start, their start-up time charged as cost. Removed workers leave as in every policy (starting
@@ -39,7 +40,9 @@ export class Oracle {
       sim.restore(snap);
       sim.setTarget(c, true);
       sim.advance(t1);
-      return minuteMet(sim.closeMinute());
+      const r = sim.closeMinute();
+      // Leaving no job past the target waiting at the minute's end keeps the next minute feasible.
+      return minuteMet(r) && r.waitingOver === 0;
     };
     const guess = this.#prev && this.#prev.jobs > 0 ? Math.round((this.#prev.size * jobs) / this.#prev.jobs) : sim.target;
     const start = Math.min(max, Math.max(min, guess));
@@ -83,7 +86,7 @@ export class Oracle {
   }
 
   describe(): Record<string, unknown> {
-    return { how: 'per minute, the smallest pool meeting the target on the known jobs; workers pre-started (start-up charged)', trials: this.trials };
+    return { how: 'per minute, the smallest pool meeting the target on the known jobs and leaving no job waiting past it; workers pre-started (start-up charged)', trials: this.trials };
   }
 }
 

@@ -23,7 +23,7 @@ describe('PoolSim', () => {
     expect(sim.completions).toBe(4);
     expect(sim.busySeconds).toBeCloseTo(4, 12);
     expect(sim.workerSeconds).toBeCloseTo(10, 12);
-    expect(sim.closeMinute()).toEqual({ n: 4, over: 1 });
+    expect(sim.closeMinute()).toEqual({ n: 4, over: 1, waitingOver: 0 });
   });
 
   it('a completion and an arrival at the same instant: the worker takes the new job without a wait', () => {
@@ -51,8 +51,9 @@ describe('PoolSim', () => {
     const sim = new PoolSim({ startupDelay: 0, initialWorkers: 1, targetWait: 1 });
     sim.feed(jobs([0, 0.1, 0.2, 58.5], 30));
     sim.advance(60);
-    // Started: 0 (wait 0), 0.1 at 30 (29.9); waiting at 60: 0.2 (59.8 > 1), 58.5 (1.5 > 1).
-    expect(sim.closeMinute()).toEqual({ n: 4, over: 3 });
+    // Started: 0 (wait 0), 0.1 at 30 (29.9), 0.2 at 60 (59.8: the completion at 60 runs first);
+    // still waiting at 60: 58.5 (1.5 > 1).
+    expect(sim.closeMinute()).toEqual({ n: 4, over: 3, waitingOver: 1 });
     expect(minuteMet({ n: 4, over: 3 })).toBe(false);
     expect(minuteMet({ n: 40, over: 2 })).toBe(true); // 38 ≥ ceil(0.95 · 40)
     expect(minuteMet({ n: 40, over: 3 })).toBe(false);

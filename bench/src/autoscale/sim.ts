@@ -297,10 +297,11 @@ export class PoolSim implements PoolView {
   /**
    * Closes the current minute for the SLO: the waits of the jobs that started in it, plus one
    * value per job still waiting whose wait already exceeds the target (so a stuck queue counts).
-   * Returns how many values there were and how many exceeded the target. The minute's p95 (by
-   * nearest rank) is within the target iff over ≤ n − ceil(0.95 n).
+   * Returns how many values there were, how many exceeded the target, and how many of those were
+   * still waiting. The minute's p95 (by nearest rank) is within the target iff
+   * over ≤ n − ceil(0.95 n).
    */
-  closeMinute(): { n: number; over: number } {
+  closeMinute(): { n: number; over: number; waitingOver: number } {
     let waitingOver = 0;
     if (this.#qLen > 0) {
       // The queue is in arrival order: count the jobs that arrived before now − target.
@@ -314,7 +315,7 @@ export class PoolSim implements PoolView {
       }
       waitingOver = lo;
     }
-    const out = { n: this.#mStarts + waitingOver, over: this.#mOver + waitingOver };
+    const out = { n: this.#mStarts + waitingOver, over: this.#mOver + waitingOver, waitingOver };
     this.#mStarts = 0;
     this.#mOver = 0;
     return out;

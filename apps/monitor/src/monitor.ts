@@ -77,6 +77,8 @@ export class MonitorAgent extends Agent {
       connect: (name, options) => this.deps.connect(`source:${name}`, options),
       log: this.deps.log.child({ source: id }),
       now: () => Date.now(),
+      keys: this.deps.keys,
+      workflow: this.deps.config.workflow,
     };
   }
 

@@ -1,4 +1,4 @@
-import type { Logger } from '@awo/shared';
+import type { Keys, Logger, WorkflowConfig } from '@awo/shared';
 import type { Redis } from 'ioredis';
 
 /** One measurement a source took. */
@@ -20,6 +20,9 @@ export interface SourceDeps {
   log: Logger;
   /** Wall-clock time in ms. */
   now(): number;
+  /** awo's keys and the workflow, for sources that read what the workflow runner writes (`records`). */
+  keys?: Keys;
+  workflow?: WorkflowConfig;
 }
 
 /**

@@ -4,6 +4,7 @@ import { ThroughputModel } from './throughput.js';
 
 /** What the planner knows for one autoscale goal: latest inputs, learned throughput, memory. */
 export class AutoscaleGoalState {
+  readonly kind = 'autoscale';
   readonly memory: AutoscaleMemory = { recommendations: [] };
   readonly throughput: ThroughputModel;
   forecast: (ForecastInput & { traceparent?: string }) | undefined;

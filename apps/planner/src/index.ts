@@ -2,3 +2,5 @@ export { PlannerAgent } from './planner.js';
 export { decideAutoscale, type AutoscaleInputs, type AutoscaleMemory, type Decision, type Observation, type ForecastInput } from './autoscale.js';
 export { ThroughputModel } from './throughput.js';
 export { AutoscaleGoalState } from './goal-state.js';
+export { decideQuality, isRerouted, rerouteChanges, revertChanges, type QualityDecision, type QualityInputs, type QualityMemory, type QualitySignal } from './quality.js';
+export { QualityGoalState } from './quality-state.js';

@@ -15,10 +15,27 @@ import {
   type Change,
   type Consumer,
   type Delivery,
+  type Plan,
   type PlanRevision,
 } from '@awo/shared';
+import type { Span } from '@opentelemetry/api';
 import { decideAutoscale } from './autoscale.js';
 import { AutoscaleGoalState } from './goal-state.js';
+import { decideQuality } from './quality.js';
+import { QualityGoalState } from './quality-state.js';
+
+type GoalState = AutoscaleGoalState | QualityGoalState;
+
+/** What an evaluation proposes to commit. */
+interface Proposal {
+  changes: Change[];
+  reason: string;
+  insightIds: string[];
+  /** Called once the revision is committed. */
+  committed?: (now: number) => void;
+  /** For the log line. */
+  summary: Record<string, unknown>;
+}
 
 /**
  * The planner agent: holds the goals from the config, reads insights and the metrics its goals
@@ -28,8 +45,8 @@ import { AutoscaleGoalState } from './goal-state.js';
 export class PlannerAgent extends Agent {
   readonly #store: PlanStore;
   readonly #lease: Lease;
-  readonly #goals: AutoscaleGoalState[];
-  readonly #bySeries = new Map<string, AutoscaleGoalState[]>();
+  readonly #goals: GoalState[];
+  readonly #bySeries = new Map<string, GoalState[]>();
   #consumers: Consumer[] = [];
   #leader = false;
   #leaseTimer: NodeJS.Timeout | undefined;
@@ -43,7 +60,7 @@ export class PlannerAgent extends Agent {
     super('planner');
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
     this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);
-    this.#goals = deps.config.planner.goals.map((g) => new AutoscaleGoalState(g));
+    this.#goals = deps.config.planner.goals.map((g) => (g.kind === 'autoscale' ? new AutoscaleGoalState(g) : new QualityGoalState(g)));
     for (const state of this.#goals) {
       for (const s of [...state.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), state]);
     }
@@ -105,14 +122,18 @@ export class PlannerAgent extends Agent {
   }
 
   async #onInsights(batch: Delivery<'insights'>[]): Promise<void> {
-    const touched = new Set<AutoscaleGoalState>();
+    const touched = new Set<GoalState>();
     for (const d of batch) {
       const i = d.message;
-      if (i.kind !== 'forecast') continue;
       for (const state of this.#goals) {
-        if (state.goal.arrivalSeries !== i.series) continue;
-        if (state.forecast && state.forecast.ts > i.ts) continue;
-        state.forecast = { value: i.value, upper: i.upper, ts: i.ts, horizonMs: i.horizonMs, model: i.model, id: i.id, traceparent: d.headers.traceparent };
+        if (state.kind === 'autoscale') {
+          if (i.kind !== 'forecast' || state.goal.arrivalSeries !== i.series) continue;
+          if (state.forecast && state.forecast.ts > i.ts) continue;
+          state.forecast = { value: i.value, upper: i.upper, ts: i.ts, horizonMs: i.horizonMs, model: i.model, id: i.id, traceparent: d.headers.traceparent };
+        } else {
+          if (i.kind !== 'data-quality' || !i.violated || !state.watches(i.series)) continue;
+          state.addSignal({ series: i.series, check: i.check, value: i.value, limit: i.limit, ts: i.ts, id: i.id }, d.headers.traceparent);
+        }
         touched.add(state);
       }
     }
@@ -135,72 +156,26 @@ export class PlannerAgent extends Agent {
   }
 
   /** Evaluations run one at a time, so two never race for the same plan version. */
-  #evaluate(state: AutoscaleGoalState): Promise<void> {
+  #evaluate(state: GoalState): Promise<void> {
     this.#chain = this.#chain.then(() => this.#evaluateNow(state)).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), goal: state.goal.name }, 'goal evaluation failed'));
     return this.#chain;
   }
 
-  async #evaluateNow(state: AutoscaleGoalState): Promise<void> {
+  async #evaluateNow(state: GoalState): Promise<void> {
     if (!this.#leader) return;
     const goal = state.goal;
     const links: Link[] = [];
-    const sc = state.forecast?.traceparent ? spanContextOf({ traceparent: state.forecast.traceparent }) : undefined;
-    if (sc) links.push({ context: sc, attributes: { 'awo.insight.id': state.forecast?.id ?? '' } });
+    const cause = state.kind === 'autoscale' ? state.forecast : state.lastSignal;
+    const sc = cause?.traceparent ? spanContextOf({ traceparent: cause.traceparent }) : undefined;
+    if (sc) links.push({ context: sc, attributes: { 'awo.insight.id': cause?.id ?? '' } });
     const span = this.deps.tracer.startSpan(`evaluate ${goal.name}`, { kind: SpanKind.INTERNAL, links, attributes: { 'awo.goal': goal.name, 'awo.goal.kind': goal.kind } });
     try {
       await context.with(trace.setSpan(context.active(), span), async () => {
         this.#counts.evaluations++;
         const plan = await this.#store.current();
-        const raw = plan.steps[goal.step]?.params[goal.param];
-        const current = typeof raw === 'number' ? raw : goal.min;
         const now = Date.now();
-        const decision = decideAutoscale(
-          goal,
-          {
-            now,
-            current,
-            forecast: state.forecast,
-            arrival: state.latest.get(goal.arrivalSeries),
-            backlog: state.latest.get(goal.backlogSeries),
-            metric: state.latest.get(goal.metric),
-            throughput: state.throughput.perWorker(),
-          },
-          state.memory,
-        );
-        state.lastDecision = { at: now, desired: decision.desired, reason: decision.reason };
-        span.setAttributes({ 'awo.decision.desired': decision.desired, 'awo.decision.current': current, 'awo.decision.basis': decision.basis });
-        if (decision.desired === current) return;
-        const change: Change = { op: 'set', step: goal.step, param: goal.param, from: raw ?? null, to: decision.desired };
-        const version = plan.version + 1;
-        const ctx = span.spanContext();
-        const revision: PlanRevision = {
-          v: 1,
-          version,
-          parentVersion: plan.version,
-          plan: applyChanges(plan, [change], version),
-          changes: [change],
-          goal: goal.name,
-          reason: decision.reason,
-          insightIds: decision.insightIds,
-          at: now,
-          leader: this.deps.instance,
-          trace: { traceId: ctx.traceId, spanId: ctx.spanId },
-        };
-        const key = this.deps.config.signing.key;
-        try {
-          await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
-          state.memory.lastChangeAt = now;
-          this.#counts.revisions++;
-          span.setAttribute('awo.plan.version', version);
-          this.deps.log.info({ version, goal: goal.name, from: current, to: decision.desired, reason: decision.reason }, 'plan revised');
-        } catch (err) {
-          if (isAwoError(err, 'AWO_PLAN_CONFLICT')) {
-            this.#counts.conflicts++;
-            this.deps.log.info({ err: err.message }, 'plan changed under us; will evaluate again');
-          } else if (isAwoError(err, 'AWO_NOT_LEADER')) {
-            await this.#stepDown(err.message);
-          } else throw err;
-        }
+        const proposal = state.kind === 'autoscale' ? this.#proposeAutoscale(state, plan, now, span) : this.#proposeQuality(state, plan, now, span);
+        if (proposal) await this.#commit(goal.name, plan, proposal, now, span);
       });
     } catch (err) {
       span.recordException(err as Error);
@@ -208,6 +183,76 @@ export class PlannerAgent extends Agent {
       throw err;
     } finally {
       span.end();
+    }
+  }
+
+  #proposeAutoscale(state: AutoscaleGoalState, plan: Plan, now: number, span: Span): Proposal | undefined {
+    const goal = state.goal;
+    const raw = plan.steps[goal.step]?.params[goal.param];
+    const current = typeof raw === 'number' ? raw : goal.min;
+    const decision = decideAutoscale(
+      goal,
+      {
+        now,
+        current,
+        forecast: state.forecast,
+        arrival: state.latest.get(goal.arrivalSeries),
+        backlog: state.latest.get(goal.backlogSeries),
+        metric: state.latest.get(goal.metric),
+        throughput: state.throughput.perWorker(),
+      },
+      state.memory,
+    );
+    state.lastDecision = { at: now, desired: decision.desired, reason: decision.reason };
+    span.setAttributes({ 'awo.decision.desired': decision.desired, 'awo.decision.current': current, 'awo.decision.basis': decision.basis });
+    if (decision.desired === current) return undefined;
+    return {
+      changes: [{ op: 'set', step: goal.step, param: goal.param, from: raw ?? null, to: decision.desired }],
+      reason: decision.reason,
+      insightIds: decision.insightIds,
+      committed: (at) => (state.memory.lastChangeAt = at),
+      summary: { from: current, to: decision.desired },
+    };
+  }
+
+  #proposeQuality(state: QualityGoalState, plan: Plan, now: number, span: Span): Proposal | undefined {
+    const decision = decideQuality(state.goal, this.deps.config.workflow, { now, plan, metrics: state.latest, signals: state.signals }, state.memory);
+    state.lastDecision = { at: now, action: decision.action, reason: decision.reason };
+    span.setAttributes({ 'awo.decision.action': decision.action });
+    if (decision.changes.length === 0) return undefined;
+    return { changes: decision.changes, reason: decision.reason, insightIds: decision.insightIds, summary: { action: decision.action } };
+  }
+
+  async #commit(goalName: string, plan: Plan, proposal: Proposal, now: number, span: Span): Promise<void> {
+    const version = plan.version + 1;
+    const ctx = span.spanContext();
+    const revision: PlanRevision = {
+      v: 1,
+      version,
+      parentVersion: plan.version,
+      plan: applyChanges(plan, proposal.changes, version),
+      changes: proposal.changes,
+      goal: goalName,
+      reason: proposal.reason,
+      insightIds: proposal.insightIds,
+      at: now,
+      leader: this.deps.instance,
+      trace: { traceId: ctx.traceId, spanId: ctx.spanId },
+    };
+    const key = this.deps.config.signing.key;
+    try {
+      await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
+      proposal.committed?.(now);
+      this.#counts.revisions++;
+      span.setAttribute('awo.plan.version', version);
+      this.deps.log.info({ version, goal: goalName, ...proposal.summary, reason: proposal.reason }, 'plan revised');
+    } catch (err) {
+      if (isAwoError(err, 'AWO_PLAN_CONFLICT')) {
+        this.#counts.conflicts++;
+        this.deps.log.info({ err: err.message }, 'plan changed under us; will evaluate again');
+      } else if (isAwoError(err, 'AWO_NOT_LEADER')) {
+        await this.#stepDown(err.message);
+      } else throw err;
     }
   }
 
@@ -230,7 +275,11 @@ export class PlannerAgent extends Agent {
     return {
       leader: this.#leader,
       ...this.#counts,
-      goals: this.#goals.map((s) => ({ name: s.goal.name, throughput: s.throughput.perWorker(), learned: s.throughput.learned, lastDecision: s.lastDecision })),
+      goals: this.#goals.map((s) =>
+        s.kind === 'autoscale'
+          ? { name: s.goal.name, kind: s.kind, throughput: s.throughput.perWorker(), learned: s.throughput.learned, lastDecision: s.lastDecision }
+          : { name: s.goal.name, kind: s.kind, lastBadAt: s.memory.lastBadAt, lastDecision: s.lastDecision },
+      ),
       lastResult: this.#lastResult,
     };
   }

@@ -9,3 +9,5 @@ export * from './lifecycle.js';
 export * from './health.js';
 export * from './runtime.js';
 export * from './plan/index.js';
+export * from './random.js';
+export * from './quality/index.js';

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { CombinedDetector, createDefaultDetector, defaultDetectors } from './combined.js';
 import { RobustZDetector } from './robust-z.js';
-import { mulberry32 } from '../test-random.js';
+import { mulberry32 } from '@awo/shared';
 
 /** Bounded noise with unit variance (uniform on ±√3), so no tail draw can pass for an event. */
 function uniform(rand: () => number): () => number {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { EwmaDetector } from './ewma.js';
-import { mulberry32, gaussian } from '../test-random.js';
+import { mulberry32, gaussian } from '@awo/shared';
 
 describe('EwmaDetector', () => {
   it('flags a level shift and few normal points', () => {

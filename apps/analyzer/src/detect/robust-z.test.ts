@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { RobustZDetector } from './robust-z.js';
 import { scoreFromZ } from './types.js';
-import { mulberry32, gaussian } from '../test-random.js';
+import { mulberry32, gaussian } from '@awo/shared';
 
 describe('scoreFromZ', () => {
   it('maps 0 to 0, the threshold to 0.5 and stays in [0, 1]', () => {

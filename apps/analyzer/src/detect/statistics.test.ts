@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { LevelShift, VolatilityRise } from './statistics.js';
-import { mulberry32 } from '../test-random.js';
+import { mulberry32 } from '@awo/shared';
 
 describe('LevelShift', () => {
   it('measures a step in the series’ units once the recent window has passed it', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { VarianceShiftDetector } from './variance-shift.js';
-import { mulberry32, gaussian } from '../test-random.js';
+import { mulberry32, gaussian } from '@awo/shared';
 
 describe('VarianceShiftDetector', () => {
   it('flags noise getting much larger, not the steady part', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { SlidingMax, SortedWindow } from './window-stats.js';
-import { mulberry32 } from '../test-random.js';
+import { mulberry32 } from '@awo/shared';
 
 function bruteMedian(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

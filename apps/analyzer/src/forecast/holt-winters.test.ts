@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { fitHoltWinters, holtWinters } from './holt-winters.js';
-import { mulberry32 } from '../test-random.js';
+import { mulberry32 } from '@awo/shared';
 
 const truth = (t: number) => 100 + 0.5 * t + 10 * Math.sin((2 * Math.PI * t) / 24) + (t % 24 === 5 ? 8 : 0);
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { linearTrend, linearTrendWithWindow } from './linear-trend.js';
-import { mulberry32 } from '../test-random.js';
+import { mulberry32 } from '@awo/shared';
 
 describe('linearTrend', () => {
   it('forecasts y = 2x + 1 exactly with a tiny interval', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { detectSeason } from './season.js';
-import { mulberry32, gaussian } from '../test-random.js';
+import { mulberry32, gaussian } from '@awo/shared';
 
 describe('detectSeason', () => {
   it('finds 24 on a sine of period 24 plus noise', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { ModelSelector, defaultForecasters } from './selector.js';
 import type { Forecaster } from './types.js';
-import { mulberry32, gaussian } from '../test-random.js';
+import { mulberry32, gaussian } from '@awo/shared';
 
 /** A strongly seasonal series whose daily shape drifts slowly: y[t] = y[t - 24] + small noise. */
 function seasonalSeries(n: number, seed: number): number[] {

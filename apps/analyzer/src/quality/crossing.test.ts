@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gaussian, mulberry32 } from '../test-random.js';
+import { gaussian, mulberry32 } from '@awo/shared';
 import type { Forecaster } from '../forecast/types.js';
 import { crossingFromForecast, forecastCrossing } from './crossing.js';
 

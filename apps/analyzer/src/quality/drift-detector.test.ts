@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gaussian, mulberry32 } from '../test-random.js';
+import { gaussian, mulberry32 } from '@awo/shared';
 import { DriftDetector } from './drift-detector.js';
 import { populationStabilityIndex, ksTest } from './drift.js';
 import type { DriftDetection } from './types.js';

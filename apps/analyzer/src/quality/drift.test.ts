@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gaussian, mulberry32 } from '../test-random.js';
+import { gaussian, mulberry32 } from '@awo/shared';
 import { binOf, kolmogorovQ, ksTest, populationStabilityIndex, psiEdges, psiFromCounts, psiLevel } from './drift.js';
 
 function normal(seed: number, n: number, mean = 0, sd = 1): number[] {

@@ -1,7 +1,4 @@
-export type { DataRecord, DriftDetection, DriftMethod, FieldSpec, FieldType, Freshness, QualityMetrics, QualitySpec } from './types.js';
-export { computeQualityMetrics, freshnessOf, nearestRank } from './metrics.js';
-export type { QualityContext } from './metrics.js';
-export { RecentKeys } from './recent-keys.js';
+export type { DriftDetection, DriftMethod } from './types.js';
 export {
   binOf,
   DEFAULT_PSI_BINS,

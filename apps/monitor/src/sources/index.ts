@@ -4,6 +4,7 @@ import { bullmqSource } from './bullmq.js';
 import { httpJsonSource } from './http-json.js';
 import { natsSource } from './nats.js';
 import { prometheusSource } from './prometheus.js';
+import { recordsSource } from './records.js';
 import { redisStreamSource } from './redis-stream.js';
 import { systemSource } from './system.js';
 
@@ -15,6 +16,7 @@ export const SOURCE_FACTORIES: { readonly [K in SourceConfig['kind']]: SourceFac
   system: systemSource,
   'http-json': httpJsonSource,
   prometheus: prometheusSource,
+  records: recordsSource,
 };
 
 /** Builds the source a config entry describes (no I/O). */
@@ -23,4 +25,4 @@ export function createSource(config: SourceConfig, deps: SourceDeps): Source {
   return factory(config, deps);
 }
 
-export { bullmqSource, httpJsonSource, natsSource, prometheusSource, redisStreamSource, systemSource };
+export { bullmqSource, httpJsonSource, natsSource, prometheusSource, recordsSource, redisStreamSource, systemSource };

@@ -40,8 +40,44 @@ export const autoscaleGoalSchema = z
   })
   .refine((g) => g.min <= g.max, { message: 'expected min <= max', path: ['min'] });
 
-export const goalSchema = z.discriminatedUnion('kind', [autoscaleGoalSchema]);
+/** How a quality goal reroutes the workflow: insert a step from `workflow.extraSteps`, or switch a step's variant. */
+export const rerouteSchema = z.union([
+  z.strictObject({
+    /** A step of `workflow.extraSteps`; its `onFail` step (if any) is inserted after it. */
+    insert: name,
+    /** `[upstream, downstream]`: the inserted step runs after `upstream` and before `downstream`. */
+    between: z.tuple([name, name]),
+  }),
+  z.strictObject({ switch: name, variant: z.string().min(1) }),
+]);
+
+/**
+ * Keep data-quality series under their limits: when a limit is broken, or forecast to break, or
+ * a watched series drifts, reroute the workflow; revert once the data has been clean for
+ * `stabilization`.
+ */
+export const qualityGoalSchema = z.strictObject({
+  kind: z.literal('quality'),
+  name,
+  /** Series and the value each must stay under, e.g. `{ records.orders.null_rate: 0.02 }`. */
+  limits: z.record(z.string().min(1), z.number()).refine((l) => Object.keys(l).length > 0, 'expected at least one limit'),
+  /** Series whose drift (from `analyzer.drift`) also counts as bad data. */
+  drift: z.array(z.string().min(1)).default([]),
+  /** Act on the analyzer's forecast that a limit will be crossed, before it is. */
+  forecast: z.boolean().default(true),
+  reroute: rerouteSchema,
+  /** How long the data must stay clean before the reroute is reverted. */
+  stabilization: duration.default(60_000),
+  /** A metric older than this is stale. */
+  staleAfter: duration.default(10_000),
+  /** While every limit's metric is stale: `hold` the current route, or `reroute` to be safe. */
+  fallback: z.enum(['hold', 'reroute']).default('hold'),
+});
+
+export const goalSchema = z.discriminatedUnion('kind', [autoscaleGoalSchema, qualityGoalSchema]);
 
 export type GoalConfig = z.infer<typeof goalSchema>;
 export type AutoscaleGoalConfig = z.infer<typeof autoscaleGoalSchema>;
+export type QualityGoalConfig = z.infer<typeof qualityGoalSchema>;
+export type RerouteConfig = z.infer<typeof rerouteSchema>;
 export type FallbackConfig = z.infer<typeof fallbackSchema>;

@@ -4,3 +4,4 @@ export * from './sources.js';
 export * from './actions.js';
 export * from './goals.js';
 export { duration } from './fields.js';
+export * from './workflow.js';

@@ -3,6 +3,8 @@ import { actionConfigSchema, poolSchema } from './actions.js';
 import { duration, healthSchema, name } from './fields.js';
 import { goalSchema } from './goals.js';
 import { sourceSchema } from './sources.js';
+import { checkGoals, checkWorkflow } from './refine.js';
+import { workflowSchema } from './workflow.js';
 
 export const redisSchema = z.strictObject({
   /** `redis://` or `rediss://` (TLS). Absent: a Redis on 127.0.0.1:6379, or a private one awo starts. */
@@ -61,15 +63,6 @@ export const telemetrySchema = z.strictObject({
   spanStore: z.strictObject({ enabled: z.boolean().default(true), maxLen: z.number().int().min(100).default(50_000) }).prefault({}),
 });
 
-export const stepSchema = z.strictObject({
-  /** The BullMQ queue that carries the step's work. */
-  queue: z.string().optional(),
-  after: z.array(name).default([]),
-  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
-  /** Which configured action applies a change of each parameter, e.g. `{ concurrency: scale-work }`. */
-  apply: z.record(z.string(), name).default({}),
-});
-
 export const monitorSchema = z.strictObject({
   health: healthSchema.prefault({}),
   interval: duration.default(1000),
@@ -112,6 +105,20 @@ export const analyzerSchema = z.strictObject({
       }),
     )
     .default([]),
+  /** Distribution drift of a series (e.g. a record field's values) against a reference window. */
+  drift: z
+    .array(
+      z.strictObject({
+        series: z.string().min(1),
+        method: z.enum(['psi', 'ks']).default('psi'),
+        /** PSI, or −log10 of the KS p-value, at which the series has drifted. */
+        threshold: z.number().positive().optional(),
+        /** Points in the reference window (the first ones seen) and in the recent window. */
+        reference: z.number().int().min(20).default(500),
+        recent: z.number().int().min(20).default(200),
+      }),
+    )
+    .default([]),
 });
 
 export const plannerSchema = z.strictObject({
@@ -144,7 +151,7 @@ export const configSchema = z
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     /** Port for `awo up`, where one process serves every agent's health. */
     health: healthSchema.prefault({}),
-    workflow: z.strictObject({ steps: z.record(name, stepSchema).default({}) }).prefault({}),
+    workflow: workflowSchema.prefault({}),
     monitor: monitorSchema.prefault({}),
     analyzer: analyzerSchema.prefault({}),
     planner: plannerSchema.prefault({}),
@@ -165,23 +172,13 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
-    for (const [stepName, step] of Object.entries(cfg.workflow.steps)) {
-      for (const dep of step.after) {
-        if (!(dep in cfg.workflow.steps)) ctx.addIssue({ code: 'custom', path: ['workflow', 'steps', stepName, 'after'], message: `expected a step name, got unknown step "${dep}"` });
-      }
-      for (const [param, action] of Object.entries(step.apply)) {
-        if (!(action in cfg.executor.actions)) ctx.addIssue({ code: 'custom', path: ['workflow', 'steps', stepName, 'apply', param], message: `expected an action from executor.actions, got "${action}"` });
-      }
-    }
+    checkWorkflow(cfg, ctx);
     for (const [actionName, action] of Object.entries(cfg.executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !(action.pool in cfg.executor.pools)) {
         ctx.addIssue({ code: 'custom', path: ['executor', 'actions', actionName, 'pool'], message: `expected a pool from executor.pools, got "${action.pool}"` });
       }
     }
-    cfg.planner.goals.forEach((goal, i) => {
-      const step = cfg.workflow.steps[goal.step];
-      if (!step) ctx.addIssue({ code: 'custom', path: ['planner', 'goals', i, 'step'], message: `expected a step from workflow.steps, got "${goal.step}"` });
-    });
+    checkGoals(cfg, ctx);
     const names = new Set<string>();
     cfg.monitor.sources.forEach((s, i) => {
       if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['monitor', 'sources', i, 'name'], message: `expected a unique source name, "${s.name}" is used twice` });
@@ -192,6 +189,5 @@ export const configSchema = z
 /** The validated config: durations in ms, defaults applied. Frozen by the loader. */
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-export type StepConfig = z.infer<typeof stepSchema>;
 export type BusConfig = z.infer<typeof busSchema>;
 export type RedisConfig = z.infer<typeof redisSchema>;

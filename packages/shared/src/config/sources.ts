@@ -57,7 +57,28 @@ export const prometheusSourceSchema = z.strictObject({
   timeout: duration.default(5000),
 });
 
+/**
+ * Samples the records entering a workflow step (the executor taps them into the stream
+ * `records.<step>`) and publishes their data-quality metrics against `workflow.schema`.
+ */
+export const recordsSourceSchema = z.strictObject({
+  ...common,
+  kind: z.literal('records'),
+  step: z.string().min(1),
+  /** Share of the records entering the step that are tapped. */
+  sample: z.number().gt(0).lte(1).default(1),
+  /** At most this many records are read per sample. */
+  maxRecords: z.number().int().min(1).max(100_000).default(5000),
+  /** Number fields whose values are published as `records.<name>.value.<field>` (for drift). */
+  values: z.array(z.string().min(1)).default([]),
+  /** At most this many values per field per sample. */
+  maxValues: z.number().int().min(1).max(10_000).default(200),
+  /** Keys remembered for the duplicate rate. */
+  recentKeys: z.number().int().min(1).default(100_000),
+});
+
 export const sourceSchema = z.discriminatedUnion('kind', [
+  recordsSourceSchema,
   bullmqSourceSchema,
   redisStreamSourceSchema,
   natsSourceSchema,
@@ -72,4 +93,5 @@ export type RedisStreamSourceConfig = z.infer<typeof redisStreamSourceSchema>;
 export type NatsSourceConfig = z.infer<typeof natsSourceSchema>;
 export type SystemSourceConfig = z.infer<typeof systemSourceSchema>;
 export type HttpJsonSourceConfig = z.infer<typeof httpJsonSourceSchema>;
+export type RecordsSourceConfig = z.infer<typeof recordsSourceSchema>;
 export type PrometheusSourceConfig = z.infer<typeof prometheusSourceSchema>;

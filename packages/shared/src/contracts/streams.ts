@@ -25,6 +25,12 @@ export interface Keys {
   spans: string;
   /** Prefix for BullMQ queues that awo owns (action jobs, managed pools). */
   bullPrefix: string;
+  /** Records entering a workflow step, tapped for the `records` source (a capped stream). */
+  tap(step: string): string;
+  /** What a workflow `sink` step wrote (a capped stream of records, each once). */
+  sink(step: string): string;
+  /** Workflow record counters (a hash: `in`, `out:<step>`, `rejected`, `failed`). */
+  workflowCounts: string;
   /** Any other key, under the prefix. */
   key(...parts: string[]): string;
 }
@@ -38,6 +44,9 @@ export function keys(prefix = 'awo'): Keys {
     applied: `${prefix}:plan:applied`,
     spans: `${prefix}:spans`,
     bullPrefix: `${prefix}:bull`,
+    tap: (step) => `${prefix}:tap:${step}`,
+    sink: (step) => `${prefix}:sink:${step}`,
+    workflowCounts: `${prefix}:wf:counts`,
     key: (...parts) => [prefix, ...parts].join(':'),
   };
 }

@@ -51,6 +51,16 @@ export function insertStep(plan: Plan, spec: InsertStepSpec): PlanRewrite {
   return finish(plan, steps, what);
 }
 
+/** Adds `spec.step` after `spec.after` (e.g. a sink such as a quarantine); nothing runs after it. */
+export function appendStep(plan: Plan, spec: { step: string; after: readonly string[]; params?: Readonly<Record<string, ParamValue>>; queue?: string }): PlanRewrite {
+  const what = `adding "${spec.step}" after ${spec.after.map((s) => `"${s}"`).join(', ') || 'nothing'}`;
+  if (plan.steps[spec.step]) throw conflict(`${what}: step "${spec.step}" already exists`);
+  for (const s of spec.after) requireStep(plan, s, what);
+  const steps = structuredClone(plan.steps);
+  steps[spec.step] = { ...(spec.queue !== undefined ? { queue: spec.queue } : {}), after: unique(spec.after), params: { ...spec.params } };
+  return finish(plan, steps, what);
+}
+
 /**
  * Removes `step`; each step that ran after it now runs after its dependencies instead (spliced in
  * where the removed step was, without duplicates), so the order it imposed is kept.

@@ -1,4 +1,4 @@
-/** Seeded random numbers for tests: the same seed, the same series (no Math.random in tests). */
+/** Seeded random numbers (tests, demos, benchmarks): the same seed, the same series. */
 
 /** mulberry32: a small, fast 32-bit PRNG; uniform in [0, 1). */
 export function mulberry32(seed: number): () => number {

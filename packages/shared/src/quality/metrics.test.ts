@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../test-random.js';
+import { mulberry32 } from '../random.js';
 import { computeQualityMetrics, freshnessOf, nearestRank } from './metrics.js';
 import { RecentKeys } from './recent-keys.js';
 import type { QualitySpec } from './types.js';

@@ -29,25 +29,12 @@ export function computeQualityMetrics(records: readonly DataRecord[], spec: Qual
   const lags: number[] = [];
 
   for (const record of records) {
+    const check = checkRecord(record, spec);
+    for (const name of check.nullFields) nulls.set(name, (nulls.get(name) ?? 0) + 1);
+    for (const name of check.outOfRangeFields) outOfRange.set(name, (outOfRange.get(name) ?? 0) + 1);
+    const violation = check.schemaViolations.length > 0;
+    const outside = check.outOfRangeFields.length > 0;
     const obj = isPlainObject(record) ? record : undefined;
-    let violation = obj === undefined;
-    let outside = false;
-    for (const [name, field] of fields) {
-      const value = own(obj, name);
-      if (value === undefined || value === null) {
-        nulls.set(name, (nulls.get(name) ?? 0) + 1);
-        if (field.required) violation = true;
-        continue;
-      }
-      if (!hasType(value, field)) {
-        violation = true;
-        continue;
-      }
-      if (typeof value === 'number' && hasBounds(field) && !inBounds(value, field)) {
-        outside = true;
-        outOfRange.set(name, (outOfRange.get(name) ?? 0) + 1);
-      }
-    }
     if (violation) violating++;
     if (outside) anyOutOfRange++;
 
@@ -78,6 +65,39 @@ export function computeQualityMetrics(records: readonly DataRecord[], spec: Qual
     keyed,
     freshness: freshnessOf(lags),
   };
+}
+
+/** What is wrong with one record against a spec; every list is empty for a clean record. */
+export interface RecordCheck {
+  /** Declared fields that are absent, `null` or `undefined`. */
+  nullFields: string[];
+  /** Why the record breaks its schema: not a plain object, a required field missing, a wrong type. */
+  schemaViolations: string[];
+  /** Number fields of the right type outside their [min, max] bounds. */
+  outOfRangeFields: string[];
+}
+
+/** Checks one record against a spec, the same rules {@link computeQualityMetrics} counts. */
+export function checkRecord(record: DataRecord, spec: QualitySpec): RecordCheck {
+  const check: RecordCheck = { nullFields: [], schemaViolations: [], outOfRangeFields: [] };
+  const obj = isPlainObject(record) ? record : undefined;
+  if (obj === undefined) check.schemaViolations.push('not a JSON object');
+  for (const [name, field] of Object.entries(spec.fields)) {
+    const value = own(obj, name);
+    if (value === undefined || value === null) {
+      check.nullFields.push(name);
+      if (field.required && obj !== undefined) check.schemaViolations.push(`${name} is missing`);
+      continue;
+    }
+    if (!hasType(value, field)) check.schemaViolations.push(`${name} is not a ${field.type === 'number' ? 'finite number' : field.type}`);
+    else if (typeof value === 'number' && hasBounds(field) && !inBounds(value, field)) check.outOfRangeFields.push(name);
+  }
+  return check;
+}
+
+/** Whether a record passes its spec: no schema violation and no value out of range. */
+export function recordPasses(check: RecordCheck): boolean {
+  return check.schemaViolations.length === 0 && check.outOfRangeFields.length === 0;
 }
 
 /**

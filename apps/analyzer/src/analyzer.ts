@@ -14,6 +14,7 @@ import {
   type Delivery,
   type MessageInput,
 } from '@awo/shared';
+import { QualityChecks } from './quality/checks.js';
 import { globToRegExp, SeriesState, type AnomalyRule, type ForecastRule } from './series.js';
 
 /**
@@ -25,8 +26,9 @@ export class AnalyzerAgent extends Agent {
   readonly #series = new Map<string, SeriesState>();
   readonly #forecastRules: (ForecastRule & { re: RegExp })[];
   readonly #anomalyRules: (AnomalyRule & { re: RegExp })[];
+  readonly #quality: QualityChecks;
   #consumer: Consumer | undefined;
-  readonly #counts = { metrics: 0, forecasts: 0, anomalies: 0, evicted: 0, batches: 0 };
+  readonly #counts = { metrics: 0, forecasts: 0, anomalies: 0, qualityFindings: 0, evicted: 0, batches: 0 };
 
   constructor(private readonly deps: AgentDeps) {
     super('analyzer');
@@ -40,6 +42,7 @@ export class AnalyzerAgent extends Agent {
       re: globToRegExp(r.series),
     }));
     this.#anomalyRules = cfg.analyzer.anomaly.map((r) => ({ series: r.series, detectors: r.detectors, threshold: r.threshold, re: globToRegExp(r.series) }));
+    this.#quality = new QualityChecks(cfg);
   }
 
   protected async onStart(): Promise<void> {
@@ -105,6 +108,11 @@ export class AnalyzerAgent extends Agent {
     for (const d of batch) {
       this.#counts.metrics++;
       const m = d.message;
+      if (this.#quality.wants(m.series)) {
+        const found = this.#quality.observe(m, [d.id]);
+        if (found.length > 0) causes.push(d);
+        insights.push(...found);
+      }
       const state = this.#state(m.series, m.labels);
       if (!state) continue;
       const detection = state.observe(m.value, { id: d.id, traceparent: d.headers.traceparent }, m.ts);
@@ -154,7 +162,7 @@ export class AnalyzerAgent extends Agent {
     });
     try {
       await context.with(trace.setSpan(context.active(), span), () => this.deps.bus.publish('insights', insights));
-      for (const i of insights) this.#counts[i.kind === 'forecast' ? 'forecasts' : 'anomalies']++;
+      for (const i of insights) this.#counts[i.kind === 'forecast' ? 'forecasts' : i.kind === 'anomaly' ? 'anomalies' : 'qualityFindings']++;
     } finally {
       span.end();
     }
@@ -165,7 +173,7 @@ export class AnalyzerAgent extends Agent {
   }
 
   override metrics(): Record<string, number> {
-    return { analyzer_metrics_total: this.#counts.metrics, analyzer_forecasts_total: this.#counts.forecasts, analyzer_anomalies_total: this.#counts.anomalies, analyzer_series: this.#series.size, analyzer_series_evicted_total: this.#counts.evicted };
+    return { analyzer_metrics_total: this.#counts.metrics, analyzer_forecasts_total: this.#counts.forecasts, analyzer_anomalies_total: this.#counts.anomalies, analyzer_quality_findings_total: this.#counts.qualityFindings, analyzer_series: this.#series.size, analyzer_series_evicted_total: this.#counts.evicted };
   }
 
   protected override detail(): Record<string, unknown> {

@@ -29,6 +29,7 @@ import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
 import { inSpan } from './spans.js';
 import { within } from './util.js';
+import { WorkflowRunner } from './workflow/runner.js';
 
 /** Completed action jobs are kept this long (and at most this many), so their ids keep deduplicating. */
 const KEEP = { age: 86_400, count: 10_000 } as const;
@@ -48,6 +49,8 @@ export interface ExecutorOptions {
 export class ExecutorAgent extends Agent {
   /** The pools this executor scales, by name. */
   readonly pools: Map<string, ManagedPool>;
+  /** Runs records through the workflow's steps (idle when no step has a handler). */
+  readonly workflow: WorkflowRunner;
   readonly #runner: ActionRunner;
   readonly #store: PlanStore;
   readonly #reconciling = new Semaphore(1);
@@ -71,6 +74,7 @@ export class ExecutorAgent extends Agent {
     }
     this.#runner = new ActionRunner(deps, this.pools);
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
+    this.workflow = new WorkflowRunner(deps);
   }
 
   protected async onStart(): Promise<void> {
@@ -92,6 +96,7 @@ export class ExecutorAgent extends Agent {
       this.deps.log.error({ err: errorMessage(err) }, 'actions worker stopped');
       this.fail(err);
     });
+    await this.workflow.start();
     this.#consumer = await this.deps.bus.consume('revisions', { group: GROUPS.executor, consumer: this.deps.instance, handler: (d) => this.#onRevision(d) });
   }
 
@@ -122,6 +127,7 @@ export class ExecutorAgent extends Agent {
             this.deps.log.error({ version: plan.version, reason: trust.reason, code: 'AWO_SIGNATURE_INVALID' }, 'refusing to act on an unsigned or forged plan revision');
             return;
           }
+          this.workflow.applyPlan(plan);
           const actions = reconcile(plan, applied, this.deps.config);
           span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length });
           for (const action of actions) await this.#enqueue(action);
@@ -189,6 +195,14 @@ export class ExecutorAgent extends Agent {
       executor_actions_refused_total: r.refused,
       executor_actions_skipped_total: r.skipped,
     };
+    if (this.workflow.enabled) {
+      const w = this.workflow.counters;
+      out.executor_records_entered_total = w.entered;
+      out.executor_records_processed_total = w.processed;
+      out.executor_records_refused_total = w.refused;
+      out.executor_records_ended_total = w.ended;
+      out.executor_records_failed_total = w.failed;
+    }
     for (const [name, pool] of this.pools) {
       out[`executor_pool_${name}_size`] = pool.size();
       out[`executor_pool_${name}_ready`] = pool.ready();
@@ -202,7 +216,7 @@ export class ExecutorAgent extends Agent {
   protected override detail(): Record<string, unknown> {
     const pools: Record<string, unknown> = {};
     for (const [name, p] of this.pools) pools[name] = { state: p.state, size: p.size(), ready: p.ready(), starting: p.starting(), busy: p.busy(), workerSeconds: Math.round(p.workerSeconds() * 1000) / 1000 };
-    return { ...this.#counts, ...this.#runner.counters, pools };
+    return { ...this.#counts, ...this.#runner.counters, pools, ...(this.workflow.enabled ? { records: this.workflow.counters } : {}) };
   }
 
   /** Stop reading revisions → let running actions finish (bounded, then abort) → close queue, pools, connection. */
@@ -212,6 +226,7 @@ export class ExecutorAgent extends Agent {
       [
         ['revisions', () => this.#consumer?.close()],
         ['worker', () => this.#closeWorker(grace)],
+        ['workflow', () => this.workflow.close(grace)],
         ['queue', () => this.#queue?.close()],
         ['pools', () => Promise.all([...this.pools.values()].map((p) => p.close()))],
         ['redis', () => this.#connection?.quit().catch(() => this.#connection?.disconnect())],

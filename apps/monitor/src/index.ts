@@ -11,6 +11,7 @@ export {
   httpJsonSource,
   natsSource,
   prometheusSource,
+  recordsSource,
   redisStreamSource,
   systemSource,
 } from './sources/index.js';

@@ -1,10 +1,7 @@
-import { AwoError, computeQualityMetrics, RecentKeys, type QualitySpec, type RecordsSourceConfig } from '@awo/shared';
+import { AwoError, computeQualityMetrics, RecentKeys, TAP_RECORD_FIELD, type QualitySpec, type RecordsSourceConfig } from '@awo/shared';
 import type { Redis } from 'ioredis';
 import { seriesName } from '../series.js';
 import type { Sample, Source, SourceDeps } from '../types.js';
-
-/** One entry of a tap stream: the record's JSON in field `r`. */
-export const TAP_FIELD = 'r';
 
 /**
  * `records`: the data quality of the records entering a workflow step. The workflow runner taps
@@ -69,7 +66,7 @@ export function recordsSource(config: RecordsSourceConfig, deps: SourceDeps): So
 }
 
 function parseRecord(fields: string[]): unknown {
-  const i = fields.indexOf(TAP_FIELD);
+  const i = fields.indexOf(TAP_RECORD_FIELD);
   if (i < 0 || i % 2 !== 0) return undefined;
   try {
     return JSON.parse(fields[i + 1] ?? '');

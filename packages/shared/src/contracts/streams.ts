@@ -12,6 +12,9 @@ export const GROUPS = {
   plannerResults: 'planner-results',
 } as const;
 
+/** The field of a tap stream entry (`Keys.tap`) that holds the record's JSON. */
+export const TAP_RECORD_FIELD = 'r';
+
 export interface Keys {
   prefix: string;
   stream(name: StreamName): string;

@@ -33,6 +33,12 @@ export class PlanStore {
     return planSchema.parse(JSON.parse(json));
   }
 
+  /** The current plan's version (one small read). */
+  async currentVersion(): Promise<number> {
+    const version = await this.redis.hget(this.keys.plan, 'version');
+    return version ? Number(version) : 0;
+  }
+
   /**
    * The current plan with the revision that wrote it (undefined at version 0), for readers that
    * must check the revision's signature before acting on the plan.

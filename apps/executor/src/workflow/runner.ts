@@ -1,0 +1,252 @@
+import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  ATTR,
+  errorMessage,
+  extractContext,
+  injectHeaders,
+  MESSAGING_SYSTEM_BULLMQ,
+  PlanStore,
+  runScript,
+  spanName,
+  type AgentDeps,
+  type Plan,
+  TAP_RECORD_FIELD,
+  type StepConfig,
+} from '@awo/shared';
+import { inSpan } from '../spans.js';
+import { within } from '../util.js';
+import { loadHandler, type HandlerResult } from './handlers.js';
+import { recordId, recordJobId, recordJobSchema, type RecordJob } from './job.js';
+import { PlanVersions } from './plans.js';
+import { entrySteps, handlerOf, routeAfter, runnableSteps, stepConfig, stepQueue } from './route.js';
+
+const LUA_DIR = new URL('./lua/', import.meta.url);
+/** Tapped records kept per step for the `records` source. */
+const TAP_MAXLEN = 10_000;
+/** Concurrency of a step whose plan says nothing. */
+const DEFAULT_CONCURRENCY = 8;
+
+/** Record counts of this process (the workflow-wide ones are in the `workflowCounts` hash). */
+export interface WorkflowCounters {
+  entered: number;
+  processed: number;
+  refused: number;
+  ended: number;
+  failed: number;
+}
+
+/**
+ * Runs records through the workflow: one BullMQ queue and worker per step with a handler (of
+ * `workflow.steps` and `workflow.extraSteps`). A record carries the plan version it entered with
+ * and finishes on that version's route, whatever plan comes later. After its handler, a step adds
+ * the record to each next step's queue under the job id (record, step), so a retried step never
+ * makes a second job; a step several steps lead to waits for all of them (a join in Redis). Where
+ * a route ends, the record is counted (and a `sink` writes it to its stream) once per record, by
+ * a Lua script keyed by the record. A refused record goes to the step's `onFail` step when its
+ * plan has it, else it is kept as rejected. Records entering a tapped step (one a `records`
+ * source measures) are copied to the tap stream.
+ */
+export class WorkflowRunner {
+  readonly counters: WorkflowCounters = { entered: 0, processed: 0, refused: 0, ended: 0, failed: 0 };
+  readonly #steps: [string, StepConfig][];
+  readonly #plans: PlanVersions;
+  readonly #queues = new Map<string, Queue>();
+  readonly #workers = new Map<string, Worker>();
+  readonly #taps: Map<string, number>;
+  #connection: Redis | undefined;
+
+  constructor(private readonly deps: AgentDeps) {
+    const { workflow, monitor, signing } = deps.config;
+    this.#steps = runnableSteps(workflow);
+    this.#plans = new PlanVersions(new PlanStore(deps.redis, deps.keys, deps.config), workflow, signing.key);
+    this.#taps = new Map(monitor.sources.flatMap((s) => (s.kind === 'records' ? [[s.step, s.sample] as const] : [])));
+  }
+
+  /** Whether the workflow has any step that records run through. */
+  get enabled(): boolean {
+    return this.#steps.length > 0;
+  }
+
+  async start(): Promise<void> {
+    if (!this.enabled) return;
+    this.#connection = this.deps.connect('workflow', { blocking: true });
+    const base = { connection: this.#connection, prefix: this.deps.keys.bullPrefix };
+    const plan = await this.#plans.get(await this.#plans.currentVersion());
+    for (const [step, config] of this.#steps) {
+      const name = stepQueue(step, config);
+      const queue = new Queue(name, base);
+      queue.on('error', (err) => this.deps.log.warn({ err: errorMessage(err), step }, 'workflow queue error'));
+      this.#queues.set(step, queue);
+      const worker = new Worker(name, (job: Job) => this.#process(step, config, job), { ...base, concurrency: concurrencyOf(plan, step, config), autorun: false, name: this.deps.instance });
+      worker.on('error', (err) => this.deps.log.warn({ err: errorMessage(err), step }, 'workflow worker error'));
+      worker.on('failed', (job, err) => void this.#onFailed(step, config, job, err));
+      this.#workers.set(step, worker);
+    }
+    await Promise.all([...this.#queues.values(), ...this.#workers.values()].map((q) => q.waitUntilReady()));
+    for (const [step, worker] of this.#workers) {
+      worker.run().catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), step }, 'workflow worker stopped'));
+    }
+  }
+
+  /** Follows the newest plan's step concurrency (a record's route is still its own version's). */
+  applyPlan(plan: Plan): void {
+    for (const [step, config] of this.#steps) {
+      const worker = this.#workers.get(step);
+      if (worker) worker.concurrency = concurrencyOf(plan, step, config);
+    }
+  }
+
+  /**
+   * Adds records to the workflow on the current plan version, at its entry steps. A record's id is
+   * its key field (workflow.schema.key) or a new UUID; a record id already in the workflow is not
+   * added twice (within the dedupe window). Returns the ids.
+   */
+  async submit(records: readonly unknown[]): Promise<string[]> {
+    const version = await this.#plans.currentVersion();
+    const plan = await this.#plans.get(version);
+    const entries = entrySteps(plan, this.deps.config.workflow);
+    const schema = this.deps.config.workflow.schema;
+    const ids: string[] = [];
+    const byStep = new Map<string, { name: string; data: RecordJob; opts: JobsOptions }[]>();
+    const entered = Date.now();
+    await inSpan(this.deps.tracer, spanName('publish', 'workflow'), { kind: SpanKind.PRODUCER, attributes: { [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ, [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: records.length } }, async () => {
+      const trace = injectHeaders();
+      ids.push(...records.map((record) => recordId(record, schema)));
+      const firsts = await Promise.all(ids.map((id) => this.#once('in', id, 0, [])));
+      records.forEach((record, i) => {
+        const id = ids[i] as string;
+        if (!firsts[i]) return;
+        for (const step of entries) {
+          const config = stepConfig(this.deps.config.workflow, step) as StepConfig;
+          const list = byStep.get(step) ?? [];
+          list.push({ name: step, data: { id, record, version, trace, entered }, opts: this.#jobOptions(id, step, config) });
+          byStep.set(step, list);
+        }
+      });
+      for (const [step, jobs] of byStep) await (this.#queues.get(step) as Queue).addBulk(jobs);
+    });
+    this.counters.entered += ids.length;
+    return ids;
+  }
+
+  async #process(step: string, config: StepConfig, job: Job): Promise<void> {
+    const parsed = recordJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`not a workflow record job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const data = parsed.data;
+    const parent = extractContext(data.trace, ROOT_CONTEXT);
+    const attributes = { [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ, [ATTR.MESSAGING_DESTINATION_NAME]: stepQueue(step, config), [ATTR.MESSAGING_OPERATION_TYPE]: 'process', [ATTR.MESSAGING_MESSAGE_ID]: job.id ?? '', 'awo.step': step };
+    await inSpan(this.deps.tracer, spanName('process', stepQueue(step, config)), { kind: SpanKind.CONSUMER, attributes }, async (span) => {
+      if (data.version === undefined) {
+        // Added by another producer: it enters now, on the current plan.
+        data.version = await this.#plans.currentVersion();
+        data.entered ??= Date.now();
+        await this.#once('in', data.id, 0, []);
+      }
+      span.setAttribute('awo.plan.version', data.version);
+      const plan = await this.#plans.get(data.version);
+      if (!(step in plan.steps)) throw new UnrecoverableError(`record ${data.id} reached step "${step}", which its plan v${data.version} does not have`);
+      if (job.attemptsMade === 0) await this.#tap(step, data.record);
+      const handlerName = handlerOf(config, plan, step);
+      if (handlerName === undefined) throw new UnrecoverableError(`step "${step}" has no handler`);
+      const handler = await loadHandler(handlerName);
+      const result: HandlerResult = await handler(data.record, { step, params: plan.steps[step]?.params ?? {}, schema: this.deps.config.workflow.schema });
+      this.counters.processed++;
+      if (!result.ok) this.counters.refused++;
+      span.setAttribute('awo.record.passed', result.ok);
+      await this.#forward(step, handlerName === 'sink', plan, data, result, span);
+    }, parent);
+  }
+
+  /** Sends the record on along its plan's route, or ends it here. */
+  async #forward(step: string, sink: boolean, plan: Plan, data: RecordJob, result: HandlerResult, span: Span): Promise<void> {
+    const workflow = this.deps.config.workflow;
+    const route = routeAfter(plan, workflow, step, result.ok);
+    const record = result.ok ? result.record : data.record;
+    if (route.terminal) {
+      this.counters.ended++;
+      if (!result.ok) return void (await this.#once('rejected', data.id, workflow.sinkMaxLen, ['id', data.id, 'step', step, 'reason', result.reason, 'record', JSON.stringify(record ?? null)], this.deps.keys.sink('rejected')));
+      const fields = ['id', data.id, 'version', String(data.version), 'record', JSON.stringify(record ?? null), ...(data.reason ? ['reason', data.reason] : [])];
+      return void (await this.#once(`out:${step}`, data.id, sink ? workflow.sinkMaxLen : 0, fields, this.deps.keys.sink(step)));
+    }
+    const trace = injectHeaders();
+    for (const next of route.next) {
+      let payload: unknown = record;
+      if (next.join > 1) {
+        const outputs = (await runScript(this.deps.redis, 'wf-join-1', [this.deps.keys.key('wf', 'join', data.id, next.step)], [step, JSON.stringify(record ?? null), next.join, workflow.dedupeWindow], LUA_DIR)) as string[] | null;
+        if (!outputs) continue;
+        payload = mergeOutputs(outputs, plan.steps[next.step]?.after ?? []);
+      }
+      const config = stepConfig(workflow, next.step) as StepConfig;
+      const queue = this.#queues.get(next.step);
+      if (!queue) throw new UnrecoverableError(`step "${next.step}" has no handler, so records cannot run through it`);
+      const job: RecordJob = { id: data.id, record: payload, version: data.version, trace, ...(data.entered ? { entered: data.entered } : {}), ...(!result.ok ? { reason: `${step}: ${result.reason}` } : {}) };
+      await queue.add(next.step, job, this.#jobOptions(data.id, next.step, config));
+    }
+    span.setAttribute('awo.record.next', route.next.map((n) => n.step).join(','));
+  }
+
+  #jobOptions(id: string, step: string, config: StepConfig): JobsOptions {
+    return {
+      jobId: recordJobId(id, step),
+      attempts: config.attempts,
+      backoff: { type: 'exponential', delay: config.backoff },
+      removeOnComplete: { age: Math.ceil(this.deps.config.workflow.dedupeWindow / 1000) },
+      // A record that failed every attempt stays in the failed set, to be retried or inspected.
+      removeOnFail: false,
+    };
+  }
+
+  async #tap(step: string, record: unknown): Promise<void> {
+    const share = this.#taps.get(step);
+    if (share === undefined || (share < 1 && Math.random() >= share)) return;
+    await this.deps.redis.xadd(this.deps.keys.tap(step), 'MAXLEN', '~', TAP_MAXLEN, '*', TAP_RECORD_FIELD, JSON.stringify(record ?? null));
+  }
+
+  /** Counts `counter` for a record once (and writes the entry to `stream` when maxLen > 0); true the first time. */
+  async #once(counter: string, id: string, maxLen: number, fields: string[], stream = this.deps.keys.workflowCounts): Promise<boolean> {
+    const keys = this.deps.keys;
+    const first = await runScript(this.deps.redis, 'wf-once-3', [keys.key('wf', 'once', counter, id), keys.workflowCounts, stream], [this.deps.config.workflow.dedupeWindow, counter, maxLen, ...fields], LUA_DIR);
+    return first === 1;
+  }
+
+  async #onFailed(step: string, config: StepConfig, job: Job | undefined, err: Error): Promise<void> {
+    if (!job || (job.attemptsMade < config.attempts && !(err instanceof UnrecoverableError))) return;
+    this.counters.failed++;
+    const id = typeof (job.data as { id?: unknown }).id === 'string' ? (job.data as { id: string }).id : String(job.id);
+    this.deps.log.error({ step, record: id, err: err.message, attempts: job.attemptsMade }, 'a record failed every attempt at a step; it stays in the failed set');
+    await this.#once('failed', `${id}.${step}`, 0, []).catch(() => undefined);
+  }
+
+  /** Stops taking records, lets running ones finish (bounded), closes queues and the connection. */
+  async close(grace: number): Promise<void> {
+    await Promise.all(
+      [...this.#workers].map(async ([step, worker]) => {
+        const closing = worker.close();
+        if (await within(closing, grace)) return;
+        this.deps.log.warn({ step, grace }, 'close grace is over; aborting running records (they are retried later)');
+        worker.cancelAllJobs('executor closing');
+        await within(closing, 2000);
+      }),
+    );
+    await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
+    const conn = this.#connection;
+    this.#connection = undefined;
+    await conn?.quit().catch(() => conn.disconnect());
+  }
+}
+
+function concurrencyOf(plan: Plan, step: string, config: StepConfig): number {
+  const planned = plan.steps[step]?.params.concurrency ?? config.params.concurrency;
+  return typeof planned === 'number' && Number.isInteger(planned) && planned >= 1 ? Math.min(planned, 1000) : DEFAULT_CONCURRENCY;
+}
+
+/** The record a join passes on: the outputs of its upstream steps merged in `after` order (objects), or the last one. */
+export function mergeOutputs(flat: string[], order: readonly string[]): unknown {
+  const byStep = new Map<string, unknown>();
+  for (let i = 0; i + 1 < flat.length; i += 2) byStep.set(flat[i] as string, JSON.parse(flat[i + 1] as string));
+  const outputs = order.filter((s) => byStep.has(s)).map((s) => byStep.get(s));
+  if (outputs.every((o) => typeof o === 'object' && o !== null && !Array.isArray(o))) return Object.assign({}, ...outputs);
+  return outputs.at(-1);
+}

@@ -131,8 +131,8 @@ export class PlannerAgent extends Agent {
           if (state.forecast && state.forecast.ts > i.ts) continue;
           state.forecast = { value: i.value, upper: i.upper, ts: i.ts, horizonMs: i.horizonMs, model: i.model, id: i.id, traceparent: d.headers.traceparent };
         } else {
-          if (i.kind !== 'data-quality' || !i.violated || !state.watches(i.series)) continue;
-          state.addSignal({ series: i.series, check: i.check, value: i.value, limit: i.limit, ts: i.ts, id: i.id }, d.headers.traceparent);
+          if (i.kind !== 'data-quality' || !state.watches(i.series)) continue;
+          state.addSignal({ series: i.series, check: i.check, value: i.value, limit: i.limit, violated: i.violated, ts: i.ts, id: i.id }, d.headers.traceparent);
         }
         touched.add(state);
       }

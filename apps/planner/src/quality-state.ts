@@ -32,9 +32,10 @@ export class QualityGoalState {
     if (!last || last.ts <= ts) this.latest.set(series, { value, ts, id });
   }
 
+  /** Keeps a finding; the newest one that says the data is bad is linked from the next evaluation. */
   addSignal(signal: QualitySignal, traceparent: string | undefined): void {
     this.signals.push(signal);
     if (this.signals.length > MAX_SIGNALS) this.signals.splice(0, this.signals.length - MAX_SIGNALS);
-    this.lastSignal = { ...signal, ...(traceparent ? { traceparent } : {}) };
+    if (signal.violated) this.lastSignal = { ...signal, ...(traceparent ? { traceparent } : {}) };
   }
 }

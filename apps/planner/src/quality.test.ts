@@ -54,19 +54,27 @@ describe('decideQuality', () => {
   });
 
   it('reroutes on a forecast crossing or a drift before any limit is broken', () => {
-    const forecast: QualitySignal = { series: 'records.orders.null_rate', check: 'forecast-crossing', value: 0.03, limit: 0.02, ts: now - 500, id: 'f1' };
+    const forecast: QualitySignal = { series: 'records.orders.null_rate', check: 'forecast-crossing', value: 0.03, limit: 0.02, violated: true, ts: now - 500, id: 'f1' };
     expect(decide(base, clean(), {}, [forecast])).toMatchObject({ action: 'reroute', insightIds: ['f1'] });
-    const drift: QualitySignal = { series: 'records.orders.value.amount', check: 'drift', value: 0.4, limit: 0.25, ts: now, id: 'd1' };
+    const drift: QualitySignal = { series: 'records.orders.value.amount', check: 'drift', value: 0.4, limit: 0.25, violated: true, ts: now, id: 'd1' };
     expect(decide(base, clean(), {}, [drift]).reason).toMatch(/amount drifted/);
   });
 
   it('ignores old findings and findings on series it does not watch', () => {
-    const old: QualitySignal = { series: 'records.orders.null_rate', check: 'forecast-crossing', value: 1, limit: 0.02, ts: now - 11_000, id: 'f0' };
-    const other: QualitySignal = { series: 'records.other.null_rate', check: 'limit', value: 1, limit: 0.02, ts: now, id: 'x' };
+    const old: QualitySignal = { series: 'records.orders.null_rate', check: 'forecast-crossing', value: 1, limit: 0.02, violated: true, ts: now - 11_000, id: 'f0' };
+    const other: QualitySignal = { series: 'records.other.null_rate', check: 'limit', value: 1, limit: 0.02, violated: true, ts: now, id: 'x' };
     expect(decide(base, clean(), {}, [old, other]).action).toBe('hold');
     const noForecast = qualityGoalSchema.parse({ ...goal, forecast: false });
     const f: QualitySignal = { ...old, ts: now };
     expect(decideQuality(noForecast, workflow, { now, plan: base, metrics: clean(), signals: [f] }, {}).action).toBe('hold');
+  });
+
+  it('a newer finding that a drift is over clears it', () => {
+    const on: QualitySignal = { series: 'records.orders.value.amount', check: 'drift', value: 0.4, limit: 0.25, violated: true, ts: now - 2000, id: 'd1' };
+    const off: QualitySignal = { ...on, value: 0.1, violated: false, ts: now - 1000, id: 'd2' };
+    expect(decide(base, clean(), {}, [on, off]).action).toBe('hold');
+    expect(decide(base, clean(), {}, [off, on]).action).toBe('hold');
+    expect(decide(base, clean(), {}, [on]).action).toBe('reroute');
   });
 
   it('reverts only after the data has been clean for the whole stabilization window', () => {

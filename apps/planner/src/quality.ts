@@ -1,13 +1,14 @@
 import { appendStep, diffPlans, insertStep, removeStep, switchVariant, VARIANT_PARAM, type Change, type Plan, type QualityGoalConfig, type WorkflowConfig } from '@awo/shared';
 import type { Observation } from './autoscale.js';
 
-/** A data-quality finding of the analyzer that says the data is bad (or will be). */
+/** A data-quality finding of the analyzer: the data is bad (or will be), or no longer. */
 export interface QualitySignal {
   series: string;
   /** `limit`, `forecast-crossing`, `drift`, … */
   check: string;
   value: number;
   limit: number;
+  violated: boolean;
   ts: number;
   id: string;
 }
@@ -17,7 +18,7 @@ export interface QualityInputs {
   plan: Plan;
   /** Latest value of each limit's series. */
   metrics: ReadonlyMap<string, Observation>;
-  /** Recent findings that said the data is bad, newest last. */
+  /** Recent findings, oldest first; for each check of a series only the newest counts. */
   signals: readonly QualitySignal[];
 }
 
@@ -45,8 +46,9 @@ export function isRerouted(goal: QualityGoalConfig, plan: Plan): boolean {
 
 /**
  * Decides a quality goal. Pure. The data is bad when a limit's fresh metric is at or above its
- * limit, or a fresh finding of the analyzer says so: a limit crossed, forecast to be crossed
- * (with `forecast`), or a watched series drifted. Bad data and no reroute yet: reroute. Rerouted
+ * limit, or a fresh finding of the analyzer says so — a limit crossed, forecast to be crossed
+ * (with `forecast`), or a watched series drifted — and no newer finding of the same check on the
+ * same series says it is over. Bad data and no reroute yet: reroute. Rerouted
  * and the data clean (fresh metrics, under every limit, no finding) for `stabilization`: revert.
  * With every limit's metric stale and no finding, the goal's fallback applies (`hold`, or
  * `reroute` to be safe); it never reverts on stale numbers.
@@ -66,8 +68,8 @@ export function decideQuality(goal: QualityGoalConfig, workflow: WorkflowConfig,
       if (o.id) ids.push(o.id);
     }
   }
-  for (const s of input.signals) {
-    if (now - s.ts > goal.staleAfter || !watches(goal, s)) continue;
+  for (const s of newestPerCheck(input.signals)) {
+    if (!s.violated || now - s.ts > goal.staleAfter || !watches(goal, s)) continue;
     if (s.check === 'limit' && reasons.some((r) => r.startsWith(`${s.series} `))) {
       ids.push(s.id);
       continue;
@@ -91,6 +93,16 @@ export function decideQuality(goal: QualityGoalConfig, workflow: WorkflowConfig,
   const clean = now - memory.lastBadAt;
   if (clean < goal.stabilization) return HOLD(`clean for ${Math.round(clean / 1000)} s of ${Math.round(goal.stabilization / 1000)} s`);
   return { action: 'revert', reason: `data clean for ${Math.round(clean / 1000)} s: reverting the reroute`, changes: revertChanges(goal, workflow, plan), insightIds: [] };
+}
+
+function newestPerCheck(signals: readonly QualitySignal[]): QualitySignal[] {
+  const newest = new Map<string, QualitySignal>();
+  for (const s of signals) {
+    const key = `${s.check}\u0000${s.series}`;
+    const seen = newest.get(key);
+    if (!seen || seen.ts <= s.ts) newest.set(key, s);
+  }
+  return [...newest.values()];
 }
 
 function watches(goal: QualityGoalConfig, s: QualitySignal): boolean {

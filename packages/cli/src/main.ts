@@ -8,8 +8,9 @@ usage:
   awo up --config <file>                 run all four agents in this process
   awo monitor|analyzer|planner|executor --config <file>
                                          run one agent per process
-  awo demo [--scenario autoscale] [--duration <s>] [--json]
-                                         run a demo (continuous without --duration)
+  awo demo [--scenario autoscale|data-quality] [--duration <s>] [--rate <n>] [--json] [--keep]
+                                         run a demo (autoscale: continuous without --duration;
+                                         data-quality: 60 s by default)
   awo plan show|history [--config <file>] [--limit <n>] [--json]
   awo trace <traceId> | awo trace --last-action [--json]
                                          a trace as a tree; the chain of the newest action

@@ -5,8 +5,10 @@ import { ExecutorAgent } from '@awo/executor';
 import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
 import { numberFlag, parse, UsageError } from '../args.js';
+import { deletePrefix } from '../demo/cleanup.js';
 import { autoscaleDemoConfig } from '../demo/config.js';
 import { Arrivals, defaultShape, rateAt } from '../demo/load.js';
+import { runQualityDemo } from '../demo/quality.js';
 import { SloMeter } from '../demo/slo.js';
 import { resolveRedis } from '../embedded-redis.js';
 import type { Io } from '../io.js';
@@ -32,8 +34,9 @@ export interface AutoscaleSummary {
  * four agents keep the wait under the goal. Without --duration it runs until Ctrl-C.
  */
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { scenario: { type: 'string', default: 'autoscale' }, duration: { type: 'string' }, day: { type: 'string' }, keep: { type: 'boolean', default: false } });
-  if (values.scenario !== 'autoscale') throw new UsageError(`unknown scenario "${values.scenario}" (known: autoscale)`);
+  const { values } = parse(argv, { scenario: { type: 'string', default: 'autoscale' }, duration: { type: 'string' }, day: { type: 'string' }, rate: { type: 'string' }, keep: { type: 'boolean', default: false } });
+  if (values.scenario === 'data-quality') return qualityDemoCommand(values, io);
+  if (values.scenario !== 'autoscale') throw new UsageError(`unknown scenario "${values.scenario}" (known: autoscale, data-quality)`);
   const durationS = numberFlag(values.duration, 'duration');
   const dayS = numberFlag(values.day, 'day', 120) as number;
   const summary = await runAutoscaleDemo({ durationS, dayS, io, quiet: values.json, keep: values.keep });
@@ -42,6 +45,20 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     io.out(`\nautoscale demo: ${summary.durationS}s, ${summary.jobs} jobs, wait p95 under ${summary.targetMs}ms in ${(summary.sloAttainment * 100).toFixed(1)}% of seconds`);
     io.out(`  worker-seconds ${summary.workerSeconds.toFixed(0)} (peak ${summary.peakWorkers} workers), ${summary.planRevisions} plan revisions, ${summary.actions} actions`);
     if (summary.traceId) io.out(`  trace of one complete chain: ${summary.traceId}${values.keep ? `   (inspect: AWO_PREFIX=${summary.prefix} npx awo trace ${summary.traceId})` : '   (run with --keep to inspect it afterwards)'}`);
+  }
+  return 0;
+}
+
+async function qualityDemoCommand(values: { duration?: string; rate?: string; json: boolean; keep: boolean }, io: Io): Promise<number> {
+  const durationS = numberFlag(values.duration, 'duration', 60) as number;
+  if (durationS < 20) throw new UsageError('--duration of the data-quality demo must be at least 20 s (it has a clean, a bad and a recovery phase)');
+  const rate = numberFlag(values.rate, 'rate', 50) as number;
+  const s = await runQualityDemo({ durationS, rate, io, quiet: values.json, keep: values.keep });
+  if (values.json) io.out(JSON.stringify(s));
+  else {
+    io.out(`\ndata-quality demo: ${s.durationS}s, ${s.recordsIn} records in: ${s.recordsStored} stored, ${s.recordsQuarantined} quarantined, ${s.recordsRejected} rejected, ${s.recordsFailed} failed, ${s.recordsLost} lost`);
+    io.out(`  bad data from ${s.badPhase.fromS}s to ${s.badPhase.toS}s: seen after ${s.detectionDelayS ?? '-'}s, rerouted at ${s.rerouteAtS ?? '-'}s, reverted at ${s.revertAtS ?? '-'}s; ${s.badRecordsEscaped} of ${s.badRecordsIn} bad records reached the store`);
+    if (s.traceId) io.out(`  trace of the reroute: ${s.traceId}${values.keep ? `   (inspect: AWO_PREFIX=${s.prefix} npx awo trace ${s.traceId})` : '   (run with --keep to inspect it afterwards)'}`);
   }
   return 0;
 }
@@ -151,18 +168,9 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     prefix,
   };
   await stopAgents(agents, config.bus.closeGrace + 5000, (agent, err) => log.error({ agent, err }, 'agent did not close cleanly'));
-  if (!opts.keep) await deletePrefix(runtime, prefix);
+  if (!opts.keep) await deletePrefix(runtime.redis, prefix);
   await runtime.close();
   await redis.stop();
   return summary;
 }
 
-async function deletePrefix(runtime: Runtime, prefix: string): Promise<void> {
-  const conn = runtime.redis;
-  let cursor = '0';
-  do {
-    const [next, keys] = await conn.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await conn.unlink(...keys);
-  } while (cursor !== '0');
-}

@@ -95,4 +95,40 @@ describe('signing key', () => {
     expect(issuesOf(() => parseConfig({ signing: { required: true } }, {}))[0]).toMatchObject({ path: 'signing', message: expect.stringMatching(/AWO_SIGNING_KEY/) });
     expect(issuesOf(() => parseConfig({ signing: { keyFile: '/nonexistent/key' } }))[0]?.path).toBe('signing.keyFile');
   });
+
+  it('refuses a workflow and quality goal that name what does not exist, with each path', () => {
+    const issues = issuesOf(() =>
+      parseConfig({
+        workflow: {
+          steps: { validate: { handler: 'validate', onFail: 'nowhere', variants: { strict: 'strict-validation' } }, store: { handler: 'sink', after: ['validate'] }, knobs: { variants: { a: 'pass' } } },
+          extraSteps: { strict: { handler: 'strict-validation', after: ['ghost'] }, store: { handler: 'pass' } },
+        },
+        monitor: { sources: [{ kind: 'records', name: 'orders', step: 'knobs' }] },
+        planner: {
+          goals: [
+            { kind: 'quality', name: 'q1', limits: { 'records.orders.null_rate': 0.02 }, reroute: { insert: 'validate', between: ['validate', 'nope'] } },
+            { kind: 'quality', name: 'q2', limits: { x: 1 }, reroute: { switch: 'validate', variant: 'lenient' } },
+            { kind: 'quality', name: 'q3', limits: {}, reroute: { switch: 'validate', variant: 'strict' } },
+          ],
+        },
+      }),
+    );
+    const byPath: Record<string, string> = {};
+    for (const i of issues) byPath[i.path] = [byPath[i.path], i.message].filter(Boolean).join(' | ');
+    expect(byPath['workflow.steps.validate.onFail']).toMatch(/expected a step of workflow.steps or workflow.extraSteps, got "nowhere"/);
+    expect(byPath['workflow.steps.knobs.handler']).toMatch(/expected a handler/);
+    expect(byPath['workflow.extraSteps.strict.after']).toMatch(/unknown step "ghost"/);
+    expect(byPath['workflow.extraSteps.store']).toMatch(/not used in workflow.steps/);
+    expect(byPath['workflow.schema']).toMatch(/expected a record schema/);
+    expect(byPath['monitor.sources[0].step']).toMatch(/expected a workflow step with a handler, got "knobs"/);
+    expect(byPath['planner.goals[0].reroute.insert']).toMatch(/expected a step from workflow.extraSteps, got "validate"/);
+    expect(byPath['planner.goals[0].reroute.between[1]']).toMatch(/got "nope"/);
+    expect(byPath['planner.goals[1].reroute.variant']).toMatch(/expected a variant of step "validate" \(strict\), got "lenient"/);
+    expect(byPath['planner.goals[2].limits']).toMatch(/at least one limit/);
+  });
+
+  it('refuses a handler that is neither built in nor an absolute module path', () => {
+    const issues = issuesOf(() => parseConfig({ workflow: { steps: { a: { handler: 'rm -rf' } } } }));
+    expect(issues[0]?.path).toBe('workflow.steps.a.handler');
+  });
 });

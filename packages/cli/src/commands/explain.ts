@@ -37,6 +37,9 @@ async function findMetrics(runtime: Runtime, ids: readonly string[]): Promise<Fo
   return out;
 }
 
+/** A Redis stream entry id, e.g. `1763712345678-0`. */
+const STREAM_ID = /^\d+-\d+$/;
+
 const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 
 function describeInsight(i: Insight): string {
@@ -57,8 +60,10 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     const r = stored.revision;
-    const insights = await findInsights(runtime, r.insightIds);
-    const metrics = await findMetrics(runtime, [...new Set(insights.flatMap((i) => i.message.metricIds))]);
+    // A goal may cite a metric itself (its stream id) beside the insights it used.
+    const cited = r.insightIds.filter((id) => STREAM_ID.test(id));
+    const insights = await findInsights(runtime, r.insightIds.filter((id) => !STREAM_ID.test(id)));
+    const metrics = await findMetrics(runtime, [...new Set([...cited, ...insights.flatMap((i) => i.message.metricIds)])]);
     if (values.json) {
       io.out(JSON.stringify({ version: r.version, parentVersion: r.parentVersion, goal: r.goal, reason: r.reason, changes: r.changes, traceId: r.trace?.traceId, insights, metrics }));
       return 0;
@@ -69,6 +74,11 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
     if (r.trace) io.out(`Trace of the decision: ${r.trace.traceId} (npx awo trace ${r.trace.traceId}).`);
     if (r.insightIds.length === 0) io.out('No insight was used: the decision came from observed metrics or a fallback.');
     for (const id of r.insightIds) {
+      if (STREAM_ID.test(id)) {
+        const m = metrics.find((x) => x.id === id);
+        io.out(m ? `It used metric ${id}: ${m.message.series} = ${num(m.message.value)} at ${new Date(m.message.ts).toISOString()}${m.traceId ? ` (trace ${m.traceId})` : ''}.` : `It used metric ${id}, no longer kept in the metrics stream.`);
+        continue;
+      }
       const i = insights.find((x) => x.message.id === id);
       if (!i) {
         io.out(`It used insight ${id}, no longer kept in the insights stream.`);

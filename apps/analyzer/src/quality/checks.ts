@@ -41,7 +41,10 @@ export class QualityChecks {
   readonly #driftRules: { re: RegExp; rule: Config['analyzer']['drift'][number] }[];
   readonly #horizons: { re: RegExp; steps: number }[];
 
+  readonly #maxSeries: number;
+
   constructor(config: Pick<Config, 'planner' | 'analyzer' | 'monitor'>) {
+    this.#maxSeries = config.analyzer.maxSeries;
     for (const goal of config.planner.goals) {
       if (goal.kind !== 'quality') continue;
       for (const [series, limit] of Object.entries(goal.limits)) {
@@ -95,6 +98,8 @@ export class QualityChecks {
     const detector = new DriftDetector({ method: rule.method, reference: rule.reference, window: rule.recent, ...(rule.threshold !== undefined ? { threshold: rule.threshold } : {}) });
     const state: DriftState = { detector, drifted: false, lastAt: 0 };
     this.#drift.set(series, state);
+    // A pattern can match series without end (names come from the stream): keep the newest ones.
+    if (this.#drift.size > this.#maxSeries) this.#drift.delete(this.#drift.keys().next().value as string);
     return state;
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changeSchema, type Plan } from '../contracts/messages.js';
 import { isAwoError } from '../errors.js';
 import { applyChanges, diffPlans, validateDag } from './model.js';
-import { insertStep, removeStep, switchVariant } from './rewrite.js';
+import { appendStep, insertStep, removeStep, switchVariant } from './rewrite.js';
 
 const plan: Plan = {
   version: 3,
@@ -133,5 +133,22 @@ describe('link changes', () => {
   it('refuses re-linking an unknown step or into a cycle', () => {
     expect(() => applyChanges(plan, [{ op: 'link', step: 'ghost', from: [], to: [] }], 4)).toThrow(/unknown step "ghost"/);
     expect(() => applyChanges(plan, [{ op: 'link', step: 'ingest', from: [], to: ['store'] }], 4)).toThrow(/cycle/);
+  });
+});
+
+describe('appendStep', () => {
+  it('adds a sink after a step, leaving the other edges alone', () => {
+    const r = appendStep(plan, { step: 'quarantine', after: ['validate'], params: { concurrency: 1 } });
+    expect(r.plan.steps.quarantine).toEqual({ after: ['validate'], params: { concurrency: 1 } });
+    expect(r.changes).toEqual([
+      { op: 'add-step', step: 'quarantine', after: ['validate'] },
+      { op: 'set', step: 'quarantine', param: 'concurrency', from: null, to: 1 },
+    ]);
+    expect(Object.keys(r.plan.steps).filter((s) => s !== 'quarantine').every((s) => JSON.stringify(r.plan.steps[s]) === JSON.stringify(plan.steps[s]))).toBe(true);
+  });
+
+  it('refuses an existing step or an unknown upstream', () => {
+    expect(() => appendStep(plan, { step: 'store', after: ['ingest'] })).toThrow(/step "store" already exists/);
+    expect(() => appendStep(plan, { step: 'q', after: ['ghost'] })).toThrow(/unknown step "ghost"/);
   });
 });

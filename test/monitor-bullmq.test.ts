@@ -43,7 +43,10 @@ function setup(eventsMaxLen?: number, log = quietLogger()) {
       return { samples, start, end: Date.now() };
     },
     async [Symbol.asyncDispose]() {
-      await Promise.all(workers.map((w) => w.close()));
+      // Closing a worker whose blocking client is still starting rejects its start-up commands
+      // with nobody awaiting them (an unhandled "Connection is closed"): let them finish first.
+      await Promise.all(workers.map(async (w) => (await w.waitUntilReady().catch(() => undefined), await w.close())));
+      await queue.waitUntilReady().catch(() => undefined);
       await queue.close();
       await source.close();
       const r = connect();

@@ -7,6 +7,7 @@ import {
   AwoError,
   errorMessage,
   extractContext,
+  inSpan,
   isAwoError,
   MESSAGING_SYSTEM_BULLMQ,
   paramOf,
@@ -22,7 +23,6 @@ import { readAppliedEntry, recordApplied } from './applied.js';
 import type { ManagedPool } from './pool.js';
 import { appliedField, own } from './reconcile.js';
 import { AWO_ATTR } from './semconv.js';
-import { inSpan } from './spans.js';
 import { truncate } from './template.js';
 import type { ActionContext, ActionOutcome } from './types.js';
 import { KeyedMutex } from './util.js';

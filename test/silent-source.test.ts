@@ -63,7 +63,7 @@ describe('a source goes silent', () => {
         const s = sizes(await store.current());
         return s.b === 2 && s.c === 1;
       }, 'the fixed and min fallbacks in the plan', 20_000, 20);
-      const decisions = (planner?.status().detail.goals as { name: string; lastDecision?: { desired: number; reason: string } }[]) ?? [];
+      const decisions = (planner?.status().detail?.goals as { name: string; lastDecision?: { desired: number; reason: string } }[]) ?? [];
       const reason = (name: string) => decisions.find((g) => g.name === name)?.lastDecision;
       expect(sizes(await store.current())).toEqual({ a: 6, b: 2, c: 1 });
       expect(reason('goal-a')).toMatchObject({ desired: 6, reason: expect.stringMatching(/stale after 1s\): fallback is to hold/) });

@@ -6,23 +6,32 @@ import { runChaos, type ChaosSummary } from './chaos/main.js';
  * agent type under steady load, a planner failover, a silent source, Redis killed with AOF and
  * restarted without persistence. `npm run test:chaos` runs the longer version and prints figures.
  */
+const SOAK_S = Number(process.env.AWO_TEST_CHAOS_SOAK ?? 0);
+
 describe('chaos', () => {
   let summary: ChaosSummary;
   const scenario = (name: string) => summary.scenarios.find((s) => s.name === name);
 
   beforeAll(async () => {
-    summary = await runChaos({ steadyMs: 1000 });
+    // AWO_TEST_CHAOS_SOAK=<seconds> adds a soak: agents killed round-robin for that long.
+    summary = await runChaos({ steadyMs: 1000, soakS: SOAK_S });
     console.log(`chaos figures: ${JSON.stringify(summary)}`);
-  }, 240_000);
+  }, 240_000 + SOAK_S * 2000);
 
   // Where Redis keeps its data (AOF, appendfsync always), nothing may be lost or acted on twice.
-  // The data-losing restart (no persistence) is apart: a metric acknowledged just before the wipe
-  // can be charged to the steady period before it, and plan versions restart at 1 there, so an
-  // action id can come back (open: action ids need a per-plan epoch). It is asserted below.
+  // The data-losing restart (no persistence) is apart for losses: a metric acknowledged just
+  // before the wipe can be charged to the steady period before it. It is asserted below.
   const WIPE = ['steady load between scenarios', 'redis restart without persistence'];
   it('loses no metric and runs no action twice while Redis keeps its data', () => {
     expect(summary.published).toBeGreaterThan(1000);
     for (const s of summary.scenarios.filter((x) => !WIPE.includes(x.name))) expect([s.name, s.lost, s.duplicateActions, s.processed]).toEqual([s.name, 0, 0, s.published]);
+  });
+
+  // Plan versions restart at 1 after the wipe; the plan epoch keeps action ids (the hook's
+  // Idempotency-Key) from coming back, so no action repeats and no key names two actions.
+  it('runs no action twice and reuses no action id, even across the data-losing restart', () => {
+    expect(summary.duplicateActions).toBe(0);
+    expect(summary.reusedIdempotencyKeys).toEqual([]);
   });
 
   it('recovers from kill -9 of each agent, and the standby planner takes over within the lease', () => {

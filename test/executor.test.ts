@@ -9,6 +9,12 @@ import { applyChanges, decode, paramOf, parseConfig, parseTraceparent, PlanStore
 import { ExecutorAgent } from '@awo/executor';
 import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
+/** A plan epoch, as `PlanStore` makes them. */
+const EPOCH = /^[0-9a-f]{12}$/;
+
+/** The id of the action on a `work` parameter at a plan version, whatever the epoch. */
+const idOf = (version: number, key: string) => expect.stringMatching(new RegExp(`^e[0-9a-f]{12}\\.v${version}\\.${key.replace('.', '\\.')}$`));
+
 /** A local HTTP endpoint that records requests; `hold` keeps answers back until `release()`. */
 async function ledger(status: (n: number) => number = () => 200) {
   const requests: { headers: IncomingMessage['headers']; body: unknown }[] = [];
@@ -120,9 +126,9 @@ describe('ExecutorAgent', () => {
     expect(readyAt - committed).toBeGreaterThanOrEqual(400);
     await waitFor(async () => (await t.results()).length === 1, 'one result');
     const [result] = await t.results();
-    expect(result).toMatchObject({ id: 'v1.work.concurrency', version: 1, action: 'scale-work', step: 'work', param: 'concurrency', value: 5, ok: true, attempts: 1 });
+    expect(result).toMatchObject({ id: idOf(1, 'work.concurrency'), version: 1, action: 'scale-work', step: 'work', param: 'concurrency', value: 5, ok: true, attempts: 1 });
     expect(result?.output).toMatch(/2 -> 5 workers/);
-    expect(JSON.parse((await t.redis.hget(t.deps.keys.applied, 'work\u0000concurrency')) ?? '{}')).toEqual({ value: 5, version: 1 });
+    expect(JSON.parse((await t.redis.hget(t.deps.keys.applied, 'work\u0000concurrency')) ?? '{}')).toEqual({ value: 5, version: 1, epoch: expect.stringMatching(EPOCH) });
     // The audit stream holds the action once.
     expect(await t.redis.xlen(t.deps.keys.stream('actions'))).toBe(1);
   });
@@ -148,13 +154,13 @@ describe('ExecutorAgent', () => {
     expect(hook.requests).toHaveLength(1);
     expect(t.metric('actions_run_total')).toBe(1);
     expect(t.metric('actions_enqueued_total')).toBe(1);
-    expect((await t.results()).map((r) => [r.id, r.ok])).toEqual([['v1.work.mode', true]]);
+    expect((await t.results()).map((r) => [r.id, r.ok])).toEqual([[idOf(1, 'work.mode'), true]]);
     const [request] = hook.requests;
-    expect(request?.headers['idempotency-key']).toBe('v1.work.mode');
+    expect(request?.headers['idempotency-key']).toEqual(idOf(1, 'work.mode'));
     expect(request?.headers.authorization).toBe('Bearer test-token');
     expect(request?.headers['content-type']).toBe('application/json');
     expect(request?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-    expect(request?.body).toMatchObject({ id: 'v1.work.mode', action: 'notify', kind: 'http', step: 'work', param: 'mode', value: 'slow', from: 'fast', version: 1 });
+    expect(request?.body).toMatchObject({ id: idOf(1, 'work.mode'), action: 'notify', kind: 'http', step: 'work', param: 'mode', value: 'slow', from: 'fast', version: 1 });
   });
 
   it('gives no action for a parameter without an apply entry, and reconciles toward the newest plan', async () => {
@@ -168,7 +174,7 @@ describe('ExecutorAgent', () => {
     await waitFor(() => t.metric('revisions_total') === 3, 'three revisions reconciled');
     await waitFor(async () => (await t.results()).length === 1, 'one result');
     expect(hook.requests.map((r) => (r.body as { value: string }).value)).toEqual(['three']);
-    expect((await t.results())[0]).toMatchObject({ id: 'v3.work.mode', value: 'three', ok: true });
+    expect((await t.results())[0]).toMatchObject({ id: idOf(3, 'work.mode'), value: 'three', ok: true });
   });
 
   it('runs a command without a shell: a value with spaces and ";" stays one argument', async () => {
@@ -177,7 +183,7 @@ describe('ExecutorAgent', () => {
     await t.agent.start();
     await t.commit({ label: 'hello world; echo pwned $(id)' });
     await waitFor(async () => (await t.results()).length === 1, 'one result');
-    expect((await t.results())[0]).toMatchObject({ id: 'v1.work.label', action: 'echo', ok: true, output: 'hello world; echo pwned $(id)|work|1|' });
+    expect((await t.results())[0]).toMatchObject({ id: idOf(1, 'work.label'), action: 'echo', ok: true, output: 'hello world; echo pwned $(id)|work|1|' });
   });
 
   it('sets a Redis key under the prefix with its ttl', async () => {
@@ -240,8 +246,8 @@ describe('ExecutorAgent', () => {
     hook.release();
     await closing;
     expect(t.agent.state).toBe('closed');
-    expect((await t.results()).map((r) => [r.id, r.ok])).toEqual([['v1.work.mode', true]]);
-    expect(await t.redis.hget(t.deps.keys.applied, 'work\u0000mode')).toBe(JSON.stringify({ value: 'draining', version: 1 }));
+    expect((await t.results()).map((r) => [r.id, r.ok])).toEqual([[idOf(1, 'work.mode'), true]]);
+    expect(JSON.parse((await t.redis.hget(t.deps.keys.applied, 'work\u0000mode')) ?? '{}')).toEqual({ value: 'draining', version: 1, epoch: expect.stringMatching(EPOCH) });
   });
 
   it('close() is bounded: past the grace period it aborts a stuck action', async () => {
@@ -296,7 +302,7 @@ describe('ExecutorAgent refuses what the config does not allow', () => {
     await t.agent.start();
     await t.commit({ concurrency: 11 });
     await waitFor(async () => (await t.results()).length === 1, 'one result');
-    expect((await t.results())[0]).toMatchObject({ id: 'v1.work.concurrency', ok: false, attempts: 1 });
+    expect((await t.results())[0]).toMatchObject({ id: idOf(1, 'work.concurrency'), ok: false, attempts: 1 });
     expect((await t.results())[0]?.error).toMatch(/AWO_ACTION_NOT_ALLOWED: .*from 0 to 10, got 11/);
     expect(t.pool.size()).toBe(2);
   });

@@ -61,3 +61,23 @@ describe('PlanStore', () => {
     expect(await a.renew()).toBe(false);
   });
 });
+
+describe('PlanStore epochs', () => {
+  it('starts a lineage with the first revision and refuses a revision of another lineage at the same version', async () => {
+    await using t = testBus();
+    const store = new PlanStore(t.redis, t.bus.keys, config);
+    const v0 = await store.current();
+    expect(v0.epoch).toMatch(/^[0-9a-f]{12}$/);
+    // Before the first revision every read offers a fresh epoch: nothing is stored yet.
+    expect((await store.current()).epoch).not.toBe(v0.epoch);
+    await store.commit(revise(v0, 4));
+    const v1 = await store.current();
+    expect(v1.epoch).toBe(v0.epoch);
+    expect((await store.history())[0]?.revision.plan.epoch).toBe(v0.epoch);
+    // A writer still on a lineage Redis lost: same version numbers, another epoch.
+    const other = revise({ ...v1, epoch: 'aaaaaaaaaaaa' }, 9);
+    await expect(store.commit(other)).rejects.toMatchObject({ code: 'AWO_PLAN_CONFLICT', message: expect.stringMatching(/of epoch [0-9a-f]{12}, not aaaaaaaaaaaa/) });
+    await store.commit(revise(v1, 6));
+    expect(await store.current()).toMatchObject({ epoch: v0.epoch, version: 2 });
+  });
+});

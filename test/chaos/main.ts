@@ -93,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
   const soakS = values.soak === undefined ? 0 : Number(values.soak);
   if (!Number.isFinite(soakS) || soakS < 0) throw new Error(`--soak expects seconds, got ${values.soak}`);
   const summary = await runChaos({ soakS, log: values.json ? undefined : (l) => console.error(l) });
-  if (values.json) console.log(JSON.stringify(summary, null, 2));
+  // One line: `npm run test:chaos -- --json | tail -n 1`, or `npm run -s ...` without npm's banner.
+  if (values.json) console.log(JSON.stringify(summary));
   else {
     for (const s of summary.scenarios) console.log(`${s.name.padEnd(36)} published ${s.published}  processed ${s.processed}  lost ${s.lost}  duplicate actions ${s.duplicateActions}  recovery ${s.recoveryS} s (${s.recoveredWhen})`);
     console.log(`total: published ${summary.published}, processed ${summary.processed}, lost ${summary.lost}, duplicate actions ${summary.duplicateActions}, max recovery ${summary.recoveryS} s, ${summary.durationS} s`);

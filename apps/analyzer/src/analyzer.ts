@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import {
   Agent,
   ATTR,
   closeInOrder,
   errorMessage,
   GROUPS,
+  inSpan,
   linksFrom,
   MESSAGING_SYSTEM_REDIS,
   spanName,
@@ -78,27 +79,15 @@ export class AnalyzerAgent extends Agent {
 
   async #handle(batch: Delivery<'metrics'>[]): Promise<void> {
     const stream = this.deps.keys.stream('metrics');
-    const span = this.deps.tracer.startSpan(spanName('process', 'metrics'), {
-      kind: SpanKind.CONSUMER,
-      links: linksFrom(batch.map((d) => d.headers)),
-      attributes: {
-        [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
-        [ATTR.MESSAGING_DESTINATION_NAME]: stream,
-        [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
-        [ATTR.MESSAGING_CONSUMER_GROUP_NAME]: GROUPS.analyzer,
-        [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: batch.length,
-      },
-    });
-    try {
-      await context.with(trace.setSpan(context.active(), span), () => this.#analyze(batch));
-      this.#counts.batches++;
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-      throw err;
-    } finally {
-      span.end();
-    }
+    const attributes = {
+      [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
+      [ATTR.MESSAGING_DESTINATION_NAME]: stream,
+      [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
+      [ATTR.MESSAGING_CONSUMER_GROUP_NAME]: GROUPS.analyzer,
+      [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: batch.length,
+    };
+    await inSpan(this.deps.tracer, spanName('process', 'metrics'), { kind: SpanKind.CONSUMER, links: linksFrom(batch.map((d) => d.headers)), attributes }, () => this.#analyze(batch));
+    this.#counts.batches++;
   }
 
   async #analyze(batch: Delivery<'metrics'>[]): Promise<void> {
@@ -150,22 +139,14 @@ export class AnalyzerAgent extends Agent {
   /** Publishes insights in a PRODUCER span linked to the metrics that caused them. */
   async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[]): Promise<void> {
     const links = linksFrom(causes.flatMap((d) => [d.headers, ...(this.#series.get(seriesKey(d.message.series, d.message.labels))?.causes ?? []).map((c) => ({ traceparent: c.traceparent }))]), 32);
-    const span = this.deps.tracer.startSpan(spanName('publish', 'insights'), {
-      kind: SpanKind.PRODUCER,
-      links,
-      attributes: {
-        [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
-        [ATTR.MESSAGING_DESTINATION_NAME]: this.deps.keys.stream('insights'),
-        [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
-        [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: insights.length,
-      },
-    });
-    try {
-      await context.with(trace.setSpan(context.active(), span), () => this.deps.bus.publish('insights', insights));
-      for (const i of insights) this.#counts[i.kind === 'forecast' ? 'forecasts' : i.kind === 'anomaly' ? 'anomalies' : 'qualityFindings']++;
-    } finally {
-      span.end();
-    }
+    const attributes = {
+      [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
+      [ATTR.MESSAGING_DESTINATION_NAME]: this.deps.keys.stream('insights'),
+      [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
+      [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: insights.length,
+    };
+    await inSpan(this.deps.tracer, spanName('publish', 'insights'), { kind: SpanKind.PRODUCER, links, attributes }, () => this.deps.bus.publish('insights', insights));
+    for (const i of insights) this.#counts[i.kind === 'forecast' ? 'forecasts' : i.kind === 'anomaly' ? 'anomalies' : 'qualityFindings']++;
   }
 
   protected override isReady(): boolean {

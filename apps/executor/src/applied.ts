@@ -1,13 +1,12 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { runScript, type Action } from '@awo/shared';
+import { epochOf, runScript, type Action } from '@awo/shared';
 import { appliedField } from './reconcile.js';
 import type { AppliedEntry } from './types.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 
-const entrySchema = z.object({ value: z.union([z.number(), z.string(), z.boolean()]), version: z.number().int().nonnegative() });
-
+const entrySchema = z.object({ value: z.union([z.number(), z.string(), z.boolean()]), version: z.number().int().nonnegative(), epoch: z.string().optional() });
 
 /** Parses a stored entry; anything else (a hand edit, an old format) counts as never applied. */
 function parseEntry(json: string | null | undefined): AppliedEntry | undefined {
@@ -20,7 +19,7 @@ function parseEntry(json: string | null | undefined): AppliedEntry | undefined {
   }
 }
 
-/** The whole applied state (hash at `keys.applied`): field `step\u0000param` → value and version. */
+/** The whole applied state (hash at `keys.applied`): field `step\u0000param` → value, epoch and version. */
 export async function readApplied(redis: Redis, key: string): Promise<Map<string, AppliedEntry>> {
   const raw = await redis.hgetall(key);
   const state = new Map<string, AppliedEntry>();
@@ -37,11 +36,11 @@ export async function readAppliedEntry(redis: Redis, key: string, step: string, 
 }
 
 /**
- * Records that an action's value is applied, unless a newer plan version is already recorded
- * (one Lua script, `lua/applied-record-1.lua`). True when written.
+ * Records that an action's value is applied, unless the same or a newer version of the same
+ * plan epoch is already recorded (one Lua script, `lua/applied-record-1.lua`). True when written.
  */
-export async function recordApplied(redis: Redis, key: string, action: Pick<Action, 'step' | 'param' | 'value' | 'version'>): Promise<boolean> {
-  const entry: AppliedEntry = { value: action.value, version: action.version };
-  const written = await runScript(redis, 'applied-record-1', [key], [appliedField(action.step, action.param), action.version, JSON.stringify(entry)], LUA_DIR);
+export async function recordApplied(redis: Redis, key: string, action: Pick<Action, 'step' | 'param' | 'value' | 'version' | 'epoch'>): Promise<boolean> {
+  const entry: AppliedEntry = { value: action.value, version: action.version, ...(action.epoch !== undefined ? { epoch: action.epoch } : {}) };
+  const written = await runScript(redis, 'applied-record-1', [key], [appliedField(action.step, action.param), action.version, JSON.stringify(entry), epochOf(action)], LUA_DIR);
   return written === 1;
 }

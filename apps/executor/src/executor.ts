@@ -10,6 +10,7 @@ import {
   errorMessage,
   extractContext,
   GROUPS,
+  inSpan,
   injectHeaders,
   MESSAGING_SYSTEM_BULLMQ,
   MESSAGING_SYSTEM_REDIS,
@@ -27,7 +28,6 @@ import { ManagedPool } from './pool.js';
 import { reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
-import { inSpan } from './spans.js';
 import { within } from './util.js';
 import { WorkflowRunner } from './workflow/runner.js';
 

@@ -73,4 +73,11 @@ describe('action ids', () => {
     expect(long).toMatch(/^v1\.h-[0-9a-f]{40}$/);
     for (const id of [actionId(1, 'x:y', 'p'), long]) expect(id).not.toContain(':');
   });
+
+  it('carry the plan epoch, so version 1 of a new lineage never reuses an old id', () => {
+    expect(actionId(1, 'work', 'concurrency', '3f9a0c1d2b4e')).toBe('e3f9a0c1d2b4e.v1.work.concurrency');
+    expect(actionId(1, 'work', 'concurrency', '3f9a0c1d2b4e')).not.toBe(actionId(1, 'work', 'concurrency', '0123456789ab'));
+    const [action] = reconcile({ ...plan(1, { concurrency: 5, batch: 10 }), epoch: '3f9a0c1d2b4e' }, none, config);
+    expect(action).toMatchObject({ id: 'e3f9a0c1d2b4e.v1.work.concurrency', epoch: '3f9a0c1d2b4e', version: 1 });
+  });
 });

@@ -36,9 +36,13 @@ export function actionKey(step: string, param: string): string {
   return `h-${createHash('sha256').update(appliedField(step, param)).digest('hex').slice(0, 40)}`;
 }
 
-/** The BullMQ job id of an action: `v<version>.<key>`, e.g. `v12.work.concurrency`. Never an integer, never a `:`. */
-export function actionId(version: number, step: string, param: string): string {
-  return `v${version}.${actionKey(step, param)}`;
+/**
+ * The BullMQ job id of an action: `e<epoch>.v<version>.<key>`, e.g. `e3f9a0c1d2b4e.v12.work.concurrency`
+ * (`v<version>.<key>` for a plan without an epoch). The epoch keeps ids unique when plan
+ * versions restart at 1 after Redis lost its data. Never an integer, never a `:`.
+ */
+export function actionId(version: number, step: string, param: string, epoch = ''): string {
+  return `${epoch ? `e${epoch}.` : ''}v${version}.${actionKey(step, param)}`;
 }
 
 /**
@@ -64,8 +68,9 @@ export function reconcile(plan: Plan, applied: AppliedState, config: Pick<Config
       if (from === to) continue;
       actions.push({
         v: 1,
-        id: actionId(plan.version, stepName, param),
+        id: actionId(plan.version, stepName, param, plan.epoch),
         key: actionKey(stepName, param),
+        ...(plan.epoch !== undefined ? { epoch: plan.epoch } : {}),
         version: plan.version,
         action: actionName,
         kind: actionConfig.kind,

@@ -5,8 +5,10 @@ import {
   actionSchema,
   ATTR,
   AwoError,
+  epochOf,
   errorMessage,
   extractContext,
+  inSpan,
   isAwoError,
   MESSAGING_SYSTEM_BULLMQ,
   paramOf,
@@ -22,7 +24,6 @@ import { readAppliedEntry, recordApplied } from './applied.js';
 import type { ManagedPool } from './pool.js';
 import { appliedField, own } from './reconcile.js';
 import { AWO_ATTR } from './semconv.js';
-import { inSpan } from './spans.js';
 import { truncate } from './template.js';
 import type { ActionContext, ActionOutcome } from './types.js';
 import { KeyedMutex } from './util.js';
@@ -159,13 +160,19 @@ export class ActionRunner {
     return { outcome: 'applied', output: outcome.output };
   }
 
-  /** Why an action must not run: its version (or a newer one) is applied, or a newer plan wants another value. */
+  /**
+   * Why an action must not run: its version (or a newer one) of its plan epoch is applied, the
+   * plan is now of another epoch (a lineage Redis lost, or a new one), or a newer plan wants
+   * another value.
+   */
   async #skipReason(action: Action): Promise<{ ok: boolean; text: string } | undefined> {
+    const epoch = epochOf(action);
     const stored = await readAppliedEntry(this.deps.redis, this.deps.keys.applied, action.step, action.param);
-    if (stored && stored.version >= action.version) {
+    if (stored && epochOf(stored) === epoch && stored.version >= action.version) {
       return stored.version === action.version ? { ok: true, text: `already applied at plan version ${stored.version}` } : { ok: false, text: `superseded: plan version ${stored.version} is already applied` };
     }
     const plan = await this.#store.current();
+    if (epochOf(plan) !== epoch) return { ok: false, text: `superseded: the plan is now v${plan.version} of epoch ${epochOf(plan) || '(none)'}, not of this action's epoch ${epoch || '(none)'}` };
     const wanted = paramOf(plan, action.step, action.param);
     if (plan.version > action.version && wanted !== action.value) return { ok: false, text: `superseded: plan version ${plan.version} wants ${JSON.stringify(wanted ?? null)}` };
     return undefined;
@@ -175,6 +182,7 @@ export class ActionRunner {
     const result: ActionResult = {
       v: 1,
       id: action.id,
+      ...(action.epoch !== undefined ? { epoch: action.epoch } : {}),
       version: action.version,
       action: action.action,
       step: action.step,

@@ -29,10 +29,12 @@ export type ActionConfigOf<K extends ActionKind> = Extract<ActionConfig, { kind:
 /** A handler for one action kind. It acts only on what its config names. */
 export type ActionHandler<C extends ActionConfig> = (action: Action, config: C, ctx: ActionContext) => Promise<ActionOutcome>;
 
-/** The value of a parameter as last applied, and the plan version that applied it. */
+/** The value of a parameter as last applied, and the plan (epoch, version) that applied it. */
 export interface AppliedEntry {
   value: ParamValue;
   version: number;
+  /** Absent for entries written before plans had epochs. */
+  epoch?: string;
 }
 
 /** Applied state by `appliedField(step, param)`. */

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   AWO_MESSAGE_DECODE: { retryable: false, summary: 'a stream entry could not be decoded (broken JSON, missing fields)' },
   AWO_MAX_DELIVERIES: { retryable: false, summary: 'a message was delivered more times than allowed and was dead-lettered' },
   AWO_REDIS_UNAVAILABLE: { retryable: true, summary: 'Redis did not answer' },
+  AWO_REDIS_AUTH: { retryable: false, summary: 'Redis refused the configured user or password, or the user may not run a command awo needs' },
   AWO_REDIS_NOT_FOUND: { retryable: false, summary: 'no Redis is configured, none answers locally and no redis-server binary is on PATH' },
   AWO_AGENT_STATE: { retryable: false, summary: 'an agent was asked to do something its state does not allow (start twice, start after close)' },
   AWO_PLAN_CONFLICT: { retryable: true, summary: 'the plan version changed under a compare-and-set write' },

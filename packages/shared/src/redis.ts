@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from './config/schema.js';
+import { AwoError, errorMessage } from './errors.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -53,6 +54,30 @@ export function redisOptions(cfg: Partial<RedisConfig>, opts: ConnectionOptions 
 /** The one place a Redis connection is made. */
 export function createRedis(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): Redis {
   return new Redis(redisOptions(cfg, opts));
+}
+
+/**
+ * Connects once, without retries, and PINGs: a wrong password, a missing ACL permission or a
+ * TLS mistake is then told at start-up in words (`AWO_REDIS_AUTH`, `AWO_REDIS_UNAVAILABLE`),
+ * not as endless reconnects. The password is never part of the message.
+ */
+export async function checkRedis(cfg: Partial<RedisConfig>): Promise<void> {
+  const options = redisOptions(cfg, { name: 'awo:check' });
+  const where = `${options.username ?? 'default'}@${options.host}:${options.port}`;
+  const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  // The first connection error says why (WRONGPASS, a certificate); the rejection then only says "Connection is closed".
+  let first: unknown;
+  client.on('error', (err) => (first ??= err));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    const message = errorMessage(first ?? err);
+    if (/WRONGPASS|NOAUTH|NOPERM/.test(message)) throw new AwoError('AWO_REDIS_AUTH', `Redis refused ${where}: ${message}`, { cause: err });
+    throw new AwoError('AWO_REDIS_UNAVAILABLE', `Redis at ${where} did not answer: ${message}`, { cause: err });
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** A URL with its password replaced, safe for logs. */

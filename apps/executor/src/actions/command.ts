@@ -1,8 +1,7 @@
 import { execFile, type ExecFileException } from 'node:child_process';
 import { basename } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
-import { AwoError, ATTR } from '@awo/shared';
-import { inSpan } from '../spans.js';
+import { AwoError, ATTR, inSpan } from '@awo/shared';
 import { commandArgs, truncate } from '../template.js';
 import type { ActionConfigOf, ActionHandler } from '../types.js';
 

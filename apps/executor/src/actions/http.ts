@@ -1,6 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import { AwoError, errorMessage, injectHeaders, ATTR } from '@awo/shared';
-import { inSpan } from '../spans.js';
+import { AwoError, errorMessage, inSpan, injectHeaders, ATTR } from '@awo/shared';
 import { truncate } from '../template.js';
 import type { ActionConfigOf, ActionHandler } from '../types.js';
 

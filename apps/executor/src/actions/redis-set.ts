@@ -1,6 +1,5 @@
-import { ATTR } from '@awo/shared';
+import { ATTR, inSpan } from '@awo/shared';
 import { SpanKind } from '@opentelemetry/api';
-import { inSpan } from '../spans.js';
 import { substitute, valueText } from '../template.js';
 import type { ActionConfigOf, ActionHandler } from '../types.js';
 

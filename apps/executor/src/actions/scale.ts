@@ -1,7 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
-import { AwoError, spanName } from '@awo/shared';
+import { AwoError, inSpan, spanName } from '@awo/shared';
 import { AWO_ATTR } from '../semconv.js';
-import { inSpan } from '../spans.js';
 import type { ActionConfigOf, ActionHandler } from '../types.js';
 
 /**

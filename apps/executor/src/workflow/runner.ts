@@ -6,6 +6,7 @@ import {
   errorMessage,
   extractContext,
   injectHeaders,
+  inSpan,
   MESSAGING_SYSTEM_BULLMQ,
   PlanStore,
   runScript,
@@ -15,7 +16,6 @@ import {
   TAP_RECORD_FIELD,
   type StepConfig,
 } from '@awo/shared';
-import { inSpan } from '../spans.js';
 import { within } from '../util.js';
 import { loadHandler, type HandlerResult } from './handlers.js';
 import { recordId, recordJobId, recordJobSchema, type RecordJob } from './job.js';

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, type Config } from '@awo/shared';
+import { checkRedis, configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, type Config } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents, type AgentName } from '../agents.js';
 import { parse, UsageError } from '../args.js';
 import { resolveRedis } from '../embedded-redis.js';
@@ -29,6 +29,7 @@ export function agentsCommand(which: 'up' | AgentName) {
     const health = new HealthServer(agents, which === 'up' ? config.health : config[which].health);
     let code = 0;
     try {
+      await checkRedis({ ...config.redis, url: redis.url });
       await startAgents(agents);
       const port = await health.start();
       log.info({ agents: names, health: `http://${(which === 'up' ? config.health : config[which].health).host}:${port}/healthz`, redis: redis.origin }, 'awo is running');

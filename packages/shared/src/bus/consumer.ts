@@ -118,7 +118,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
       }
       const decoded = decode(this.stream, item.fields);
       if (!decoded.ok) {
-        this.#track(this.#deadLetter(item.id, item.fields, decoded.code, decoded.reason, decoded.issues, item.deliveries));
+        this.#reject(item, decoded.code, decoded.reason, decoded.issues);
         continue;
       }
       good.push({ id: item.id, stream: this.stream, message: decoded.message, headers: decoded.headers, deliveries: item.deliveries });
@@ -181,6 +181,22 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     this.#log.warn({ err: errorMessage(err), msgId: ids[0], count: ids.length, deliveries }, 'handler failed; message stays pending for retry');
   }
 
+  /**
+   * Dead-letters an entry, holding it like a message in flight until then: the claimer leaves it
+   * alone (else it would be claimed and dead-lettered again while its first dead letter waits),
+   * and a burst of bad entries applies back-pressure to reading like good ones do.
+   */
+  #reject(item: { id: string; fields: string[] | null; deliveries: number }, code: string, reason: string, issues: Issue[]): void {
+    this.#local.add(item.id);
+    this.stats.inFlight++;
+    this.#track(
+      this.#deadLetter(item.id, item.fields, code, reason, issues, item.deliveries).finally(() => {
+        this.#local.delete(item.id);
+        this.#release(1);
+      }),
+    );
+  }
+
   async #deadLetter(id: string, fields: string[] | null, code: string, reason: string, issues: Issue[], deliveries: number): Promise<void> {
     try {
       await this.deps.publisher.publish(
@@ -218,9 +234,11 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
         const counts = await this.#deliveryCounts(live.map(([id]) => id));
         const retry: { id: string; fields: string[] | null; deliveries: number }[] = [];
         for (const [id, fields] of live) {
-          const deliveries = counts.get(id) ?? this.#settings.maxDeliveries + 1;
+          const deliveries = counts.get(id);
+          // No longer pending: acked here since the claim (its ack was on its way). Nothing to do.
+          if (deliveries === undefined || this.#local.has(id)) continue;
           if (deliveries > this.#settings.maxDeliveries) {
-            this.#track(this.#deadLetter(id, fields, 'AWO_MAX_DELIVERIES', `delivered ${deliveries} times (max ${this.#settings.maxDeliveries}); the handler kept failing`, [], deliveries));
+            this.#reject({ id, fields, deliveries }, 'AWO_MAX_DELIVERIES', `delivered ${deliveries} times (max ${this.#settings.maxDeliveries}); the handler kept failing`, []);
           } else retry.push({ id, fields, deliveries });
         }
         if (retry.length > 0) {
@@ -239,10 +257,22 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     }
   }
 
+  /**
+   * The delivery count of each claimed entry still pending for this consumer, one `XPENDING`
+   * per id in one pipeline (a range over the ids would miss rows when thousands of other
+   * entries are pending between them).
+   */
   async #deliveryCounts(ids: string[]): Promise<Map<string, number>> {
-    const sorted = [...ids].sort(compareIds);
-    const rows = (await this.deps.redis.xpending(this.#key, this.options.group, sorted[0] as string, sorted[sorted.length - 1] as string, ids.length + 1000, this.options.consumer)) as [string, string, number, number][];
-    return new Map(rows.map(([id, , , n]) => [id, Number(n)]));
+    const pipeline = this.deps.redis.pipeline();
+    for (const id of ids) pipeline.xpending(this.#key, this.options.group, id, id, 1, this.options.consumer);
+    const replies = (await pipeline.exec()) ?? [];
+    const counts = new Map<string, number>();
+    replies.forEach(([err, rows], i) => {
+      if (err) throw err;
+      const row = (rows as [string, string, number, number][])[0];
+      if (row) counts.set(ids[i] as string, Number(row[3]));
+    });
+    return counts;
   }
 
   /** Run a claim pass now (tests, and right after start-up of a restarted consumer). */

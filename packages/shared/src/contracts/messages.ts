@@ -74,7 +74,11 @@ export const planStepSchema = z.strictObject({
   params: z.record(z.string().max(64), paramValue).default({}),
 });
 
+/** A plan lineage's random id (see `plan/epoch.ts`); absent on plans written before epochs. */
+const epoch = z.string().regex(/^[0-9a-f]{8,32}$/);
+
 export const planSchema = z.strictObject({
+  epoch: epoch.optional(),
   version: z.number().int().nonnegative(),
   steps: z.record(text(100), planStepSchema).refine((s) => Object.keys(s).length <= 256, 'expected at most 256 steps'),
 });
@@ -107,9 +111,10 @@ export const planRevisionSchema = z.strictObject({
 
 export const actionSchema = z.strictObject({
   v: z.literal(1),
-  /** BullMQ job id: derived from (plan version, action key), so a duplicate never acts twice. */
+  /** BullMQ job id: derived from (plan epoch, plan version, action key), so a duplicate never acts twice. */
   id: text(200),
   key: text(200),
+  epoch: epoch.optional(),
   version: z.number().int().positive(),
   action: text(100),
   kind: text(64),
@@ -123,6 +128,7 @@ export const actionSchema = z.strictObject({
 export const actionResultSchema = z.strictObject({
   v: z.literal(1),
   id: text(200),
+  epoch: epoch.optional(),
   version: z.number().int().positive(),
   action: text(100),
   step: text(100),

@@ -4,3 +4,4 @@ export * from './lease.js';
 export * from './sign.js';
 export { runScript } from './scripts.js';
 export * from './rewrite.js';
+export * from './epoch.js';

@@ -52,7 +52,7 @@ export function diffPlans(a: Plan, b: Plan): Change[] {
 }
 
 /**
- * Applies changes to a plan, giving a new plan at `version`; the result must be a valid DAG
+ * Applies changes to a plan, giving a new plan at `version` of the same epoch; the result must be a valid DAG
  * (checked once, after every change). As with `set`, a `link`'s `from` is informative and not
  * compared with the plan.
  */
@@ -76,7 +76,7 @@ export function applyChanges(plan: Plan, changes: readonly Change[], version: nu
     }
   }
   validateDag(steps);
-  return { version, steps };
+  return { ...(plan.epoch !== undefined ? { epoch: plan.epoch } : {}), version, steps };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

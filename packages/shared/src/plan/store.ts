@@ -6,6 +6,7 @@ import { planRevisionSchema, planSchema, type Plan, type PlanRevision } from '..
 import type { Keys } from '../contracts/streams.js';
 import { AwoError } from '../errors.js';
 import { injectHeaders, type TraceHeaders } from '../telemetry/propagation.js';
+import { epochOf, newEpoch } from './epoch.js';
 import { planFromConfig } from './model.js';
 import { runScript } from './scripts.js';
 
@@ -16,8 +17,9 @@ export interface StoredRevision {
 }
 
 /**
- * The current plan (a hash: version, plan JSON) and its revision history (a stream). Writes go
- * through one Lua script: compare-and-set on the version, fenced by the planner's lease.
+ * The current plan (a hash: epoch, version, plan JSON) and its revision history (a stream).
+ * Writes go through one Lua script: compare-and-set on (epoch, version), fenced by the
+ * planner's lease.
  */
 export class PlanStore {
   constructor(
@@ -26,10 +28,13 @@ export class PlanStore {
     private readonly config: Pick<Config, 'workflow' | 'bus'>,
   ) {}
 
-  /** The current plan; version 0 (the config's workflow) until the first revision. */
+  /**
+   * The current plan; until the first revision, version 0 (the config's workflow) with a fresh
+   * epoch: the lineage a revision built on it starts.
+   */
   async current(): Promise<Plan> {
     const [version, json] = await this.redis.hmget(this.keys.plan, 'version', 'plan');
-    if (!version || !json) return planFromConfig(this.config.workflow);
+    if (!version || !json) return this.#initial();
     return planSchema.parse(JSON.parse(json));
   }
 
@@ -39,21 +44,26 @@ export class PlanStore {
     return version ? Number(version) : 0;
   }
 
+  #initial(): Plan {
+    return { epoch: newEpoch(), ...planFromConfig(this.config.workflow) };
+  }
+
   /**
    * The current plan with the revision that wrote it (undefined at version 0), for readers that
    * must check the revision's signature before acting on the plan.
    */
   async currentWithRevision(): Promise<{ plan: Plan; revision: PlanRevision | undefined }> {
     const [version, json, revision] = await this.redis.hmget(this.keys.plan, 'version', 'plan', 'revision');
-    if (!version || !json) return { plan: planFromConfig(this.config.workflow), revision: undefined };
+    if (!version || !json) return { plan: this.#initial(), revision: undefined };
     const plan = planSchema.parse(JSON.parse(json));
     const parsed = revision ? planRevisionSchema.safeParse(JSON.parse(revision)) : undefined;
     return { plan, revision: parsed?.success ? parsed.data : undefined };
   }
 
   /**
-   * Writes a revision if the plan is still at `revision.parentVersion` and, when a lease token
-   * is given, this writer holds the lease. Returns the revision's stream id.
+   * Writes a revision if the plan is still at `revision.parentVersion` of the revision's epoch
+   * (any epoch when the parent is version 0) and, when a lease token is given, this writer holds
+   * the lease. Returns the revision's stream id.
    */
   async commit(revision: PlanRevision, leaseToken = '', headers: TraceHeaders = injectHeaders()): Promise<string> {
     const valid = planRevisionSchema.parse(revision);
@@ -61,17 +71,22 @@ export class PlanStore {
       throw new AwoError('AWO_PLAN_CONFLICT', `revision ${valid.version} must follow its parent ${valid.parentVersion} and carry a plan of its own version`);
     }
     const fields = encode(valid, headers);
-    const [status, detail] = (await runScript(this.redis, 'plan-commit-3', [this.keys.plan, this.keys.stream('revisions'), this.keys.lease], [
+    const [status, detail, stored] = (await runScript(this.redis, 'plan-commit-3', [this.keys.plan, this.keys.stream('revisions'), this.keys.lease], [
       String(valid.parentVersion),
       String(valid.version),
       JSON.stringify(valid.plan),
       leaseToken,
       this.config.bus.maxLen,
       JSON.stringify(valid),
+      epochOf(valid.plan),
       ...fields,
-    ])) as [number, string];
+    ])) as [number, string, string?];
     if (status === 1) return detail;
-    if (status === 0) throw new AwoError('AWO_PLAN_CONFLICT', `plan is at version ${detail}, not ${valid.parentVersion}`, { details: { current: Number(detail) } });
+    if (status === 0) {
+      const epoch = stored ?? '';
+      const where = epoch === epochOf(valid.plan) ? '' : ` of epoch ${epoch || '(none)'}, not ${epochOf(valid.plan) || '(none)'}`;
+      throw new AwoError('AWO_PLAN_CONFLICT', `plan is at version ${detail}${where}, not ${valid.parentVersion}`, { details: { current: Number(detail), epoch } });
+    }
     throw new AwoError('AWO_NOT_LEADER', `the planner lease is held by ${detail || 'nobody'}`, { details: { holder: detail } });
   }
 

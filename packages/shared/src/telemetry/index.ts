@@ -3,3 +3,4 @@ export * from './propagation.js';
 export * from './logger.js';
 export * from './semconv.js';
 export * from './span-store.js';
+export * from './spans.js';

@@ -28,6 +28,26 @@ export function scrubUrls(text: string): string {
   return text.replace(URL_CREDENTIALS, '$1$2:***@');
 }
 
+/**
+ * The log fields with URL passwords removed from their strings, a few levels deep, e.g. a
+ * `config.redis.url` of `rediss://user:pass@host`. The same object when nothing changes; a
+ * copy (never the caller's object changed) when something does.
+ */
+export function scrubFields(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.includes('@') ? scrubUrls(value) : value;
+  if (depth >= 5 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => scrubFields(v, depth + 1));
+    return items.some((v, i) => v !== value[i]) ? items : value;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const scrubbed = scrubFields(v, depth + 1);
+    if (scrubbed !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = scrubbed;
+  }
+  return out ?? value;
+}
+
 export interface LoggerSettings {
   level?: string;
   /** Bound on every line, e.g. `{ agent: 'planner' }`. */
@@ -45,7 +65,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     base: { pid: process.pid, ...settings.base },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: (fields) => scrubFields(fields) as Record<string, unknown> },
     mixin() {
       const span = trace.getActiveSpan();
       if (!span) return {};

@@ -1,5 +1,5 @@
 import { context, SpanStatusCode, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
-import { errorMessage } from '@awo/shared';
+import { errorMessage } from '../errors.js';
 
 /**
  * Runs `fn` in a new span (child of `parent`, default the active context), made active for the

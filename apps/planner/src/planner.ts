@@ -1,10 +1,11 @@
-import { context, SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
+import { SpanKind, type Link } from '@opentelemetry/api';
 import {
   Agent,
   applyChanges,
   closeInOrder,
   errorMessage,
   GROUPS,
+  inSpan,
   isAwoError,
   Lease,
   PlanStore,
@@ -168,22 +169,14 @@ export class PlannerAgent extends Agent {
     const cause = state.kind === 'autoscale' ? state.forecast : state.lastSignal;
     const sc = cause?.traceparent ? spanContextOf({ traceparent: cause.traceparent }) : undefined;
     if (sc) links.push({ context: sc, attributes: { 'awo.insight.id': cause?.id ?? '' } });
-    const span = this.deps.tracer.startSpan(`evaluate ${goal.name}`, { kind: SpanKind.INTERNAL, links, attributes: { 'awo.goal': goal.name, 'awo.goal.kind': goal.kind } });
-    try {
-      await context.with(trace.setSpan(context.active(), span), async () => {
-        this.#counts.evaluations++;
-        const plan = await this.#store.current();
-        const now = Date.now();
-        const proposal = state.kind === 'autoscale' ? this.#proposeAutoscale(state, plan, now, span) : this.#proposeQuality(state, plan, now, span);
-        if (proposal) await this.#commit(goal.name, plan, proposal, now, span);
-      });
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-      throw err;
-    } finally {
-      span.end();
-    }
+    const attributes = { 'awo.goal': goal.name, 'awo.goal.kind': goal.kind };
+    await inSpan(this.deps.tracer, `evaluate ${goal.name}`, { kind: SpanKind.INTERNAL, links, attributes }, async (span) => {
+      this.#counts.evaluations++;
+      const plan = await this.#store.current();
+      const now = Date.now();
+      const proposal = state.kind === 'autoscale' ? this.#proposeAutoscale(state, plan, now, span) : this.#proposeQuality(state, plan, now, span);
+      if (proposal) await this.#commit(goal.name, plan, proposal, now, span);
+    });
   }
 
   #proposeAutoscale(state: AutoscaleGoalState, plan: Plan, now: number, span: Span): Proposal | undefined {

@@ -1,4 +1,4 @@
-import { SpanKind, type Link } from '@opentelemetry/api';
+import { SpanKind, type Link, type Span } from '@opentelemetry/api';
 import {
   Agent,
   applyChanges,
@@ -19,7 +19,6 @@ import {
   type Plan,
   type PlanRevision,
 } from '@awo/shared';
-import type { Span } from '@opentelemetry/api';
 import { decideAutoscale } from './autoscale.js';
 import { AutoscaleGoalState } from './goal-state.js';
 import { decideQuality } from './quality.js';

@@ -17,7 +17,7 @@ export function appliedField(step: string, param: string): string {
 }
 
 /** Escapes all but `[A-Za-z0-9_-]` as `~XX` (UTF-8 bytes), so `.` can separate parts unambiguously. */
-function encodePart(text: string): string {
+export function encodePart(text: string): string {
   let out = '';
   for (const ch of text) {
     if (SAFE.test(ch)) out += ch;

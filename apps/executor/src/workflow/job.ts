@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { QualitySpec } from '@awo/shared';
+import { encodePart } from '../reconcile.js';
 
 /**
  * A record on its way through the workflow (a BullMQ job's data). `version` is the plan version
@@ -19,21 +20,9 @@ export const recordJobSchema = z.strictObject({
 });
 export type RecordJob = z.infer<typeof recordJobSchema>;
 
-const SAFE = /^[A-Za-z0-9_-]$/;
-
-/** Escapes all but `[A-Za-z0-9_-]` as `~XX`, so `.` can separate the parts of a job id. */
-export function idPart(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    if (SAFE.test(ch)) out += ch;
-    else for (const byte of Buffer.from(ch, 'utf8')) out += `~${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
 /** The BullMQ job id of a record at a step: the same record at the same step is one job. */
 export function recordJobId(id: string, step: string): string {
-  return `r.${idPart(id)}.${idPart(step)}`;
+  return `r.${encodePart(id)}.${encodePart(step)}`;
 }
 
 /** A record's id: its key field (a string or a finite number) when the schema names one, else a new UUID. */

@@ -114,10 +114,8 @@ export class WorkflowRunner {
     await inSpan(this.deps.tracer, spanName('publish', 'workflow'), { kind: SpanKind.PRODUCER, attributes: { [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ, [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: records.length } }, async () => {
       const trace = injectHeaders();
       ids.push(...records.map((record) => recordId(record, schema)));
-      const firsts = await Promise.all(ids.map((id) => this.#once('in', id, 0, [])));
       records.forEach((record, i) => {
         const id = ids[i] as string;
-        if (!firsts[i]) return;
         for (const step of entries) {
           const config = stepConfig(this.deps.config.workflow, step) as StepConfig;
           const list = byStep.get(step) ?? [];
@@ -125,7 +123,11 @@ export class WorkflowRunner {
           byStep.set(step, list);
         }
       });
+      // Queued first, counted after: a crash in between leaves a record that runs without being
+      // counted in (visible as out > in), never one counted in that never runs. A record already
+      // in the workflow is not queued again (its job id exists) nor counted again.
       for (const [step, jobs] of byStep) await (this.#queues.get(step) as Queue).addBulk(jobs);
+      await Promise.all(ids.map((id) => this.#once('in', id, 0, [])));
     });
     this.counters.entered += ids.length;
     return ids;
@@ -139,9 +141,11 @@ export class WorkflowRunner {
     const attributes = { [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ, [ATTR.MESSAGING_DESTINATION_NAME]: stepQueue(step, config), [ATTR.MESSAGING_OPERATION_TYPE]: 'process', [ATTR.MESSAGING_MESSAGE_ID]: job.id ?? '', 'awo.step': step };
     await inSpan(this.deps.tracer, spanName('process', stepQueue(step, config)), { kind: SpanKind.CONSUMER, attributes }, async (span) => {
       if (data.version === undefined) {
-        // Added by another producer: it enters now, on the current plan.
+        // Added by another producer: it enters now, on the current plan, kept in the job so a
+        // retry follows the same route.
         data.version = await this.#plans.currentVersion();
         data.entered ??= Date.now();
+        await job.updateData(data);
         await this.#once('in', data.id, 0, []);
       }
       span.setAttribute('awo.plan.version', data.version);

@@ -36,6 +36,14 @@ describe('QualityChecks', () => {
     expect(found.some((f) => f.check === 'limit')).toBe(false);
   });
 
+  it('does not forecast a crossing from a burst that has passed', () => {
+    const q = new QualityChecks(config);
+    const values = [...Array(10).fill(0), ...Array(8).fill(0.15), 0, 0, 0, 0];
+    const found = values.flatMap((v, i) => q.observe({ series: 'records.o.null_rate', value: v, ts: at(i) }, []));
+    const after = found.filter((f) => f.ts >= at(18));
+    expect(after.filter((f) => f.violated)).toEqual([]);
+  });
+
   it('finds the drift of a field distribution and says when it is over', () => {
     const q = new QualityChecks(config);
     const rand = gaussian(mulberry32(7));

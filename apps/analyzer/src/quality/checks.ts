@@ -31,7 +31,7 @@ const DEFAULT_CROSSING_HORIZON = 10;
  * - `limit`: a series a quality goal limits is at or above its limit (said on every point while
  *   it is, and once, `violated: false`, when it is back under);
  * - `forecast-crossing`: a linear trend over its recent points crosses the limit within the
- *   horizon (the series' forecast rule's, else 10 steps) while it is still under it;
+ *   horizon (the series' forecast rule's, else 10 steps) while it is still under it and rising;
  * - `drift`: a series of `analyzer.drift` (e.g. a record field's values) has drifted from its
  *   reference window (PSI or KS), said at most once a second while it lasts, and once when over.
  */
@@ -82,7 +82,11 @@ export class QualityChecks {
       return;
     }
     const steps = this.#horizons.find((h) => h.re.test(m.series))?.steps ?? DEFAULT_CROSSING_HORIZON;
-    const estimate = forecastCrossing(s.recent.toArray(), s.limit, { horizon: steps });
+    const recent = s.recent.toArray();
+    // A trend is believed only while the series is still rising (its newest value above the
+    // window's median): after a burst has passed, a line through the window still points up.
+    const rising = m.value > median(recent);
+    const estimate = rising ? forecastCrossing(recent, s.limit, { horizon: steps }) : undefined;
     const crossing = estimate?.status === 'likely';
     if (crossing || s.crossing) {
       out.push(insight(m, 'forecast-crossing', m.value, s.limit, crossing, metricIds, crossing ? `forecast to cross ${s.limit} in ${estimate?.timeToCrossing} steps` : 'no longer forecast to cross'));
@@ -113,6 +117,12 @@ export class QualityChecks {
     }
     s.drifted = d.anomalous;
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function insight(m: Pick<Metric, 'series' | 'ts'>, check: string, value: number, limit: number, violated: boolean, metricIds: string[], detail: string): QualityInsight {

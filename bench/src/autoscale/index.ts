@@ -10,14 +10,13 @@ import { round, table } from '../stats.js';
 import { describeTrace, missingSteps, readTrace } from '../trace-csv.js';
 import type { AwoTuning } from './awo-policy.js';
 import type { PolicyResult } from './replay.js';
-import { AWO_ANALYZER, runGroups, type PolicySpec, type RunConfig, type Workload } from './run.js';
+import { runGroups, type PolicySpec, type RunConfig, type Workload } from './run.js';
 
 export { AwoPolicy, awoGoal, SERIES, type AwoSettings, type AwoTuning, type AwoWhatIf } from './awo-policy.js';
 export { DEFAULT_BEHAVIOR, externalReplicas, HpaController, resourceReplicas, type HpaBehavior } from './hpa.js';
 export { emptyBatch, JobSource, type JobBatch } from './jobs.js';
 export { minuteMet, Oracle } from './oracle.js';
 export { FixedPolicy, HpaPolicy, KedaPolicy, type Policy } from './policies.js';
-export { Prng } from './prng.js';
 export { replay, type PolicyResult, type ReplayOptions } from './replay.js';
 export { buildPolicy, runGroup, runGroups, type PolicySpec, type RunConfig, type Workload } from './run.js';
 export { interpolatedQuantile, PoolSim, type PoolView } from './sim.js';
@@ -110,14 +109,9 @@ export async function autoscaleBench(argv: AutoscaleArgs, io: BenchIo) {
   }
   if (argv.whatIf) {
     const big: AwoTuning = { ...AWO_TUNING, maxStep: 100 };
-    const drainSeconds = w.startupDelaySec + AWO_ANALYZER.intervalSec;
     groups.push([
       { kind: 'awo', name: 'awo maxStep 100', tuning: big },
-      { kind: 'awo', name: 'awo maxStep 100 + true throughput', tuning: big, whatIf: { throughput: 1 / w.serviceSec } },
-    ]);
-    groups.push([
-      { kind: 'awo', name: `awo maxStep 100 + drain over ${drainSeconds}s`, tuning: big, whatIf: { drainSeconds } },
-      { kind: 'awo', name: 'awo maxStep 100 + both', tuning: big, whatIf: { throughput: 1 / w.serviceSec, drainSeconds } },
+      { kind: 'awo', name: 'awo + true throughput', tuning: AWO_TUNING, whatIf: { throughput: 1 / w.serviceSec } },
     ]);
   }
   const started = performance.now();

@@ -12,7 +12,7 @@ import type { BenchIo } from '../context.js';
 import { round, table } from '../stats.js';
 import { awoGoal, SERIES, type AwoTuning } from './awo-policy.js';
 import type { PolicyResult } from './replay.js';
-import { AWO_ANALYZER, runGroup, type Workload } from './run.js';
+import { AWO_ANALYZER, runGroup, type PolicySpec, type Workload } from './run.js';
 
 export interface LiveOptions {
   trace: { path: string; column?: string; scale: number };
@@ -24,6 +24,8 @@ export interface LiveOptions {
   speedup: number;
   workload: Workload;
   tuning: AwoTuning;
+  /** The policies the sim runs on the same window, for comparison. */
+  compare: PolicySpec[];
 }
 
 /** awo's goal and analyzer settings of the sim, with every duration divided by `speedup`. */
@@ -68,7 +70,7 @@ export async function liveRun(o: LiveOptions, io: BenchIo) {
     sloBucketMs: (60 * 1000) / k,
   });
   io.progress('autoscale live: the sim on the same window');
-  const sim = await runGroup({ trace: o.trace, workload: o.workload, minutes: values.length }, [{ kind: 'awo', tuning: o.tuning }, { kind: 'hpa', targetUtilization: 0.7 }, { kind: 'oracle' }]);
+  const sim = await runGroup({ trace: o.trace, workload: o.workload, minutes: values.length }, o.compare);
   return { summary, sim, workload };
 }
 

@@ -13,8 +13,8 @@
  *   forecast origin (origins are subsampled to keep the run short, and 5 is the analyzer's refit
  *   period at this season). At an origin with t points seen, every model forecasts h steps ahead
  *   from the last 720 points (the analyzer's window) and is scored against point t − 1 + h.
- * - Models: awo's seasonal naive, linear trend and Holt–Winters (season 1 day), naive (last value)
- *   and a seasonal naive at 1 week over the whole history as baselines, and `selector`: awo's
+ * - Models: awo's naive (last value), seasonal naive, linear trend and Holt–Winters (season 1 day),
+ *   a seasonal naive at 1 week over the whole history as a baseline, and `selector`: awo's
  *   `ModelSelector` configured exactly as the analyzer's `SeriesState` configures it for a
  *   forecast rule with `season: <1 day>` and `horizon: h steps` (default models, maxWindow 720,
  *   refit every 5 points), fed point by point (streaming, no look-ahead), one per horizon. The
@@ -129,7 +129,6 @@ export function evaluateSeries(ys: readonly number[], o: SeriesEvalOptions): Ser
       const add = (name: string, value: number | undefined) => {
         if (value !== undefined) acc.get(name)?.[i]?.add(actual, value);
       };
-      add('naive', ys[seen - 1]);
       if (seen >= week) add('seasonal-naive-1w', ys[seen - week + ((h - 1) % week)]);
       for (const m of models) add(m.name, m.fn(window, h, {})?.value);
       const f = selectors[i]?.forecast();

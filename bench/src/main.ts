@@ -6,7 +6,7 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   pipeline   metrics/s and metric-to-action latency of the loop [--seconds S] [--rate N]
   tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
   forecast   rolling-origin MASE/sMAPE per model and horizon [--trace <csv>] [--column c] [--scale k]
-  autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N]
+  autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]`;
 
 const { values, positionals } = parseArgs({
@@ -22,6 +22,7 @@ const { values, positionals } = parseArgs({
     scale: { type: 'string' },
     mode: { type: 'string' },
     minutes: { type: 'string' },
+    speedup: { type: 'string' },
     rate: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -51,7 +52,7 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'autoscale':
       await (await import('./autoscale/index.js')).autoscaleBench(
-        { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), json: values.json },
+        { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), speedup: num(values.speedup), json: values.json },
         io,
       );
       return 0;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDefaultDetector } from '@awo/analyzer';
+import { mulberry32 } from '@awo/shared';
 import type { BenchIo } from './context.js';
 import { formatTimestamp, loadNabCorpus, readDetectorScores, scoreCorpus } from './nab/index.js';
 import { AWO_DETECTOR, nabBench, streamScores } from './nab-bench.js';
@@ -10,17 +11,6 @@ import { AWO_DETECTOR, nabBench, streamScores } from './nab-bench.js';
 const T0 = Date.UTC(2014, 3, 1);
 const STEP = 5 * 60_000;
 const ROWS = 1000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Noise around a level, with `event(i)` added. */
 function series(seed: number, event: (i: number) => number): number[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { globToRegExp, SeriesState } from './series.js';
+import { gaussian, mulberry32 } from '@awo/shared';
 
 describe('SeriesState', () => {
   it('runs the NAB-benchmarked record detector for `records`, with timestamps, and names the statistic that fired', () => {
@@ -16,6 +17,14 @@ describe('SeriesState', () => {
     expect(hits.find((h) => h.i === 1200)?.by).toMatch(/^record:/);
     // While it learns a series' history, new records of noise still alert now and then (see NAB notes).
     expect(hits.filter((h) => h.i !== 1200).length).toBeLessThan(15);
+  });
+
+  it('finds a daily season at 5-minute steps (288) in the default window of 720', () => {
+    const noise = gaussian(mulberry32(5));
+    const state = new SeriesState('s', 720, { series: 's', horizonMs: 300_000, stepMs: 300_000, season: 'auto', models: undefined }, undefined);
+    for (let t = 0; t < 900; t++) state.observe(100 + 40 * Math.sin((2 * Math.PI * t) / 288) + 5 * noise(), { id: `${t}` });
+    // Within 3%: with 2.5 seasons in the window the autocorrelation's peak sits a little early.
+    expect(Math.abs((state.season ?? 0) - 288)).toBeLessThanOrEqual(9);
   });
 
   it('matches series patterns with *', () => {

@@ -71,7 +71,9 @@ export class SeriesState {
     this.#sinceSeasonCheck = 0;
     const series = this.window.toArray();
     if (series.length < 48) return;
-    const season = detectSeason(series, { minLag: 4, maxLag: Math.floor(series.length / 3) });
+    // Up to half the window, so that two whole seasons fit: a daily season at 5-minute steps
+    // (288) is found in the default window of 720.
+    const season = detectSeason(series, { minLag: 4, maxLag: Math.floor(series.length / 2) });
     if (season !== undefined && season !== this.#season) {
       this.#season = season;
       // A new season changes what the seasonal models mean: start the backtest afresh, seeded

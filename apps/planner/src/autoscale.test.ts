@@ -32,6 +32,12 @@ describe('decideAutoscale', () => {
     expect(d.reason).toMatch(/arrival forecast 40\.0\/s 10s ahead \(holt-winters\)/);
   });
 
+  it('sizes for the upper bound of the forecast when asked: 56/s ÷ 8 = 7 workers', () => {
+    const d = decideAutoscale({ ...goal, forecastBound: 'upper' }, base({ forecast: { value: 40, upper: 56, ts: now, horizonMs: 10_000, model: 'm' } }), mem());
+    expect(d.recommended).toBe(7);
+    expect(d.reason).toMatch(/upper bound 56\.0\/s \(point 40\.0\/s\)/);
+  });
+
   it('never plans for less than the observed arrival rate', () => {
     const d = decideAutoscale(goal, base({ forecast: { value: 8, upper: 9, ts: now, horizonMs: 5000, model: 'm' }, arrival: { value: 56, ts: now } }), mem());
     expect(d.recommended).toBe(7);
@@ -56,6 +62,28 @@ describe('decideAutoscale', () => {
     // 16/s → 2 workers; backlog 40 / (10/s × 2 s) = 2 more.
     const d = decideAutoscale(goal, base({ arrival: { value: 16, ts: now }, backlog: { value: 40, ts: now } }), mem());
     expect(d.recommended).toBe(4);
+  });
+
+  it('drains a backlog over the start-up delay plus the decision interval, not within the target', () => {
+    // 16/s → 2 workers; backlog 750 / (10/s × (60 s + 15 s)) = 1 more (within the 2 s target it would be 38).
+    const g = { ...goal, startupDelay: 60_000 };
+    const d = decideAutoscale(g, base({ arrival: { value: 16, ts: now }, backlog: { value: 750, ts: now }, interval: 15_000 }), mem());
+    expect(d.recommended).toBe(3);
+  });
+
+  it('keeps the backlog term out of the scale-down stabilisation window', () => {
+    const memory = mem();
+    const up = decideAutoscale(goal, { ...base({ current: 10, arrival: { value: 80, ts: now - 20_000 }, backlog: { value: 200, ts: now - 20_000 } }), now: now - 20_000 }, memory);
+    expect(up.recommended).toBe(20);
+    // The backlog is gone: the window holds the load-based 10, not the 20 the backlog asked for.
+    const d = decideAutoscale(goal, base({ current: 16, arrival: { value: 80, ts: now } }), memory);
+    expect(d.desired).toBe(12);
+  });
+
+  it('holds while the size the load calls for is within the tolerance band', () => {
+    // 84/s ÷ 8 = 10.5 workers: within 10% of 10, so no change; 92/s → 11.5 is outside.
+    expect(decideAutoscale(goal, base({ current: 10, arrival: { value: 84, ts: now } }), mem()).desired).toBe(10);
+    expect(decideAutoscale(goal, base({ current: 10, arrival: { value: 92, ts: now } }), mem()).desired).toBe(12);
   });
 
   it('adds one when the metric breaks the target and the load alone would not', () => {
@@ -88,12 +116,21 @@ describe('decideAutoscale', () => {
 });
 
 describe('ThroughputModel', () => {
-  it('keeps the initial guess until it has enough saturated samples, then learns the slope', () => {
+  it('keeps the initial guess until it has enough saturated samples, then learns the median rate per worker', () => {
     const m = new ThroughputModel(1);
     m.observe(4, 40, 0); // not saturated: ignored
     expect(m.perWorker()).toBe(1);
-    for (const [active, rate] of [[2, 19], [3, 31], [4, 39], [5, 51], [6, 60]] as const) m.observe(active, rate, 10);
+    for (const rate of [39, 41, 40, 60, 38, 40]) m.observe(4, rate, 10);
     expect(m.learned).toBe(true);
-    expect(m.perWorker()).toBeCloseTo(10, 0);
+    expect(m.perWorker()).toBe(10);
+  });
+
+  it('does not learn from a pool that has just grown (its new workers did not work the whole interval)', () => {
+    const m = new ThroughputModel(1);
+    // Each sample the pool has grown by 4 while the 40/s come from the 4 that were there all along.
+    for (const active of [4, 8, 12, 16, 20, 24, 28, 32]) m.observe(active, 40, 100);
+    expect(m.learned).toBe(false);
+    for (let i = 0; i < 6; i++) m.observe(32, 320, 100);
+    expect(m.perWorker()).toBe(10);
   });
 });

@@ -25,6 +25,8 @@ export interface AutoscaleInputs {
   metric?: Observation;
   /** Jobs per second one worker completes (learned online). */
   throughput: number;
+  /** ms between the planner's decisions (default 0): a backlog is drained over the start-up delay plus this. */
+  interval?: number;
 }
 
 /** What the goal remembers between decisions (anti-flapping). */
@@ -52,12 +54,17 @@ function fresh(o: Observation | undefined, now: number, staleAfter: number): o i
 /**
  * Sizes a worker pool for an autoscale goal. Pure: the same inputs give the same decision.
  *
- * Load is the arrival-rate forecast at a horizon covering the worker start-up delay (never
- * below the observed rate), else the observed rate; with neither fresh, the goal's fallback.
+ * Load is the arrival-rate forecast at a horizon covering the worker start-up delay (its point
+ * value, or with `forecastBound: upper` the upper bound of its prediction interval, so that the
+ * headroom grows with the forecast's uncertainty; never below the observed rate), else the
+ * observed rate; with neither fresh, the goal's fallback.
  * Workers = load / (per-worker throughput × target utilisation), plus what drains the backlog
- * within the target, plus one when the metric already breaks the target and nothing else
+ * over the time new workers need to help (the start-up delay plus the decision interval, at
+ * least the target), plus one when the metric already breaks the target and nothing else
  * would add a worker. Limits: [min, max], at most maxStep per decision, a cooldown between
- * changes, and scale-down only to the highest recommendation of the stabilisation window.
+ * changes, scale-down only to the highest load-based recommendation of the stabilisation window
+ * (the drain term is transient, so it is not remembered), and no change while the load-based
+ * size is within the tolerance band around the current size.
  */
 export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInputs, memory: AutoscaleMemory): Decision {
   const { now, current } = inputs;
@@ -68,10 +75,12 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
   if (fresh(inputs.forecast, now, goal.staleAfter)) {
     const f = inputs.forecast;
     const observed = fresh(inputs.arrival, now, goal.staleAfter) ? inputs.arrival.value : 0;
-    load = Math.max(f.value, observed);
+    const upper = goal.forecastBound === 'upper';
+    const expected = upper ? Math.max(f.upper, f.value) : f.value;
+    load = Math.max(expected, observed);
     basis = 'forecast';
     if (f.id) ids.push(f.id);
-    parts.push(`arrival forecast ${fmt(f.value)}/s ${Math.round(f.horizonMs / 1000)}s ahead (${f.model})${observed > f.value ? `, observed ${fmt(observed)}/s is higher` : ''}`);
+    parts.push(`arrival forecast ${upper ? `upper bound ${fmt(expected)}/s (point ${fmt(f.value)}/s)` : `${fmt(f.value)}/s`} ${Math.round(f.horizonMs / 1000)}s ahead (${f.model})${observed > expected ? `, observed ${fmt(observed)}/s is higher` : ''}`);
   } else if (fresh(inputs.arrival, now, goal.staleAfter)) {
     load = inputs.arrival.value;
     basis = 'observed';
@@ -83,24 +92,33 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     return { desired, recommended: desired, basis: 'fallback', reason: `no fresh forecast or arrival rate (stale after ${goal.staleAfter / 1000}s): fallback is to ${how}`, insightIds: [] };
   }
   const mu = Math.max(inputs.throughput, 1e-9);
-  let need = load / (mu * goal.targetUtilization);
+  const base = load / (mu * goal.targetUtilization);
+  let need = base;
   parts.push(`÷ ${fmt(mu)}/s per worker at ${Math.round(goal.targetUtilization * 100)}% → ${fmt(need)}`);
   if (fresh(inputs.backlog, now, goal.staleAfter) && inputs.backlog.value > 0) {
-    const drain = inputs.backlog.value / (mu * Math.max(1, goal.target / 1000));
+    const drainMs = Math.max(goal.target, goal.startupDelay + (inputs.interval ?? 0), 1000);
+    const drain = inputs.backlog.value / (mu * (drainMs / 1000));
     need += drain;
-    parts.push(`backlog ${Math.round(inputs.backlog.value)} adds ${fmt(drain)}`);
+    parts.push(`backlog ${Math.round(inputs.backlog.value)} drained over ${fmt(drainMs / 1000)}s adds ${fmt(drain)}`);
   }
+  const limit = (n: number) => Math.min(goal.max, Math.max(goal.min, n));
   let recommended = Math.ceil(need - 1e-9);
-  if (fresh(inputs.metric, now, goal.staleAfter) && inputs.metric.value > goal.target && recommended <= current) {
+  const metric = fresh(inputs.metric, now, goal.staleAfter) ? inputs.metric : undefined;
+  const breached = metric !== undefined && metric.value > goal.target;
+  if (breached && recommended <= current) {
     recommended = current + 1;
-    parts.push(`${goal.metric} ${fmt(inputs.metric.value)} > target ${goal.target}: one more`);
+    parts.push(`${goal.metric} ${fmt(metric.value)} > target ${goal.target}: one more`);
   }
-  recommended = Math.min(goal.max, Math.max(goal.min, recommended));
+  recommended = limit(recommended);
 
-  // Stabilisation: scale down only to the highest recommendation of the window.
-  memory.recommendations.push({ ts: now, value: recommended });
+  // Stabilisation: scale down only to the highest load-based recommendation of the window.
+  memory.recommendations.push({ ts: now, value: limit(Math.ceil(base - 1e-9)) });
   memory.recommendations = memory.recommendations.filter((r) => now - r.ts <= goal.scaleDownStabilization);
   let desired = recommended;
+  if (!breached && desired !== current && current > 0 && Math.abs(need - current) <= goal.tolerance * current) {
+    parts.push(`${fmt(need)} is within ${Math.round(goal.tolerance * 100)}% of ${current}`);
+    desired = current;
+  }
   if (desired < current) {
     const high = Math.max(...memory.recommendations.map((r) => r.value));
     if (high > desired) {

@@ -192,6 +192,7 @@ export class PlannerAgent extends Agent {
         backlog: state.latest.get(goal.backlogSeries),
         metric: state.latest.get(goal.metric),
         throughput: state.throughput.perWorker(),
+        interval: this.deps.config.planner.evaluateInterval,
       },
       state.memory,
     );

@@ -1,33 +1,36 @@
-import { slopeThroughOrigin } from '@awo/analyzer';
+import { median } from 'simple-statistics';
 
 /**
- * Per-worker throughput, learned online: completions per second against busy workers, fitted
- * through the origin (ml-regression) over the recent samples where the pool was saturated (a
- * backlog waiting, so completions measure capacity rather than demand).
+ * Per-worker throughput, learned online: the median of completions per second per busy worker
+ * over the recent samples where the pool was saturated and steady. Saturated: a backlog waited at
+ * this sample and the one before, so completions measure capacity rather than demand. Steady: the
+ * number of busy workers moved by at most `steadyBand` between the two samples, since a pool that
+ * has just grown counts workers at the sample that were not working over the whole interval (which
+ * reads as a low throughput). The median keeps the odd such sample from moving the estimate.
  */
 export class ThroughputModel {
-  readonly #x: number[] = [];
-  readonly #y: number[] = [];
+  readonly #ratios: number[] = [];
+  #prev: { active: number; backlog: number } | undefined;
   #estimate: number | undefined;
 
   constructor(
     private readonly initial: number,
     private readonly window = 120,
     private readonly minSamples = 5,
+    private readonly steadyBand = 0.1,
   ) {}
 
-  /** One paired sample of busy workers, completions per second, and backlog. */
+  /** One paired sample of busy workers, completions per second over the interval, and backlog. */
   observe(active: number, completionRate: number, backlog: number): void {
+    const prev = this.#prev;
+    this.#prev = { active, backlog };
     if (!(active > 0) || !Number.isFinite(completionRate) || completionRate < 0 || !(backlog > 0)) return;
-    this.#x.push(active);
-    this.#y.push(completionRate);
-    if (this.#x.length > this.window) {
-      this.#x.shift();
-      this.#y.shift();
-    }
-    if (this.#x.length >= this.minSamples) {
-      const slope = slopeThroughOrigin(this.#x, this.#y);
-      if (slope !== undefined && slope > 0) this.#estimate = slope;
+    if (prev === undefined || !(prev.backlog > 0) || Math.abs(active - prev.active) > this.steadyBand * active) return;
+    this.#ratios.push(completionRate / active);
+    if (this.#ratios.length > this.window) this.#ratios.shift();
+    if (this.#ratios.length >= this.minSamples) {
+      const m = median(this.#ratios);
+      if (m > 0) this.#estimate = m;
     }
   }
 
@@ -41,6 +44,6 @@ export class ThroughputModel {
   }
 
   get samples(): number {
-    return this.#x.length;
+    return this.#ratios.length;
   }
 }

@@ -22,6 +22,10 @@ export interface AwoTuning {
   /** ms */
   cooldown: number;
   maxStep: number;
+  /** No resize within this fraction of the current size (awo's default 0.1). */
+  tolerance?: number;
+  /** Size for the forecast's point value or its upper bound (awo's default `point`). */
+  forecastBound?: 'point' | 'upper';
 }
 
 export interface AwoSettings {
@@ -50,13 +54,11 @@ export interface AwoSettings {
 
 /**
  * What-if emulations, done from the outside by changing the planner's inputs (awo's code is
- * unchanged): `throughput` replaces the learned per-worker throughput by a fixed value (what an
- * estimator from job processing times would learn); `drainSeconds` scales the backlog input so
- * that decideAutoscale's drain term drains it over that many seconds instead of the wait target.
+ * unchanged): `throughput` replaces the learned per-worker throughput by a fixed value (the
+ * true one, what a perfect estimator would learn).
  */
 export interface AwoWhatIf {
   throughput?: number;
-  drainSeconds?: number;
 }
 
 /** The goal config awo would be given, validated by awo's own schema. */
@@ -79,6 +81,8 @@ export function awoGoal(s: AwoSettings): AutoscaleGoalConfig {
     scaleDownStabilization: s.tuning.scaleDownStabilization,
     cooldown: s.tuning.cooldown,
     maxStep: s.tuning.maxStep,
+    tolerance: s.tuning.tolerance,
+    forecastBound: s.tuning.forecastBound,
     // An input is stale once two of its samples are missed.
     staleAfter: Math.round(2.5 * Math.max(s.intervalSec, s.arrivalIntervalSec) * 1000),
     fallback: 'hold',
@@ -153,8 +157,6 @@ export class AwoPolicy implements Policy {
     const g = this.goal;
     const current = view.target;
     const whatIf = this.settings.whatIf;
-    let backlog = this.state.latest.get(g.backlogSeries);
-    if (backlog && whatIf?.drainSeconds) backlog = { ...backlog, value: (backlog.value * Math.max(1, g.target / 1000)) / whatIf.drainSeconds };
     const decision = decideAutoscale(
       g,
       {
@@ -162,9 +164,10 @@ export class AwoPolicy implements Policy {
         current,
         forecast: this.state.forecast,
         arrival: this.state.latest.get(g.arrivalSeries),
-        backlog,
+        backlog: this.state.latest.get(g.backlogSeries),
         metric: this.state.latest.get(g.metric),
         throughput: whatIf?.throughput ?? this.state.throughput.perWorker(),
+        interval: this.settings.intervalSec * 1000,
       },
       this.state.memory,
     );

@@ -1,4 +1,4 @@
-import { Prng } from './prng.js';
+import { mulberry32 } from '@awo/shared';
 
 /** Jobs arriving in some interval, in arrival order: arrival time (s) and service time (s). */
 export interface JobBatch {
@@ -36,7 +36,7 @@ export class JobSource {
   /** Total number of covered steps. */
   readonly steps: number;
   readonly #counts: Float64Array;
-  readonly #rng: Prng;
+  readonly #rng: () => number;
   readonly #opts: JobSourceOptions;
   #step = 0;
   #cur: JobBatch = emptyBatch();
@@ -57,7 +57,7 @@ export class JobSource {
     this.#counts = Float64Array.from(counts);
     this.steps = counts.length;
     this.duration = this.steps * this.stepSec;
-    this.#rng = new Prng(opts.seed);
+    this.#rng = mulberry32(opts.seed);
   }
 
   /**
@@ -91,7 +91,7 @@ export class JobSource {
     const rng = this.#rng;
     const v = this.#counts[this.#step] as number;
     const whole = Math.floor(v);
-    const n = whole + (rng.uniform() < v - whole ? 1 : 0);
+    const n = whole + (rng() < v - whole ? 1 : 0);
     const t0 = this.#step * this.stepSec;
     const cur = this.#cur;
     while (cur.times.length < n) grow(cur);
@@ -99,7 +99,7 @@ export class JobSource {
     const sp = this.#spacing;
     let total = 0;
     for (let i = 0; i <= n; i++) {
-      total -= Math.log(1 - rng.uniform());
+      total -= Math.log(1 - rng());
       sp[i] = total;
     }
     const times = cur.times;
@@ -109,7 +109,7 @@ export class JobSource {
     const mean = this.#opts.serviceSec;
     for (let i = 0; i < n; i++) {
       times[i] = t0 + k * (sp[i] as number);
-      services[i] = fixed ? mean : -mean * Math.log(1 - rng.uniform());
+      services[i] = fixed ? mean : -mean * Math.log(1 - rng());
     }
     cur.n = n;
     this.#cursor = 0;

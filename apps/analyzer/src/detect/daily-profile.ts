@@ -1,4 +1,5 @@
 import type { Statistic } from './types.js';
+import { ewma } from './smoothing.js';
 
 const DAY_MS = 86_400_000;
 
@@ -52,8 +53,7 @@ export class DailyProfile implements Statistic {
       if (n > 0) {
         const mean = this.daySum[b]! / n;
         const seen = this.daysSeen[b]!;
-        const a = Math.max(this.alpha, 1 / (seen + 1));
-        this.profile[b] = seen === 0 ? mean : this.profile[b]! + a * (mean - this.profile[b]!);
+        this.profile[b] = seen === 0 ? mean : ewma(this.profile[b]!, mean, this.alpha, seen + 1);
         this.daysSeen[b] = seen + 1;
       }
       this.day[b] = dayNo;

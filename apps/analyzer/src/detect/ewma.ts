@@ -1,5 +1,6 @@
 import { detection, quiet, spreadFloor } from './types.js';
 import type { Detection, Detector } from './types.js';
+import { ewma } from './smoothing.js';
 
 /** Options of {@link EwmaDetector}. */
 export interface EwmaOptions {
@@ -55,9 +56,8 @@ export class EwmaDetector implements Detector {
       dv = Math.max(-cap, Math.min(cap, dv));
     }
     this.count++;
-    const a = Math.max(this.lambda, 1 / this.count);
     const b = Math.max(this.varianceLambda, 1 / this.count);
-    this.mean += a * (value - this.mean);
+    this.mean = ewma(this.mean, value, this.lambda, this.count);
     this.variance = (1 - b) * (this.variance + b * dv * dv);
     return result;
   }

@@ -1,5 +1,6 @@
 import { detection, quiet, spreadFloor } from './types.js';
 import type { Detection, Detector } from './types.js';
+import { ewma } from './smoothing.js';
 
 /** Squared first differences are capped at this multiple of the long-term variance (4 sd). */
 const CLIP = 16;
@@ -56,10 +57,10 @@ export class VarianceShiftDetector implements Detector {
     const raw2 = (value - previous) ** 2;
     const d2 = warm ? Math.min(raw2, CLIP * Math.max(this.longVar, floor)) : raw2;
     // The short-term estimate is compared before the long-term one absorbs this point.
-    const shortVar = this.shortVar + Math.max(this.fast, 1 / this.count) * (d2 - this.shortVar);
+    const shortVar = ewma(this.shortVar, d2, this.fast, this.count);
     const longVar = this.longVar;
     this.shortVar = shortVar;
-    this.longVar += Math.max(this.slow, 1 / this.count) * (d2 - this.longVar);
+    this.longVar = ewma(this.longVar, d2, this.slow, this.count);
     if (!warm) return quiet(this.method, this.threshold);
     const raw = Math.log(Math.max(shortVar, floor) / Math.max(longVar, floor));
     return detection(this.method, raw, this.threshold);

@@ -100,6 +100,25 @@ describe('ModelSelector', () => {
     expect(selector.forecast()).not.toBeNull();
   });
 
+  it('offers naive (the last value), and picks it on a random walk', () => {
+    const noise = gaussian(mulberry32(3));
+    const selector = new ModelSelector(defaultForecasters(24), 1, { season: 24 });
+    let level = 100;
+    for (let t = 0; t < 24 * 20; t++) selector.observe((level += noise()));
+    expect(selector.best()?.model).toBe('naive');
+    expect(selector.forecast()).toMatchObject({ model: 'naive', value: level });
+  });
+
+  it('clamps forecasts at 0 on a series that has never been negative', () => {
+    const trend = defaultForecasters().filter((m) => m.name === 'linear-trend');
+    const falling = new ModelSelector(trend, 10);
+    for (let t = 0; t < 50; t++) falling.observe(100 - 2 * t);
+    expect(falling.forecast()).toMatchObject({ value: 0, lower: 0 });
+    const signed = new ModelSelector(trend, 10);
+    for (let t = 0; t < 50; t++) signed.observe(-2 * t);
+    expect(signed.forecast()!.value).toBeCloseTo(-2 * 59, 6);
+  });
+
   it('rejects bad construction', () => {
     expect(() => new ModelSelector([], 1)).toThrow(RangeError);
     expect(() => new ModelSelector(defaultForecasters(), 0)).toThrow(RangeError);

@@ -70,6 +70,8 @@ export class ModelSelector {
   private scaleWeight = 0;
   private observed = 0;
   private sinceRefit = 0;
+  /** No negative point seen: forecasts are clamped at 0 (a rate or a count cannot go below). */
+  private nonNegative = true;
   private cache: { at: number; forecasts: Map<string, Forecast | null> } = { at: -1, forecasts: new Map() };
 
   /**
@@ -103,6 +105,7 @@ export class ModelSelector {
   /** Appends a point (non-finite values are ignored), scores due forecasts and refits if due. */
   observe(value: number): void {
     if (!Number.isFinite(value)) return;
+    if (value < 0) this.nonNegative = false;
     const t = this.observed;
     const prev = this.window.length >= this.lag ? this.window.at(this.window.length - this.lag) : undefined;
     if (this.scaleWeight > 0) {
@@ -152,7 +155,7 @@ export class ModelSelector {
       let f = forecasts?.get(name);
       if (f === undefined) {
         series ??= this.window.toArray();
-        f = safeCall(entry.fn, series, this.horizon, this.opts);
+        f = this.clamp(safeCall(entry.fn, series, this.horizon, this.opts));
       }
       if (f) return { ...f, model: name };
     }
@@ -179,9 +182,14 @@ export class ModelSelector {
   private computeAll(): Map<string, Forecast | null> {
     const series = this.window.toArray();
     const forecasts = new Map<string, Forecast | null>();
-    for (const e of this.entries) forecasts.set(e.name, safeCall(e.fn, series, this.horizon, this.opts));
+    for (const e of this.entries) forecasts.set(e.name, this.clamp(safeCall(e.fn, series, this.horizon, this.opts)));
     this.cache = { at: this.observed, forecasts };
     return forecasts;
+  }
+
+  private clamp(f: Forecast | null): Forecast | null {
+    if (f === null || !this.nonNegative || f.lower >= 0) return f;
+    return { ...f, value: Math.max(0, f.value), lower: 0, upper: Math.max(0, f.upper) };
   }
 }
 
@@ -205,8 +213,9 @@ function safeCall(fn: Forecaster, series: readonly number[], h: number, opts: Fo
 }
 
 /**
- * The standard model set: seasonal naive, linear trend and Holt–Winters, with `season` bound
- * (a season given in the call's options takes precedence).
+ * The standard model set: naive (the last value: the best at short horizons on real load traces,
+ * see docs/benchmarks.md), seasonal naive, linear trend and Holt–Winters, with `season` bound
+ * (a season given in the call's options takes precedence; naive ignores it).
  */
 export function defaultForecasters(season?: number): NamedForecaster[] {
   const bind =
@@ -214,6 +223,7 @@ export function defaultForecasters(season?: number): NamedForecaster[] {
     (series, horizon, opts = {}) =>
       fn(series, horizon, { ...opts, season: opts.season ?? season });
   return [
+    { name: 'naive', fn: (series, horizon, opts = {}) => seasonalNaive(series, horizon, { ...opts, season: undefined }) },
     { name: 'seasonal-naive', fn: bind(seasonalNaive) },
     { name: 'linear-trend', fn: bind(linearTrend) },
     { name: 'holt-winters', fn: bind(holtWinters) },

@@ -6,7 +6,7 @@ import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } f
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import { deletePrefix } from '../demo/cleanup.js';
-import { autoscaleDemoConfig } from '../demo/config.js';
+import { autoscaleDemoConfig, type DemoOverrides } from '../demo/config.js';
 import { Arrivals, defaultShape, rateAt } from '../demo/load.js';
 import { runQualityDemo } from '../demo/quality.js';
 import { SloMeter } from '../demo/slo.js';
@@ -75,6 +75,14 @@ export interface DemoOptions {
   /** Keep the demo's keys (plan, streams, spans) for `awo trace` / `awo explain` afterwards. */
   keep?: boolean;
   redisUrl?: string;
+  /** Wait target, mean service time and worker start-up delay, ms (default 1000, 100, 3000). */
+  workload?: { targetMs: number; serviceMs: number; startupDelayMs: number };
+  /** Changes to the demo's config (goal, sources, forecast rule, pool). */
+  overrides?: DemoOverrides;
+  /** Each job's service time, ms (default: the workload's, fixed). */
+  jobServiceMs?: () => number;
+  /** The SLO's bucket: the summary's attainment is the share of these whose wait p95 met the target (default 1000). */
+  sloBucketMs?: number;
 }
 
 export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSummary> {
@@ -83,8 +91,8 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
   const log = createLogger({ level: io.env.AWO_LOG_LEVEL ?? 'warn', base: { service: 'awo-demo' }, destination: pino.destination(2) });
   const redis = await resolveRedis(parseConfig({ redis: opts.redisUrl ? { url: opts.redisUrl } : {} }, io.env), log);
   const prefix = `awo-demo-${randomUUID().slice(0, 6)}`;
-  const settings = { prefix, redisUrl: redis.url, targetMs: 1000, serviceMs: 100, startupDelayMs: 3000, dayS: opts.dayS };
-  const config = autoscaleDemoConfig(settings);
+  const settings = { prefix, redisUrl: redis.url, ...(opts.workload ?? { targetMs: 1000, serviceMs: 100, startupDelayMs: 3000 }), dayS: opts.dayS };
+  const config = autoscaleDemoConfig(settings, opts.overrides);
   const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
   const agents = buildAgents(runtime, AGENT_NAMES);
   const executor = agents.find((a): a is ExecutorAgent => a instanceof ExecutorAgent);
@@ -92,7 +100,13 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
   if (!pool) throw new Error('the demo config has no pool "work"');
   const start = Date.now();
   const slo = new SloMeter(settings.targetMs, start);
-  pool.onJobStart((job) => slo.jobStarted(job.waitMs, job.startedAt));
+  const bucketMs = opts.sloBucketMs ?? 1000;
+  const sloBuckets = bucketMs === 1000 ? slo : new SloMeter(settings.targetMs, start, bucketMs);
+  pool.onJobStart((job) => {
+    slo.jobStarted(job.waitMs, job.startedAt);
+    if (sloBuckets !== slo) sloBuckets.jobStarted(job.waitMs, job.startedAt);
+  });
+  const serviceMs = opts.jobServiceMs ?? (() => settings.serviceMs);
   const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
   const shape = defaultShape(opts.dayS);
   const rate = opts.rate ?? ((t: number) => rateAt(shape, t));
@@ -122,14 +136,17 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
       if (opts.durationS !== undefined && t >= opts.durationS) break;
       const n = arrivals.next(rate(t), tickMs / 1000);
       if (n > 0) {
-        await queue.addBulk(Array.from({ length: n }, () => ({ name: 'job', data: { serviceMs: settings.serviceMs }, opts: { removeOnComplete: { age: 120, count: 5000 }, removeOnFail: { age: 600 } } })));
+        await queue.addBulk(Array.from({ length: n }, () => ({ name: 'job', data: { serviceMs: serviceMs() }, opts: { removeOnComplete: { age: 120, count: 5000 }, removeOnFail: { age: 600 } } })));
         jobs += n;
         addedThisSecond += n;
       }
       if (tick % 5 === 0) {
         const oldest = await runtime.redis.lindex(waitKey, -1);
         const ts = oldest ? Number(await runtime.redis.hget(`${prefix}:bull:work:${oldest}`, 'timestamp')) : NaN;
-        if (Number.isFinite(ts)) slo.oldestWaiting(Date.now() - ts);
+        if (Number.isFinite(ts)) {
+          slo.oldestWaiting(Date.now() - ts);
+          if (sloBuckets !== slo) sloBuckets.oldestWaiting(Date.now() - ts);
+        }
       }
       peakWorkers = Math.max(peakWorkers, pool.size());
       if (Date.now() - lastStatus >= 1000) {
@@ -151,13 +168,14 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     await watcher?.close();
     await queue.close();
   }
-  const durationS = Math.round((Date.now() - start) / 1000);
+  const durationMs = Date.now() - start;
+  const durationS = Math.round(durationMs / 1000);
   const history = await store.history(10_000);
   const actions = await runtime.redis.xlen(runtime.keys.stream('results'));
   const summary: AutoscaleSummary = {
     scenario: 'autoscale',
     durationS,
-    sloAttainment: Math.round(slo.attainment(durationS) * 10_000) / 10_000,
+    sloAttainment: Math.round(sloBuckets.attainment(Math.floor(durationMs / bucketMs)) * 10_000) / 10_000,
     workerSeconds: Math.round(pool.workerSeconds() * 10) / 10,
     planRevisions: history.length,
     actions,

@@ -11,24 +11,39 @@ export interface DemoSettings {
   dayS: number;
 }
 
+/** What a caller (the autoscale benchmark's live mode) changes in the demo's config. */
+export interface DemoOverrides {
+  /** Fields of the autoscale goal. */
+  goal?: Record<string, unknown>;
+  /** The monitor's sources on the queue (default: one named `work`, every second); interval in ms. */
+  sources?: { name: string; interval: number }[];
+  /** The analyzer's forecast rule (default: `bullmq.work.arrival_rate` at the monitor's step). */
+  forecast?: { series: string; horizon: number; step: number; season: number | 'auto' };
+  /** Points per series the analyzer keeps (default 600). */
+  window?: number;
+  pool?: { initial: number; max: number };
+}
+
 /**
  * The autoscale demo's config: one step `work` on a BullMQ queue, processed by a managed pool
  * whose workers take `startupDelayMs` to start; a goal to keep the wait p95 under target.
  */
-export function autoscaleDemoConfig(s: DemoSettings): Config {
+export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Config {
   const bull = `${s.prefix}:bull`;
   const throughput = 1000 / s.serviceMs;
+  const sources = o.sources ?? [{ name: 'work', interval: 1000 }];
+  const pool = o.pool ?? { initial: 2, max: 60 };
   return parseConfig({
     prefix: s.prefix,
     redis: { url: s.redisUrl },
     bus: { block: 500, claimMinIdle: '15s' },
     log: { level: 'warn' },
-    workflow: { steps: { work: { queue: 'work', params: { concurrency: 2 }, apply: { concurrency: 'scale-work' } } } },
-    monitor: { interval: '1s', sources: [{ kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: bull }] },
+    workflow: { steps: { work: { queue: 'work', params: { concurrency: pool.initial }, apply: { concurrency: 'scale-work' } } } },
+    monitor: { interval: '1s', sources: sources.map(({ name, interval }) => ({ kind: 'bullmq', name, interval, queue: 'work', queuePrefix: bull })) },
     analyzer: {
-      window: 600,
+      window: o.window ?? 600,
       // The horizon covers a worker's start-up and one sampling interval.
-      forecast: [{ series: 'bullmq.work.arrival_rate', horizon: s.startupDelayMs + 2000, season: 'auto' }],
+      forecast: [o.forecast ?? { series: 'bullmq.work.arrival_rate', horizon: s.startupDelayMs + 2000, season: 'auto' }],
       anomaly: [{ series: 'bullmq.work.wait_p95_ms' }],
     },
     planner: {
@@ -55,12 +70,13 @@ export function autoscaleDemoConfig(s: DemoSettings): Config {
           maxStep: 8,
           staleAfter: '5s',
           fallback: 'hold',
+          ...o.goal,
         },
       ],
     },
     executor: {
       actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
-      pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', serviceTime: s.serviceMs, startupDelay: s.startupDelayMs, initial: 2, max: 60 } },
+      pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', serviceTime: s.serviceMs, startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
     },
   });
 }

@@ -27,6 +27,11 @@ export const autoscaleGoalSchema = z
     max: z.number().int().min(1),
     /** Expected jobs per second of one worker until it is learned from completions. */
     initialThroughput: z.number().positive().default(1),
+    /**
+     * Size for the arrival forecast's point value, or for the upper bound of its prediction
+     * interval: headroom that grows where the load is hard to predict and shrinks where it is not.
+     */
+    forecastBound: z.enum(['point', 'upper']).default('point'),
     /** How busy a worker may be on average; lower buys headroom. */
     targetUtilization: z.number().gt(0).lte(1).default(0.8),
     /** How long a new worker takes to be ready; the forecast horizon covers it. */
@@ -34,6 +39,8 @@ export const autoscaleGoalSchema = z
     scaleDownStabilization: duration.default(60_000),
     cooldown: duration.default(5000),
     maxStep: z.number().int().min(1).default(4),
+    /** No resize while the size the load calls for is within this fraction of the current size. */
+    tolerance: z.number().min(0).lt(1).default(0.1),
     /** A forecast or metric older than this is stale. */
     staleAfter: duration.default(10_000),
     fallback: fallbackSchema.default('hold'),

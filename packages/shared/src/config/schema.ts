@@ -87,7 +87,7 @@ export const analyzerSchema = z.strictObject({
         step: duration.optional(),
         /** Season length in points, or `auto` to find it by autocorrelation. */
         season: z.union([z.number().int().min(2), z.literal('auto')]).optional(),
-        models: z.array(z.enum(['seasonal-naive', 'linear-trend', 'holt-winters'])).optional(),
+        models: z.array(z.enum(['naive', 'seasonal-naive', 'linear-trend', 'holt-winters'])).optional(),
       }),
     )
     .default([]),

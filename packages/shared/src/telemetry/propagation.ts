@@ -34,12 +34,19 @@ export function spanContextOf(headers: TraceHeaders): SpanContext | undefined {
   return sc && trace.isSpanContextValid(sc) ? sc : undefined;
 }
 
-/** Links to the producing spans of several messages (deduplicated, bounded). */
+/**
+ * Links to the producing spans of several messages (deduplicated, bounded). A batch's messages
+ * mostly come from a few producing spans: each distinct traceparent is extracted once.
+ */
 export function linksFrom(headers: readonly TraceHeaders[], max = 32): Link[] {
   const seen = new Set<string>();
+  const parsed = new Set<string | undefined>();
   const links: Link[] = [];
   for (let i = headers.length - 1; i >= 0 && links.length < max; i--) {
-    const sc = spanContextOf(headers[i] as TraceHeaders);
+    const h = headers[i] as TraceHeaders;
+    if (parsed.has(h.traceparent)) continue;
+    parsed.add(h.traceparent);
+    const sc = spanContextOf(h);
     if (!sc || seen.has(sc.spanId)) continue;
     seen.add(sc.spanId);
     links.push({ context: sc });

@@ -10,4 +10,3 @@ export { detectSeason, autocorrelation } from './season.js';
 export type { SeasonOptions } from './season.js';
 export { ModelSelector, defaultForecasters } from './selector.js';
 export type { NamedForecaster, SelectorOptions, ModelError } from './selector.js';
-export { slopeThroughOrigin } from './regression.js';

@@ -7,7 +7,8 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
   forecast   rolling-origin MASE/sMAPE per model and horizon [--trace <csv>] [--column c] [--scale k]
   autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
-  nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]`;
+  nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]
+  workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]`;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -24,6 +25,7 @@ const { values, positionals } = parseArgs({
     minutes: { type: 'string' },
     speedup: { type: 'string' },
     rate: { type: 'string' },
+    records: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -55,6 +57,9 @@ async function run(name: string | undefined): Promise<number> {
         { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), speedup: num(values.speedup), json: values.json },
         io,
       );
+      return 0;
+    case 'workflow':
+      await (await import('./workflow.js')).workflowBench({ records: num(values.records), rounds: num(values.rounds) }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);

@@ -7,4 +7,4 @@ export { runAutoscaleDemo, type AutoscaleSummary } from './commands/demo.js';
 export { indexSpans, renderTrace, upstreamChain } from './trace/tree.js';
 export { runQualityDemo, type QualitySummary, type QualityDemoOptions } from './demo/quality.js';
 export { qualityDemoConfig, QUALITY_LIMITS } from './demo/quality-config.js';
-export { deletePrefix } from './demo/cleanup.js';
+export { deletePrefix } from './demo/support.js';

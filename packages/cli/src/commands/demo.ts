@@ -5,7 +5,7 @@ import { ExecutorAgent } from '@awo/executor';
 import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
 import { numberFlag, parse, UsageError } from '../args.js';
-import { deletePrefix } from '../demo/cleanup.js';
+import { deletePrefix, watchInsights } from '../demo/support.js';
 import { autoscaleDemoConfig, type DemoOverrides } from '../demo/config.js';
 import { Arrivals, defaultShape, rateAt } from '../demo/load.js';
 import { runQualityDemo } from '../demo/quality.js';
@@ -118,13 +118,8 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
   const store = new PlanStore(runtime.redis, runtime.keys, config);
   try {
     await startAgents(agents);
-    watcher = await runtime.bus.consume('insights', {
-      group: 'demo-status',
-      consumer: 'demo',
-      startId: '$',
-      handler: async (d) => {
-        if (d.message.kind === 'forecast') latestForecast = { value: d.message.value, model: d.message.model };
-      },
+    watcher = await watchInsights(runtime, (i) => {
+      if (i.kind === 'forecast') latestForecast = { value: i.value, model: i.model };
     });
     if (!opts.quiet) io.out(`awo autoscale demo: Redis ${redis.origin} (${redis.url}), prefix ${prefix}; target wait p95 < ${settings.targetMs}ms; jobs take ${settings.serviceMs}ms; workers start in ${settings.startupDelayMs / 1000}s; a "day" is ${opts.dayS}s`);
     const tickMs = 100;

@@ -5,7 +5,7 @@ import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer, ty
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
 import { resolveRedis } from '../embedded-redis.js';
 import type { Io } from '../io.js';
-import { deletePrefix } from './cleanup.js';
+import { deletePrefix, watchInsights } from './support.js';
 import { OrderGenerator, type BadPhase } from './orders.js';
 import { qualityDemoConfig } from './quality-config.js';
 
@@ -75,17 +75,11 @@ export async function runQualityDemo(opts: QualityDemoOptions): Promise<QualityS
   let watcher: Consumer | undefined;
   try {
     await startAgents(agents);
-    watcher = await runtime.bus.consume('insights', {
-      group: 'demo-status',
-      consumer: 'demo',
-      startId: '$',
-      handler: async (d) => {
-        const i = d.message;
-        const t = (Date.now() - start) / 1000;
-        const bad = (i.kind === 'data-quality' && i.violated) || (i.kind === 'anomaly' && i.anomalous);
-        if (bad && detectedAt === undefined && t >= phase.fromS) detectedAt = t;
-        if (i.kind === 'data-quality') latest.set(`${i.check}:${i.series}`, i.value);
-      },
+    watcher = await watchInsights(runtime, (i) => {
+      const t = (Date.now() - start) / 1000;
+      const bad = (i.kind === 'data-quality' && i.violated) || (i.kind === 'anomaly' && i.anomalous);
+      if (bad && detectedAt === undefined && t >= phase.fromS) detectedAt = t;
+      if (i.kind === 'data-quality') latest.set(`${i.check}:${i.series}`, i.value);
     });
     if (!opts.quiet) io.out(`awo data-quality demo: Redis ${redis.origin} (${redis.url}), prefix ${prefix}; ${opts.rate} orders/s for ${D}s; bad data from ${phase.fromS}s to ${phase.toS}s`);
     start = Date.now();

@@ -1,4 +1,10 @@
 import type { Redis } from 'ioredis';
+import type { Consumer, Insight, Runtime } from '@awo/shared';
+
+/** Follows the insights a demo's analyzer publishes from now on (its own consumer group). */
+export function watchInsights(runtime: Runtime, onInsight: (insight: Insight) => void): Promise<Consumer> {
+  return runtime.bus.consume('insights', { group: 'demo-status', consumer: 'demo', startId: '$', handler: async (d) => onInsight(d.message) });
+}
 
 /** Deletes every key under `<prefix>:` (a demo's plan, streams, queues and spans). */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {

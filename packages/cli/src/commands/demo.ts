@@ -3,9 +3,9 @@ import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { ExecutorAgent } from '@awo/executor';
 import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
-import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
+import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
 import { numberFlag, parse, UsageError } from '../args.js';
-import { deletePrefix, watchInsights } from '../demo/support.js';
+import { finishDemo, watchInsights } from '../demo/support.js';
 import { autoscaleDemoConfig, type DemoOverrides } from '../demo/config.js';
 import { Arrivals, defaultShape, rateAt } from '../demo/load.js';
 import { runQualityDemo } from '../demo/quality.js';
@@ -180,10 +180,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     peakWorkers,
     prefix,
   };
-  await stopAgents(agents, config.bus.closeGrace + 5000, (agent, err) => log.error({ agent, err }, 'agent did not close cleanly'));
-  if (!opts.keep) await deletePrefix(runtime.redis, prefix);
-  await runtime.close();
-  await redis.stop();
+  await finishDemo({ agents, runtime, redis, prefix, keep: opts.keep, log });
   return summary;
 }
 

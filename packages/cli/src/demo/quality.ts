@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { ExecutorAgent } from '@awo/executor';
 import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer, type StoredRevision } from '@awo/shared';
-import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
+import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
 import { resolveRedis } from '../embedded-redis.js';
 import type { Io } from '../io.js';
-import { deletePrefix, watchInsights } from './support.js';
+import { finishDemo, watchInsights } from './support.js';
 import { OrderGenerator, type BadPhase } from './orders.js';
 import { qualityDemoConfig } from './quality-config.js';
 
@@ -138,10 +138,7 @@ export async function runQualityDemo(opts: QualityDemoOptions): Promise<QualityS
     traceId: reroute?.revision.trace?.traceId ?? null,
     prefix,
   };
-  await stopAgents(agents, config.bus.closeGrace + 5000, (agent, err) => log.error({ agent, err }, 'agent did not close cleanly'));
-  if (!opts.keep) await deletePrefix(runtime.redis, prefix);
-  await runtime.close();
-  await redis.stop();
+  await finishDemo({ agents, runtime, redis, prefix, keep: opts.keep, log });
   return summary;
 }
 

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
-import type { Consumer, Insight, Runtime } from '@awo/shared';
+import { Redis } from 'ioredis';
+import type { Agent, Consumer, Insight, Logger, Runtime } from '@awo/shared';
+import { stopAgents } from '../agents.js';
 
 /** Follows the insights a demo's analyzer publishes from now on (its own consumer group). */
 export function watchInsights(runtime: Runtime, onInsight: (insight: Insight) => void): Promise<Consumer> {
@@ -14,4 +15,20 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
     cursor = next;
     if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== '0');
+}
+
+/** Ends a demo: stops its agents (bounded), deletes its keys unless kept, closes its Redis. */
+export async function finishDemo(d: { agents: readonly Agent[]; runtime: Runtime; redis: { url: string; stop(): Promise<void> }; prefix: string; keep: boolean | undefined; log: Logger }): Promise<void> {
+  await stopAgents(d.agents, d.runtime.config.bus.closeGrace + 5000, (agent, err) => d.log.error({ agent, err }, 'agent did not close cleanly'));
+  // Closing the runtime flushes the last spans into the span store: delete the keys after that.
+  await d.runtime.close();
+  if (!d.keep) {
+    const conn = new Redis(d.redis.url, { maxRetriesPerRequest: 3 });
+    try {
+      await deletePrefix(conn, d.prefix);
+    } finally {
+      await conn.quit().catch(() => conn.disconnect());
+    }
+  }
+  await d.redis.stop();
 }

@@ -81,7 +81,7 @@ export class WorkflowRunner {
       this.#queues.set(step, queue);
       const worker = new Worker(name, (job: Job) => this.#process(step, config, job), { ...base, concurrency: concurrencyOf(plan, step, config), autorun: false, name: this.deps.instance });
       worker.on('error', (err) => this.deps.log.warn({ err: errorMessage(err), step }, 'workflow worker error'));
-      worker.on('failed', (job, err) => void this.#onFailed(step, config, job, err));
+      worker.on('failed', (job, err) => void this.#onFailed(step, config, job, err).catch((e: unknown) => this.deps.log.warn({ err: errorMessage(e), step }, 'could not count a failed record')));
       this.#workers.set(step, worker);
     }
     await Promise.all([...this.#queues.values(), ...this.#workers.values()].map((q) => q.waitUntilReady()));
@@ -218,7 +218,8 @@ export class WorkflowRunner {
   async #onFailed(step: string, config: StepConfig, job: Job | undefined, err: Error): Promise<void> {
     if (!job || (job.attemptsMade < config.attempts && !(err instanceof UnrecoverableError))) return;
     this.counters.failed++;
-    const id = typeof (job.data as { id?: unknown }).id === 'string' ? (job.data as { id: string }).id : String(job.id);
+    const data: unknown = job.data;
+    const id = typeof data === 'object' && data !== null && typeof (data as { id?: unknown }).id === 'string' ? (data as { id: string }).id.slice(0, 256) : String(job.id);
     this.deps.log.error({ step, record: id, err: err.message, attempts: job.attemptsMade }, 'a record failed every attempt at a step; it stays in the failed set');
     await this.#once('failed', `${id}.${step}`, 0, []).catch(() => undefined);
   }

@@ -169,12 +169,12 @@ describe('the workflow runner', () => {
     await using t = harness();
     await t.agent.start();
     const queue = new Queue('wf.validate', { connection: t.redis, prefix: t.keys.bullPrefix });
-    const junk: unknown[] = [null, 42, 'text', { record: {} }, { id: '', record: {} }, { id: 'x'.repeat(300), record: {} }, { id: 'v', record: {}, version: -1 }, { id: 'w', record: {}, version: 1.5 }, { id: 'u', record: {}, extra: true }, { id: 'p', record: {}, trace: { traceparent: 'x'.repeat(500) } }];
+    const junk: unknown[] = [null, 42, 'text', { record: {} }, { id: '', record: {} }, { id: 'x'.repeat(300), record: {} }, { id: 'v', record: {}, version: -1 }, { id: 'w', record: {}, version: 1.5 }, { id: 'u', record: {}, extra: true }, { id: 'p', record: {}, trace: { traceparent: 'x'.repeat(500) } }, { id: 'f', record: {}, version: 99 }];
     await queue.addBulk(junk.map((data, i) => ({ name: 'validate', data, opts: { jobId: `junk-${i}`, attempts: 3 } })));
     await waitFor(async () => (await queue.getJobCounts('failed')).failed === junk.length, 'every junk job failed');
     // Failed for good on the first attempt (no retries for what can never parse), kept for inspection.
     const failed = await queue.getFailed();
-    expect(failed.every((j) => j.attemptsMade === 1 && /not a workflow record job/.test(j.failedReason))).toBe(true);
+    expect(failed.every((j) => j.attemptsMade === 1 && /not a workflow record job|plan v99 does not exist/.test(j.failedReason))).toBe(true);
     await t.agent.workflow.submit([good(7)]);
     await waitFor(async () => (await t.counts())['out:store'] === 1, 'the good record stored');
     expect(t.agent.state).toBe('running');

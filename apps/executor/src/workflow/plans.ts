@@ -37,6 +37,7 @@ export class PlanVersions {
     if (version === 0) return this.#check(planFromConfig(this.workflow), undefined);
     const { plan, revision } = await this.store.currentWithRevision();
     if (plan.version === version) return this.#check(plan, revision);
+    if (version > plan.version) throw new AwoError('AWO_PLAN_CONFLICT', `plan v${version} does not exist (the plan is at v${plan.version})`);
     const stored = await this.store.revision(version);
     if (!stored) throw new AwoError('AWO_PLAN_CONFLICT', `plan v${version} is no longer stored (the revisions stream was trimmed or lost)`);
     return this.#check(stored.revision.plan, stored.revision);

@@ -7,6 +7,7 @@ import {
   extractContext,
   injectHeaders,
   inSpan,
+  isAwoError,
   MESSAGING_SYSTEM_BULLMQ,
   PlanStore,
   runScript,
@@ -149,7 +150,10 @@ export class WorkflowRunner {
         await this.#once('in', data.id, 0, []);
       }
       span.setAttribute('awo.plan.version', data.version);
-      const plan = await this.#plans.get(data.version);
+      const plan = await this.#plans.get(data.version).catch((err: unknown) => {
+        // A plan that does not exist, is gone or is refused will not come back: no retries.
+        throw isAwoError(err, 'AWO_PLAN_CONFLICT') || isAwoError(err, 'AWO_SIGNATURE_INVALID') ? new UnrecoverableError(`${err.code}: ${err.message}`) : err;
+      });
       if (!(step in plan.steps)) throw new UnrecoverableError(`record ${data.id} reached step "${step}", which its plan v${data.version} does not have`);
       if (job.attemptsMade === 0) await this.#tap(step, data.record);
       const handlerName = handlerOf(config, plan, step);

@@ -1,3 +1,4 @@
+import { Ring } from '../forecast/ring.js';
 import { SortedWindow } from './window-stats.js';
 import type { Statistic } from './types.js';
 
@@ -24,45 +25,36 @@ export interface LevelShiftOptions {
  */
 export class LevelShift implements Statistic {
   readonly name: string;
-  private readonly recentSize: number;
   private readonly useMedian: boolean;
   private readonly minBaseline: number;
-  private readonly fifo: Float64Array;
-  private fifoStart = 0;
-  private fifoSize = 0;
+  /** The last `recent` points; the one a new point pushes out moves into the baseline. */
+  private readonly fifo: Ring;
   private sum = 0;
   private readonly recentSorted: SortedWindow | undefined;
   private readonly base: SortedWindow;
 
   constructor(opts: LevelShiftOptions = {}) {
-    this.recentSize = Math.max(1, Math.floor(opts.recent ?? 24));
+    const recent = Math.max(1, Math.floor(opts.recent ?? 24));
     const baseline = Math.max(1, Math.floor(opts.baseline ?? 200));
     this.useMedian = opts.summary === 'median';
     this.name = opts.name ?? (this.useMedian ? 'median-shift' : 'mean-shift');
     this.minBaseline = Math.min(baseline, Math.max(1, Math.floor(opts.minBaseline ?? 10)));
-    this.fifo = new Float64Array(this.recentSize);
-    this.recentSorted = this.useMedian ? new SortedWindow(this.recentSize) : undefined;
+    this.fifo = new Ring(recent);
+    this.recentSorted = this.useMedian ? new SortedWindow(recent) : undefined;
     this.base = new SortedWindow(baseline);
   }
 
   next(value: number, _timestamp?: number): number | undefined {
     if (!Number.isFinite(value)) return undefined;
-    const k = this.recentSize;
-    if (this.fifoSize === k) {
-      // The oldest "recent" point moves into the baseline.
-      const old = this.fifo[this.fifoStart]!;
-      this.fifo[this.fifoStart] = value;
-      this.fifoStart = (this.fifoStart + 1) % k;
+    const old = this.fifo.push(value);
+    if (old !== undefined) {
       this.sum -= old;
       this.base.push(old);
-    } else {
-      this.fifo[(this.fifoStart + this.fifoSize) % k] = value;
-      this.fifoSize++;
     }
     this.sum += value;
     this.recentSorted?.push(value);
     if (this.base.length < this.minBaseline) return undefined;
-    const now = this.recentSorted ? this.recentSorted.median() : this.sum / this.fifoSize;
+    const now = this.recentSorted ? this.recentSorted.median() : this.sum / this.fifo.length;
     return now - this.base.median();
   }
 }
@@ -85,21 +77,19 @@ export interface VolatilityRiseOptions {
  */
 export class VolatilityRise implements Statistic {
   readonly name = 'volatility-rise';
-  private readonly recentSize: number;
   private readonly minBaseline: number;
   private readonly recent: SortedWindow;
-  private readonly fifo: Float64Array;
-  private fifoStart = 0;
-  private fifoSize = 0;
+  /** The last `recent` steps, in order; the one a new step pushes out moves into the baseline. */
+  private readonly fifo: Ring;
   private readonly base: SortedWindow;
   private previous: number | undefined;
 
   constructor(opts: VolatilityRiseOptions = {}) {
-    this.recentSize = Math.max(1, Math.floor(opts.recent ?? 12));
+    const recent = Math.max(1, Math.floor(opts.recent ?? 12));
     const baseline = Math.max(1, Math.floor(opts.baseline ?? 200));
     this.minBaseline = Math.min(baseline, Math.max(1, Math.floor(opts.minBaseline ?? 10)));
-    this.recent = new SortedWindow(this.recentSize);
-    this.fifo = new Float64Array(this.recentSize);
+    this.recent = new SortedWindow(recent);
+    this.fifo = new Ring(recent);
     this.base = new SortedWindow(baseline);
   }
 
@@ -109,16 +99,8 @@ export class VolatilityRise implements Statistic {
     this.previous = value;
     if (previous === undefined) return undefined;
     const step = Math.abs(value - previous);
-    const k = this.recentSize;
-    if (this.fifoSize === k) {
-      const old = this.fifo[this.fifoStart]!;
-      this.fifo[this.fifoStart] = step;
-      this.fifoStart = (this.fifoStart + 1) % k;
-      this.base.push(old);
-    } else {
-      this.fifo[(this.fifoStart + this.fifoSize) % k] = step;
-      this.fifoSize++;
-    }
+    const old = this.fifo.push(step);
+    if (old !== undefined) this.base.push(old);
     this.recent.push(step);
     if (this.base.length < this.minBaseline) return undefined;
     // A small floor relative to the level keeps a flat baseline from dividing by zero.

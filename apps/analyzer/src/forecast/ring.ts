@@ -22,15 +22,17 @@ export class Ring {
     return this.size;
   }
 
-  /** Appends a value, overwriting the oldest one when full. */
-  push(value: number): void {
+  /** Appends a value, overwriting the oldest one when full; returns the value it overwrote, if any. */
+  push(value: number): number | undefined {
     if (this.size < this.capacity) {
       this.data[(this.start + this.size) % this.capacity] = value;
       this.size++;
-    } else {
-      this.data[this.start] = value;
-      this.start = (this.start + 1) % this.capacity;
+      return undefined;
     }
+    const evicted = this.data[this.start];
+    this.data[this.start] = value;
+    this.start = (this.start + 1) % this.capacity;
+    return evicted;
   }
 
   /** The value at position `i` counted from the oldest (0), or undefined when out of range. */

@@ -162,27 +162,16 @@ export class DriftDetector {
       this.ring[this.ringStart] = value;
       this.ringStart = (this.ringStart + 1) % this.winSize;
       this.curCounts[binOf(this.edges, old)]! -= 1;
-      if (this.method === 'ks') this.curSorted.splice(lowerBound(this.curSorted, old), 1);
+      if (this.method === 'ks') this.curSorted.splice(binOf(this.curSorted, old), 1);
     } else {
       this.ring[(this.ringStart + this.ringSize) % this.winSize] = value;
       this.ringSize++;
     }
     this.curCounts[binOf(this.edges, value)]! += 1;
-    if (this.method === 'ks') this.curSorted.splice(lowerBound(this.curSorted, value), 0, value);
+    if (this.method === 'ks') this.curSorted.splice(binOf(this.curSorted, value), 0, value);
   }
 
   private quiet(): DriftDetection {
     return { method: this.method, score: 0, raw: 0, threshold: this.threshold, anomalous: false, statistic: undefined, pValue: undefined };
   }
-}
-
-function lowerBound(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -38,7 +38,10 @@ export function psiEdges(reference: readonly number[], bins = DEFAULT_PSI_BINS):
   return edges;
 }
 
-/** Index of the bin of `value` for `edges` (see {@link psiEdges}): the number of edges below it. */
+/**
+ * How many values of the sorted array are below `value` (its lower bound): for `edges` (see
+ * {@link psiEdges}) the index of `value`'s bin, and in a sorted window where `value` goes.
+ */
 export function binOf(edges: readonly number[], value: number): number {
   let lo = 0;
   let hi = edges.length;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, MessageInput, Metric } from '@awo/shared';
+import { median } from 'simple-statistics';
 import { Ring } from '../forecast/ring.js';
 import { globToRegExp } from '../series.js';
 import { DEFAULT_CROSSING_WINDOW, forecastCrossing } from './crossing.js';
@@ -42,6 +43,7 @@ export class QualityChecks {
   readonly #horizons: { re: RegExp; steps: number }[];
 
   readonly #maxSeries: number;
+  readonly #wanted = new Map<string, boolean>();
 
   constructor(config: Pick<Config, 'planner' | 'analyzer' | 'monitor'>) {
     this.#maxSeries = config.analyzer.maxSeries;
@@ -56,9 +58,15 @@ export class QualityChecks {
     this.#horizons = config.analyzer.forecast.map((r) => ({ re: globToRegExp(r.series), steps: Math.max(1, Math.ceil(r.horizon / (r.step ?? config.monitor.interval))) }));
   }
 
-  /** Whether a series is checked at all (the analyzer skips the rest). */
+  /** Whether a series is checked at all (the analyzer skips the rest); asked once per metric, so remembered per series. */
   wants(series: string): boolean {
-    return this.#limits.has(series) || this.#driftRules.some((r) => r.re.test(series));
+    let wanted = this.#wanted.get(series);
+    if (wanted === undefined) {
+      wanted = this.#limits.has(series) || this.#driftRules.some((r) => r.re.test(series));
+      this.#wanted.set(series, wanted);
+      if (this.#wanted.size > this.#maxSeries) this.#wanted.delete(this.#wanted.keys().next().value as string);
+    }
+    return wanted;
   }
 
   /** Checks one metric; returns the insights it gives (usually none). */
@@ -117,12 +125,6 @@ export class QualityChecks {
     }
     s.drifted = d.anomalous;
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function insight(m: Pick<Metric, 'series' | 'ts'>, check: string, value: number, limit: number, violated: boolean, metricIds: string[], detail: string): QualityInsight {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnalyzerAgent } from '@awo/analyzer';
 import { parseConfig, Runtime, type MessageOf } from '@awo/shared';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 function setup(prefix = testPrefix()) {
   const config = parseConfig({
@@ -14,7 +14,7 @@ function setup(prefix = testPrefix()) {
     },
   });
   const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
-  return { runtime, prefix, async [Symbol.asyncDispose]() { await runtime.close(); const r = runtime.connect('cleanup'); await cleanup(r, prefix); await r.quit(); } };
+  return { runtime, prefix, async [Symbol.asyncDispose]() { await runtime.close(); await cleanupPrefix(prefix); } };
 }
 
 describe('AnalyzerAgent', () => {

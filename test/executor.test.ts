@@ -3,11 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { applyChanges, decode, paramOf, parseConfig, parseTraceparent, PlanStore, Runtime, type ActionResult, type Change, type ParamValue } from '@awo/shared';
 import { ExecutorAgent } from '@awo/executor';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** A plan epoch, as `PlanStore` makes them. */
 const EPOCH = /^[0-9a-f]{12}$/;
@@ -104,9 +103,7 @@ function harness(hookUrl: string, extra: { closeGrace?: number; startupDelay?: n
     async [Symbol.asyncDispose]() {
       await agent.close();
       await runtime.close();
-      const r = new Redis(REDIS_URL);
-      await cleanup(r, prefix);
-      await r.quit();
+      await cleanupPrefix(prefix);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { deletePrefix } from '@awo/cli';
 import { busSchema, createLogger, RedisBus, type BusConfig, type Logger } from '@awo/shared';
 
 /** The Redis the integration tests talk to: a real server, never a mock. */
@@ -17,14 +18,17 @@ export function busConfig(overrides: Partial<BusConfig> = {}): BusConfig {
   return { ...busSchema.parse({}), block: 200, ackInterval: 5, claimInterval: 100, ...overrides };
 }
 
-/** Deletes every key under a prefix. */
-export async function cleanup(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+/** Deletes every key under a prefix (the same as the demos do). */
+export const cleanup = deletePrefix;
+
+/** Deletes every key under a prefix through a connection of its own (for disposers whose connections are closed). */
+export async function cleanupPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  try {
+    await deletePrefix(redis, prefix);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
 }
 
 /** Waits for a condition, polling, up to a bound; fails with the message if it never holds. */

@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '@awo/cli';
 import { httpJsonSource, prometheusSource, systemSource, type Sample, type SourceDeps } from '@awo/monitor';
 import { httpJsonSourceSchema, prometheusSourceSchema, systemSourceSchema } from '@awo/shared';
 import { quietLogger } from './helpers.js';
@@ -43,14 +44,6 @@ async function server() {
   };
 }
 
-/** A port that nothing listens on (it was just released). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const json = (url: string, path: string, more: Record<string, unknown> = {}) =>
   httpJsonSource(httpJsonSourceSchema.parse({ kind: 'http-json', name: 'api', url, path, ...more }), deps);
@@ -73,7 +66,7 @@ describe('http-json source', () => {
     await expect(json(`${s.base}/text`, 'a').sample(signal())).rejects.toThrow(`GET ${s.base}/text did not answer JSON`);
     await expect(json(`${s.base}/down`, 'a').sample(signal())).rejects.toThrow(`GET ${s.base}/down answered 503 Service Unavailable`);
     await expect(json(`${s.base}/slow`, 'a', { timeout: 100 }).sample(signal())).rejects.toThrow(`GET ${s.base}/slow timed out after 100 ms`);
-    const port = await closedPort();
+    const port = await freePort();
     await expect(json(`http://127.0.0.1:${port}/x`, 'a').sample(signal())).rejects.toThrow(new RegExp(`GET http://127.0.0.1:${port}/x failed: .*ECONNREFUSED`));
   });
 

@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '@awo/cli';
 import { createSource, MonitorAgent, type Sample, type Source, type SourceDeps } from '@awo/monitor';
 import { ATTR, parseConfig, parseTraceparent, Runtime, type Delivery, type SourceConfig } from '@awo/shared';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** A runtime on the real Redis under a fresh prefix, with spans kept in memory; all removed after. */
 function setup(sources: (prefix: string) => unknown[] = () => []) {
@@ -26,9 +25,7 @@ function setup(sources: (prefix: string) => unknown[] = () => []) {
     of: (series: string) => got.filter((d) => d.message.series === series),
     async [Symbol.asyncDispose]() {
       await runtime.close();
-      const r = runtime.connect('cleanup');
-      await cleanup(r, prefix);
-      await r.quit();
+      await cleanupPrefix(prefix);
     },
   };
 }
@@ -145,7 +142,7 @@ describe('MonitorAgent', () => {
   });
 
   it('builds its sources from the config; a source that cannot start does not stop the agent', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     await using t = setup((prefix) => [
       { kind: 'system', name: 'host', labels: { host: 'test' } },
       { kind: 'redis-stream', name: 'orders', stream: `${prefix}:orders` },
@@ -172,10 +169,3 @@ describe('MonitorAgent', () => {
   });
 });
 
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlannerAgent } from '@awo/planner';
 import { parseConfig, PlanStore, Runtime, verifyRevision } from '@awo/shared';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 function config(prefix: string, lease = '2s', env: Record<string, string> = {}) {
   return parseConfig({
@@ -49,9 +49,7 @@ describe('PlannerAgent', () => {
     } finally {
       await planner.close();
       await rt.close();
-      const r = rt.connect('cleanup');
-      await cleanup(r, prefix);
-      await r.quit();
+      await cleanupPrefix(prefix);
     }
   });
 
@@ -86,9 +84,7 @@ describe('PlannerAgent', () => {
       clearInterval(watch);
       await Promise.allSettled([a.close(), b.close()]);
       await Promise.allSettled([rtA.close(), rtB.close()]);
-      const r = rtB.connect('cleanup');
-      await cleanup(r, prefix);
-      await r.quit();
+      await cleanupPrefix(prefix);
     }
   });
 });

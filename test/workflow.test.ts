@@ -1,10 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyChanges, parseConfig, PlanStore, Runtime, type Change, type ConfigInput, type Plan } from '@awo/shared';
 import { ExecutorAgent } from '@awo/executor';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 const GATE = fileURLToPath(new URL('./handlers/gate.ts', import.meta.url));
 type Gate = { awoGate?: Promise<void>; awoFailOnce?: Set<string>; awoSeen?: string[] };
@@ -70,9 +69,7 @@ function harness() {
     async [Symbol.asyncDispose]() {
       await agent.close();
       await runtime.close();
-      const r = new Redis(REDIS_URL);
-      await cleanup(r, prefix);
-      await r.quit();
+      await cleanupPrefix(prefix);
     },
   };
 }

@@ -14,6 +14,17 @@ describe('command templates', () => {
     expect(substitute('x{{value}}y', { value: "$& $1 $'" })).toBe("x$& $1 $'y");
   });
 
+  it('refuses a value that would become an option, unless "--" ended the options or the template starts with "-"', () => {
+    const dash = { ...action, value: '--exec=/bin/sh' };
+    expect(() => commandArgs(['scale', '{{value}}'], dash)).toThrow(/would become the option/);
+    expect(() => commandArgs(['{{value}}x'], { ...action, value: '-rf' })).toThrow(/AWO_ACTION_NOT_ALLOWED|would become the option/);
+    expect(commandArgs(['scale', '--', '{{value}}'], dash)).toEqual(['scale', '--', '--exec=/bin/sh']);
+    expect(commandArgs(['--size={{value}}'], dash)).toEqual(['--size=--exec=/bin/sh']);
+    // A negative number is an option to most programs too.
+    expect(() => commandArgs(['{{value}}'], { ...action, value: -3 })).toThrow(/would become the option/);
+    expect(commandArgs(['--', '{{value}}'], { ...action, value: -3 })).toEqual(['--', '-3']);
+  });
+
   it('leaves unknown or missing names as they are', () => {
     expect(substitute('{{other}} {{step}} {{ value }}', { step: 's' })).toBe('{{other}} s {{ value }}');
     expect(substitute('{{param}}', {})).toBe('{{param}}');

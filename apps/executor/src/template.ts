@@ -1,4 +1,4 @@
-import type { Action, ParamValue } from '@awo/shared';
+import { AwoError, type Action, type ParamValue } from '@awo/shared';
 
 /** The names a config template may use. */
 export type TemplateName = 'step' | 'param' | 'value' | 'version';
@@ -25,10 +25,23 @@ export function actionVars(action: Pick<Action, 'step' | 'param' | 'value' | 've
   return { step: action.step, param: action.param, value: valueText(action.value), version: String(action.version) };
 }
 
-/** A command's arguments with the action substituted; each argument stays exactly one argument. */
+/**
+ * A command's arguments with the action substituted; each argument stays exactly one argument.
+ * An argument that a placeholder starts and whose substituted text starts with `-` would be read
+ * by the program as an option (`--exec=…`, `-rf`): it is refused, unless an earlier argument is
+ * `--` (the end of options). Write `--size={{value}}`, or put `--` before positional values.
+ */
 export function commandArgs(args: readonly string[], action: Pick<Action, 'step' | 'param' | 'value' | 'version'>): string[] {
   const vars = actionVars(action);
-  return args.map((arg) => substitute(arg, vars));
+  let optionsEnded = false;
+  return args.map((arg, i) => {
+    const out = substitute(arg, vars);
+    if (!optionsEnded && out.startsWith('-') && !arg.startsWith('-')) {
+      throw new AwoError('AWO_ACTION_NOT_ALLOWED', `command argument ${i} ("${truncate(arg, 64)}") would become the option "${truncate(out, 64)}"; put "--" before it or write it as --name=${arg}`);
+    }
+    if (arg === '--') optionsEnded = true;
+    return out;
+  });
 }
 
 /** Cuts text to at most `max` characters, marking the cut. */

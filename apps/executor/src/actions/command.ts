@@ -29,7 +29,12 @@ function run(file: string, args: string[], timeout: number, signal: AbortSignal)
  */
 export const commandHandler: ActionHandler<ActionConfigOf<'command'>> = (action, config, ctx) => {
   if (!config.executable.startsWith('/')) return Promise.reject(new AwoError('AWO_ACTION_NOT_ALLOWED', `command executable must be an absolute path, got ${config.executable}`));
-  const args = commandArgs(config.args, action);
+  let args: string[];
+  try {
+    args = commandArgs(config.args, action);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return inSpan(ctx.tracer, `exec ${basename(config.executable)}`, { kind: SpanKind.CLIENT, attributes: { [ATTR.PROCESS_EXECUTABLE_PATH]: config.executable } }, async (span) => {
     const { error, output } = await run(config.executable, args, config.timeout, ctx.signal);
     const shown = truncate(output, OUTPUT_MAX);

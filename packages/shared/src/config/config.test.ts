@@ -75,6 +75,27 @@ describe('config', () => {
     expect(cfg.log.level).toBe('debug');
   });
 
+  it('takes an override of a text field as text, even when it looks like a number', () => {
+    const cfg = parseConfig({}, { AWO__redis__password: '12345', AWO__redis__username: 'true', AWO__bus__maxLen: '5000' });
+    expect(cfg.redis.password).toBe('12345');
+    expect(cfg.redis.username).toBe('true');
+    expect(cfg.bus.maxLen).toBe(5000);
+  });
+
+  it('refuses overrides that would turn signing off, add an action or change code that runs, naming the variable', () => {
+    const doc = { signing: { required: true }, workflow: { steps: { a: { handler: 'pass' } } }, executor: { actions: {} } };
+    const env = {
+      AWO_SIGNING_KEY: 'a-key-of-sixteen-chars',
+      AWO__signing__required: 'false',
+      AWO__executor__actions__x: '{"kind":"command","executable":"/bin/sh"}',
+      AWO__workflow__steps__a__handler: '/tmp/evil.mjs',
+      AWO__executor__pools__p__processor: '/tmp/evil.mjs',
+    };
+    const issues = issuesOf(() => parseConfig(doc, env));
+    expect(issues.map((i) => i.path).sort()).toEqual(['AWO__executor__actions__x', 'AWO__executor__pools__p__processor', 'AWO__signing__required', 'AWO__workflow__steps__a__handler']);
+    expect(parseConfig({}, { AWO_SIGNING_KEY: 'a-key-of-sixteen-chars', AWO__signing__required: 'true' }).signing.required).toBe(true);
+  });
+
   it('reports YAML syntax errors with line and column', () => {
     const issues = issuesOf(() => parseConfigText('bus:\n  maxLen: [1, 2\n'));
     expect(issues[0]?.path).toMatch(/^line \d+, column \d+$/);

@@ -1,5 +1,6 @@
 export * from './schema.js';
 export * from './load.js';
+export { applyEnv } from './env.js';
 export * from './sources.js';
 export * from './actions.js';
 export * from './goals.js';

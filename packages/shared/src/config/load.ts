@@ -3,16 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AwoError, ConfigError, type Issue } from '../errors.js';
+import { applyEnv } from './env.js';
 import { configSchema, type Config } from './schema.js';
-
-/** Environment variables with a fixed meaning; `AWO__a__b=value` sets any field `a.b`. */
-const NAMED_ENV: Record<string, string[]> = {
-  AWO_PREFIX: ['prefix'],
-  AWO_REDIS_URL: ['redis', 'url'],
-  AWO_REDIS_USERNAME: ['redis', 'username'],
-  AWO_REDIS_PASSWORD: ['redis', 'password'],
-  AWO_LOG_LEVEL: ['log', 'level'],
-};
 
 /** Turns zod issues into `path: what was expected` lines, e.g. `planner.goals[0].max: expected number`. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): Issue[] {
@@ -21,36 +13,6 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): Issue[] {
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
-}
-
-/** Env values are strings; numbers, booleans and JSON arrays/objects are parsed. */
-function envValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
-function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[path[path.length - 1] as string] = value;
-}
-
-/** Applies AWO_* environment overrides on top of a parsed document (mutates and returns it). */
-export function applyEnv(doc: Record<string, unknown>, env: Record<string, string | undefined>): Record<string, unknown> {
-  for (const [key, raw] of Object.entries(env)) {
-    if (raw === undefined) continue;
-    const named = NAMED_ENV[key];
-    if (named) setPath(doc, named, named.includes('url') || named.includes('password') || named.includes('username') ? raw : envValue(raw));
-    else if (key.startsWith('AWO__')) setPath(doc, key.slice(5).split('__').filter(Boolean), envValue(raw));
-  }
-  return doc;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -67,7 +29,9 @@ export function parseConfig(doc: unknown, env: Record<string, string | undefined
   if (typeof base !== 'object' || Array.isArray(base)) {
     throw new ConfigError(`${source}: expected a mapping at the top level`, [{ path: '(root)', message: 'expected a mapping' }]);
   }
-  const merged = applyEnv(structuredClone(base) as Record<string, unknown>, env);
+  const merged = structuredClone(base) as Record<string, unknown>;
+  const refused = applyEnv(merged, env, configSchema);
+  if (refused.length > 0) throw new ConfigError(`${source}: environment overrides refused:\n${refused.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`, refused);
   const keyIssue = resolveSigningKey(merged, env);
   if (keyIssue) throw new ConfigError(`${source} is invalid:\n  - ${keyIssue.path}: ${keyIssue.message}`, [keyIssue]);
   const result = configSchema.safeParse(merged);

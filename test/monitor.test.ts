@@ -167,5 +167,26 @@ describe('MonitorAgent', () => {
     expect(() => new MonitorAgent(t.runtime.deps('monitor'), { sources: [a, { ...a }] })).toThrow(/"fake:broken" appears twice/);
     return t.runtime.close();
   });
-});
 
+  it('drops a sample a source stamped further ahead than bus.maxClockSkew, and takes a slightly early one as now', async () => {
+    await using t = setup();
+    const watcher = await t.watch();
+    const future: Source = {
+      kind: 'fake',
+      name: 'clock',
+      interval: 50,
+      sample: async (): Promise<Sample[]> => [
+        { series: 'fake.clock.future', value: 1, ts: Date.now() + 3_600_000 },
+        { series: 'fake.clock.early', value: 2, ts: Date.now() + 1000 },
+      ],
+      close: async () => undefined,
+    };
+    await using agent = new MonitorAgent(t.runtime.deps('monitor'), { sources: [future] });
+    await agent.start();
+    await waitFor(() => t.of('fake.clock.early').length >= 3, 'three rounds of the clock source');
+    expect(t.of('fake.clock.future')).toHaveLength(0);
+    for (const d of t.of('fake.clock.early')) expect(d.message.ts).toBeLessThanOrEqual(Number(d.id.split('-')[0]));
+    expect((agent.status().detail as { dropped: number }).dropped).toBeGreaterThanOrEqual(3);
+    await watcher.close();
+  });
+});

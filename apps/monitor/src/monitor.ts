@@ -119,7 +119,7 @@ export class MonitorAgent extends Agent {
     }
   }
 
-  /** A metric that fails its schema is dropped and counted (and logged once per series). */
+  /** A metric that fails its schema (or the clock) is dropped and counted (and logged once per series). */
   #dropInvalid(series: string, issues: Issue[]): void {
     this.#counts.dropped++;
     if (!this.#invalidSeen.has(series) && this.#invalidSeen.size < 1000) {
@@ -131,7 +131,9 @@ export class MonitorAgent extends Agent {
   /**
    * Samples as metrics: config labels merged with sample labels. A non-finite value (NaN, ±Inf
    * from a Prometheus gauge) or a metric that fails its schema is dropped and counted, so one
-   * bad sample never costs the batch.
+   * bad sample never costs the batch. A source's own timestamp (a Prometheus exposition's) is
+   * never later than now: one further ahead than `bus.maxClockSkew` is dropped and counted, one
+   * within it is taken as now, so a scraped future stamp cannot outlive honest samples.
    */
   #toMetrics(source: Source, samples: Sample[]): MessageInput<'metrics'>[] {
     const now = Date.now();
@@ -141,11 +143,15 @@ export class MonitorAgent extends Agent {
         this.#counts.dropped++;
         continue;
       }
+      if (s.ts !== undefined && s.ts > now + this.deps.config.bus.maxClockSkew) {
+        this.#dropInvalid(s.series, [{ path: 'ts', message: `expected a time at most bus.maxClockSkew (${this.deps.config.bus.maxClockSkew} ms) ahead of now, got ${Math.round(s.ts - now)} ms ahead` }]);
+        continue;
+      }
       const metric: MessageInput<'metrics'> = {
         v: 1,
         series: s.series,
         value: s.value,
-        ts: Math.round(s.ts ?? now),
+        ts: Math.round(Math.min(s.ts ?? now, now)),
         source: sourceId(source),
         labels: { ...source.labels, ...s.labels },
         ...(s.unit !== undefined ? { unit: s.unit } : {}),

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   AWO_CONFIG_NOT_FOUND: { retryable: false, summary: 'the config file could not be read' },
   AWO_DURATION_INVALID: { retryable: false, summary: 'a duration string such as 30s or 5m could not be parsed' },
   AWO_MESSAGE_INVALID: { retryable: false, summary: 'a stream entry failed its schema' },
+  AWO_CLOCK_SKEW: { retryable: false, summary: 'a stream entry is stamped further in the future than bus.maxClockSkew allows' },
   AWO_MESSAGE_DECODE: { retryable: false, summary: 'a stream entry could not be decoded (broken JSON, missing fields)' },
   AWO_MAX_DELIVERIES: { retryable: false, summary: 'a message was delivered more times than allowed and was dead-lettered' },
   AWO_REDIS_UNAVAILABLE: { retryable: true, summary: 'Redis did not answer' },

@@ -28,10 +28,25 @@ export function rawFields(fields: readonly string[], cut = RAW_VALUE_MAX): Recor
 
 export type Decoded<S extends StreamName> =
   | { ok: true; message: MessageOf<S>; headers: TraceHeaders }
-  | { ok: false; code: 'AWO_MESSAGE_DECODE' | 'AWO_MESSAGE_INVALID'; reason: string; issues: Issue[] };
+  | { ok: false; code: 'AWO_MESSAGE_DECODE' | 'AWO_MESSAGE_INVALID' | 'AWO_CLOCK_SKEW'; reason: string; issues: Issue[] };
 
-/** Decodes and validates an entry against its stream's schema. Never throws. */
-export function decode<S extends StreamName>(stream: S, fields: readonly string[] | null | undefined): Decoded<S> {
+/** When a message says it was made: `ts` of metrics and insights, `at` of the others. */
+export function timestampOf(message: MessageOf<StreamName>): number {
+  return 'ts' in message ? message.ts : message.at;
+}
+
+/** The consumer's clock, against which a message's timestamp is checked. */
+export interface ClockCheck {
+  now: number;
+  /** How far ahead of `now` a timestamp may be (ms). */
+  maxSkew: number;
+}
+
+/**
+ * Decodes and validates an entry against its stream's schema and, with `clock`, refuses a
+ * timestamp further ahead of the consumer's clock than the allowed skew. Never throws.
+ */
+export function decode<S extends StreamName>(stream: S, fields: readonly string[] | null | undefined, clock?: ClockCheck): Decoded<S> {
   if (!fields || fields.length === 0) return { ok: false, code: 'AWO_MESSAGE_DECODE', reason: 'entry has no fields', issues: [] };
   let data: string | undefined;
   const headers: TraceHeaders = {};
@@ -54,6 +69,15 @@ export function decode<S extends StreamName>(stream: S, fields: readonly string[
     const issues = formatIssues(result.error.issues).slice(0, 64);
     const reason = `schema of ${stream}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`.slice(0, 4000);
     return { ok: false, code: 'AWO_MESSAGE_INVALID', reason, issues };
+  }
+  if (clock) {
+    const at = timestampOf(result.data);
+    const ahead = at - clock.now;
+    if (ahead > clock.maxSkew) {
+      const field = 'ts' in result.data ? 'ts' : 'at';
+      const reason = `${field} ${at} is ${ahead} ms ahead of the consumer's clock (${clock.now}); at most ${clock.maxSkew} ms (bus.maxClockSkew) is allowed`;
+      return { ok: false, code: 'AWO_CLOCK_SKEW', reason, issues: [{ path: field, message: `expected a time at most ${clock.maxSkew} ms ahead of ${clock.now}` }] };
+    }
   }
   return { ok: true, message: result.data, headers };
 }

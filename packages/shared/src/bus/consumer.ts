@@ -37,7 +37,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
   constructor(
     private readonly stream: S,
     private readonly options: ConsumeOptions<S>,
-    private readonly deps: { redis: Redis; reader: Redis; keys: Keys; publisher: Publisher; log: Logger; settings: Settings; onClosed?: () => void },
+    private readonly deps: { redis: Redis; reader: Redis; keys: Keys; publisher: Publisher; log: Logger; settings: Settings; now: () => number; onClosed?: () => void },
   ) {
     this.#key = deps.keys.stream(stream);
     this.#settings = { ...deps.settings, ...stripUndefined(options) } as Settings;
@@ -108,6 +108,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
 
   #dispatch(items: { id: string; fields: string[] | null; deliveries: number }[]): void {
     const good: Delivery<S>[] = [];
+    const clock = { now: this.deps.now(), maxSkew: this.#settings.maxClockSkew };
     for (const item of items) {
       if (this.#local.has(item.id)) continue;
       this.stats.delivered++;
@@ -116,7 +117,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
         this.#acks.add(item.id);
         continue;
       }
-      const decoded = decode(this.stream, item.fields);
+      const decoded = decode(this.stream, item.fields, clock);
       if (!decoded.ok) {
         this.#reject(item, decoded.code, decoded.reason, decoded.issues);
         continue;

@@ -14,6 +14,8 @@ export interface RedisBusOptions {
   prefix: string;
   log: Logger;
   ownsRedis?: boolean;
+  /** The consumers' clock (epoch ms), for the clock-skew check; `Date.now` unless a test injects one. */
+  now?: () => number;
 }
 
 /** The Redis Streams bus. Each consumer reads on its own duplicated connection. */
@@ -44,6 +46,7 @@ export class RedisBus implements Bus {
       publisher: this.#publisher,
       log: this.options.log,
       settings: this.options.config,
+      now: this.options.now ?? Date.now,
       onClosed: (): void => void this.#consumers.delete(consumer as unknown as StreamConsumer<StreamName>),
     });
     try {

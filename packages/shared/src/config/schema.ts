@@ -47,6 +47,8 @@ export const busSchema = z.strictObject({
   ackInterval: duration.default(20),
   /** On close, in-flight handlers get this long to finish. */
   closeGrace: duration.default(10_000),
+  /** An entry stamped more than this far ahead of the consumer's clock is dead-lettered (`AWO_CLOCK_SKEW`). */
+  maxClockSkew: duration.default(5000),
 });
 
 export const telemetrySchema = z.strictObject({

@@ -35,7 +35,7 @@ describe('a data-losing Redis restart', () => {
         goals: [{ kind: 'autoscale', name: 'load', step: 'work', metric: 'none.wait', target: 1000, arrivalSeries: 'none.arrival', completionSeries: 'none.done', activeSeries: 'none.active', backlogSeries: 'none.waiting', min: 1, max: 8, cooldown: '100ms', staleAfter: '1s', fallback: { fixed: 2 } }],
       },
       executor: { attempts: 3, backoff: '200ms', closeGrace: '2s', actions: { hook: { kind: 'http', url: `${url}/hook`, timeout: '2s' } } },
-    });
+    }, { AWO_SIGNING_KEY: 'epoch-test-signing-key-0123456789' });
     const runtime = new Runtime({ config, redisUrl: server.url, log: quietLogger(), env: {} });
     const agents = buildAgents(runtime, ['planner', 'executor']);
     const planner = agents.find((a) => a.name === 'planner');

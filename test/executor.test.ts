@@ -4,12 +4,14 @@ import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { applyChanges, decode, paramOf, parseConfig, parseTraceparent, PlanStore, Runtime, type ActionResult, type Change, type ParamValue } from '@awo/shared';
+import { applyChanges, decode, paramOf, parseConfig, parseTraceparent, PlanStore, Runtime, signRevision, type ActionResult, type Change, type ParamValue } from '@awo/shared';
 import { ExecutorAgent } from '@awo/executor';
 import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** A plan epoch, as `PlanStore` makes them. */
 const EPOCH = /^[0-9a-f]{12}$/;
+/** http and command actions run only on signed plans: the tests sign as the planner does. */
+const SIGNING_KEY = 'executor-test-signing-key-0123456789';
 
 /** The id of the action on a `work` parameter at a plan version, whatever the epoch. */
 const idOf = (version: number, key: string) => expect.stringMatching(new RegExp(`^e[0-9a-f]{12}\\.v${version}\\.${key.replace('.', '\\.')}$`));
@@ -70,7 +72,7 @@ function harness(hookUrl: string, extra: { closeGrace?: number; startupDelay?: n
         'set-route': { kind: 'redis-set', key: 'route:{{step}}:{{param}}', ttl: '1m' },
       },
     },
-  });
+  }, { AWO_SIGNING_KEY: SIGNING_KEY });
   const spans = new InMemorySpanExporter();
   const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {}, processors: () => [new SimpleSpanProcessor(spans)] });
   const deps = runtime.deps('executor');
@@ -90,7 +92,7 @@ function harness(hookUrl: string, extra: { closeGrace?: number; startupDelay?: n
       const current = await store.current();
       const changes: Change[] = Object.entries(set).map(([param, to]) => ({ op: 'set', step: 'work', param, from: paramOf(current, 'work', param) ?? null, to }));
       const version = current.version + 1;
-      return store.commit({ v: 1, version, parentVersion: current.version, plan: applyChanges(current, changes, version), changes, goal: 'test', reason: 'test', insightIds: [], at: Date.now(), leader: 'test' });
+      return store.commit(signRevision({ v: 1, version, parentVersion: current.version, plan: applyChanges(current, changes, version), changes, goal: 'test', reason: 'test', insightIds: [], at: Date.now(), leader: 'test' }, SIGNING_KEY));
     },
     async results(): Promise<(ActionResult & { traceparent?: string })[]> {
       const entries = (await redis.xrange(deps.keys.stream('results'), '-', '+')) as [string, string[]][];

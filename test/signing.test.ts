@@ -54,4 +54,27 @@ describe('signed plan revisions', () => {
       await runtime.close();
     }
   }, 30_000);
+
+  it('refuses a plan hash written by hand at version 0 that is not the config\'s own plan', async () => {
+    const prefix = testPrefix();
+    const config = parseConfig(
+      { prefix, bus: { block: 100, ackInterval: 5 }, workflow: { steps: { work: { params: { mode: 0 }, apply: { mode: 'flag' } } } }, executor: { actions: { flag: { kind: 'redis-set', key: 'flags.{{step}}.{{param}}' } } } },
+      { AWO_SIGNING_KEY: KEY },
+    );
+    const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
+    const executor = new ExecutorAgent(runtime.deps('executor'));
+    try {
+      await executor.start();
+      const forged = { version: 0, steps: { work: { after: [], params: { mode: 9 } } } };
+      await runtime.redis.hset(runtime.keys.plan, 'version', '0', 'plan', JSON.stringify(forged));
+      // Any schema-valid entry on the revisions stream wakes the executor, which reads the plan hash.
+      await runtime.redis.xadd(runtime.keys.stream('revisions'), '*', 'data', JSON.stringify(revise(forged, 9)));
+      await waitFor(() => executor.metrics().executor_revisions_untrusted_total >= 1, 'the hand-written v0 refused');
+      expect(await runtime.redis.get(`${prefix}:flags.work.mode`)).toBeNull();
+    } finally {
+      await executor.close();
+      await cleanup(runtime.redis, prefix);
+      await runtime.close();
+    }
+  }, 30_000);
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -169,6 +170,9 @@ export class Cluster {
     this.redis = new Redis(this.server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
     this.redis.on('error', () => undefined);
     this.configFile = join(this.dir, 'awo.yaml');
+    // http actions run only on signed plans: the agents share a key file, as `awo keys init` writes it.
+    const keyFile = join(this.dir, 'signing.key');
+    writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     // JSON is YAML.
     writeFileSync(
       this.configFile,
@@ -192,6 +196,7 @@ export class Cluster {
           ],
         },
         executor: { attempts: 3, backoff: '200ms', closeGrace: '2s', actions: { hook: { kind: 'http', url: `${url}/hook`, timeout: '2s' } } },
+        signing: { keyFile },
       }),
     );
     for (const agent of ['executor', 'planner', 'analyzer', 'monitor'] as const) this.spawn(agent);

@@ -21,7 +21,9 @@ import {
   type AgentDeps,
   type Consumer,
   type Delivery,
+  planFromConfig,
   trustedPlan,
+  verifyKeys,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
 import { ManagedPool } from './pool.js';
@@ -119,7 +121,7 @@ export class ExecutorAgent extends Agent {
         await this.#reconciling.acquire();
         try {
           const [{ plan, revision }, applied] = await Promise.all([this.#store.currentWithRevision(), readApplied(this.deps.redis, this.deps.keys.applied)]);
-          const trust = trustedPlan(plan, revision, this.deps.config.signing.key);
+          const trust = trustedPlan(plan, revision, verifyKeys(this.deps.config.signing), planFromConfig(this.deps.config.workflow));
           if (!trust.ok) {
             // A hostile or broken writer: act on nothing, say why, and do not retry.
             this.#counts.untrusted++;

@@ -16,6 +16,9 @@ usage:
                                          a trace as a tree; the chain of the newest action
   awo explain <planVersion> [--json]     why the plan changed, in words
   awo config validate <file> [--json]
+  awo keys init|rotate [--file <path>] [--force]
+                                         make (or rotate) the key that signs plan revisions
+                                         (default file .awo/signing.key, mode 0600)
 
 The config comes from --config or AWO_CONFIG. Without a Redis in the config, awo uses the one
 on 127.0.0.1:6379, or starts a private redis-server.`;
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./commands/plan.js')).planCommand,
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
+  keys: async () => (await import('./commands/keys.js')).keysCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

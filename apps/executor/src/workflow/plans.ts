@@ -1,4 +1,4 @@
-import { AwoError, planFromConfig, PlanStore, trustedPlan, type Plan, type WorkflowConfig } from '@awo/shared';
+import { AwoError, planFromConfig, PlanStore, trustedPlan, type Plan, type VerifyKeys, type WorkflowConfig } from '@awo/shared';
 import { unknownSteps } from './route.js';
 
 /** Plans kept by version; a version never changes, so a cached one is always right. */
@@ -15,7 +15,7 @@ export class PlanVersions {
   constructor(
     private readonly store: PlanStore,
     private readonly workflow: WorkflowConfig,
-    private readonly signingKey: string | undefined,
+    private readonly signingKeys: VerifyKeys,
   ) {}
 
   /** The current plan version, read each time: a record entering after a commit takes the new route. */
@@ -44,7 +44,7 @@ export class PlanVersions {
   }
 
   #check(plan: Plan, revision: Parameters<typeof trustedPlan>[1]): Plan {
-    const trust = trustedPlan(plan, revision, this.signingKey);
+    const trust = trustedPlan(plan, revision, this.signingKeys, planFromConfig(this.workflow));
     if (!trust.ok) throw new AwoError('AWO_SIGNATURE_INVALID', `refusing plan v${plan.version}: ${trust.reason}`);
     const unknown = unknownSteps(plan, this.workflow);
     if (unknown.length > 0) throw new AwoError('AWO_PLAN_CONFLICT', `refusing plan v${plan.version}: steps ${unknown.join(', ')} are not in the config`);

@@ -12,6 +12,7 @@ import {
   PlanStore,
   runScript,
   spanName,
+  verifyKeys,
   type AgentDeps,
   type Plan,
   TAP_RECORD_FIELD,
@@ -61,7 +62,7 @@ export class WorkflowRunner {
   constructor(private readonly deps: AgentDeps) {
     const { workflow, monitor, signing } = deps.config;
     this.#steps = runnableSteps(workflow);
-    this.#plans = new PlanVersions(new PlanStore(deps.redis, deps.keys, deps.config), workflow, signing.key);
+    this.#plans = new PlanVersions(new PlanStore(deps.redis, deps.keys, deps.config), workflow, verifyKeys(signing));
     this.#taps = new Map(monitor.sources.flatMap((s) => (s.kind === 'records' ? [[s.step, s.sample] as const] : [])));
   }
 

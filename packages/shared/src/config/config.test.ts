@@ -63,7 +63,7 @@ describe('config', () => {
   });
 
   it('refuses a command that is not an absolute path, and bad URLs', () => {
-    const issues = issuesOf(() => parseConfig({ executor: { actions: { c: { kind: 'command', executable: 'rm' }, h: { kind: 'http', url: 'not a url' } } } }));
+    const issues = issuesOf(() => parseConfig({ executor: { actions: { c: { kind: 'command', executable: 'rm' }, h: { kind: 'http', url: 'not a url' } } } }, { AWO_SIGNING_KEY: 'a-key-of-sixteen-chars' }));
     expect(issues.map((i) => i.path).sort()).toEqual(['executor.actions.c.executable', 'executor.actions.h.url']);
   });
 
@@ -107,6 +107,35 @@ describe('config', () => {
 });
 
 describe('signing key', () => {
+  it('is required when a command or http action is configured, and the message says how to make one', () => {
+    const issues = issuesOf(() => parseConfig({ executor: { actions: { hook: { kind: 'http', url: 'http://127.0.0.1:1/x' } } } }));
+    expect(issues).toEqual([{ path: 'signing', message: expect.stringMatching(/executor.actions.hook is a http action.*npx awo keys init/) }]);
+    expect(parseConfig({ executor: { actions: { set: { kind: 'redis-set', key: 'k' } } } }).signing.key).toBeUndefined();
+  });
+
+  it('reads a key file: the first key signs, a second one is the previous key; more are refused', async () => {
+    const { mkdtempSync, writeFileSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { initKeyFile, rotateKeyFile } = await import('../plan/keys.js');
+    const dir = mkdtempSync(join(tmpdir(), 'awo-keys-'));
+    const file = join(dir, 'signing.key');
+    await initKeyFile(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const first = parseConfig({ signing: { keyFile: file } }).signing;
+    expect(first.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.previousKey).toBeUndefined();
+    await expect(initKeyFile(file)).rejects.toThrow(/exists: pass --force/);
+    await rotateKeyFile(file);
+    const rotated = parseConfig({ signing: { keyFile: file } }).signing;
+    expect(rotated.previousKey).toBe(first.key);
+    expect(rotated.key).not.toBe(first.key);
+    writeFileSync(file, 'a'.repeat(32) + '\n' + 'b'.repeat(32) + '\n' + 'c'.repeat(32) + '\n');
+    expect(issuesOf(() => parseConfig({ signing: { keyFile: file } }))[0]).toMatchObject({ path: 'signing.keyFile', message: expect.stringMatching(/at most two keys/) });
+    expect(parseConfig({}, { AWO_SIGNING_KEY: 'n'.repeat(20), AWO_SIGNING_KEY_PREVIOUS: 'o'.repeat(20) }).signing).toMatchObject({ key: 'n'.repeat(20), previousKey: 'o'.repeat(20) });
+    expect(issuesOf(() => parseConfig({}, { AWO_SIGNING_KEY_PREVIOUS: 'o'.repeat(20) }))[0]?.path).toBe('signing');
+  });
+
   it('comes from AWO_SIGNING_KEY (or signing.keyEnv), never from the file', () => {
     expect(parseConfig({}, { AWO_SIGNING_KEY: 'a-key-of-sixteen-chars' }).signing.key).toBe('a-key-of-sixteen-chars');
     expect(parseConfig({ signing: { keyEnv: 'MY_KEY' } }, { MY_KEY: 'another-long-enough-key' }).signing.key).toBe('another-long-enough-key');

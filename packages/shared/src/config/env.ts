@@ -45,9 +45,10 @@ function fieldSchema(schema: z.ZodType | undefined, path: readonly string[]): z.
     else if (def.type === 'pipe' && def.in) node = def.in;
     else if (i === path.length) return node;
     else if (def.type === 'object') node = def.shape?.[path[i++] as string];
-    else if (def.type === 'record') (node = def.valueType), i++;
-    else if (def.type === 'array') (node = def.element), i++;
-    else return undefined;
+    else if (def.type === 'record' || def.type === 'array') {
+      node = def.type === 'record' ? def.valueType : def.element;
+      i++;
+    } else return undefined;
   }
   return undefined;
 }

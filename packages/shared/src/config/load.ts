@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AwoError, ConfigError, type Issue } from '../errors.js';
 import { applyEnv } from './env.js';
+import { readKeyFileSync } from '../plan/keys.js';
+import { MAKE_A_KEY } from './refine.js';
 import { configSchema, type Config } from './schema.js';
 
 /** Turns zod issues into `path: what was expected` lines, e.g. `planner.goals[0].max: expected number`. */
@@ -43,25 +44,34 @@ export function parseConfig(doc: unknown, env: Record<string, string | undefined
 }
 
 /**
- * Puts the signing key into `signing.key` from the variable `signing.keyEnv` (default
- * AWO_SIGNING_KEY) or the file `signing.keyFile`. A key written in the file itself is refused:
- * secrets do not belong in config files.
+ * Puts the signing key into `signing.key` from the file `signing.keyFile` (its first line; a
+ * second line becomes `signing.previousKey`) or the variable `signing.keyEnv` (default
+ * AWO_SIGNING_KEY, with `signing.previousKeyEnv` for the previous key). A key written in the
+ * file itself is refused: secrets do not belong in config files.
  */
 function resolveSigningKey(doc: Record<string, unknown>, env: Record<string, string | undefined>): Issue | undefined {
   const signing = (typeof doc.signing === 'object' && doc.signing !== null ? doc.signing : {}) as Record<string, unknown>;
-  if ('key' in signing) return { path: 'signing.key', message: 'expected no key in the file: give it by environment variable (signing.keyEnv) or file (signing.keyFile)' };
-  let key: string | undefined;
+  for (const field of ['key', 'previousKey']) {
+    if (field in signing) return { path: `signing.${field}`, message: 'expected no key in the file: give it by environment variable (signing.keyEnv) or file (signing.keyFile)' };
+  }
+  const keyEnv = typeof signing.keyEnv === 'string' ? signing.keyEnv : 'AWO_SIGNING_KEY';
+  const previousEnv = typeof signing.previousKeyEnv === 'string' ? signing.previousKeyEnv : 'AWO_SIGNING_KEY_PREVIOUS';
+  let keys: (string | undefined)[];
   if (typeof signing.keyFile === 'string') {
     try {
-      key = readFileSync(signing.keyFile, 'utf8').trim();
+      keys = readKeyFileSync(signing.keyFile);
     } catch (err) {
-      return { path: 'signing.keyFile', message: `expected a readable file: ${(err as Error).message}` };
+      return { path: 'signing.keyFile', message: `expected a readable key file (${MAKE_A_KEY}): ${(err as Error).message}` };
     }
+    if (keys.length === 0) return { path: 'signing.keyFile', message: `expected a key in ${signing.keyFile}: ${MAKE_A_KEY}` };
+    if (keys.length > 2) return { path: 'signing.keyFile', message: `expected at most two keys (the signing key and the previous one), found ${keys.length}` };
   } else {
-    key = env[typeof signing.keyEnv === 'string' ? signing.keyEnv : 'AWO_SIGNING_KEY'];
+    keys = [env[keyEnv] || undefined, env[previousEnv] || undefined];
   }
-  if (key) doc.signing = { ...signing, key };
-  else if (signing.required === true) return { path: 'signing', message: `expected a signing key (required is true): set ${typeof signing.keyEnv === 'string' ? signing.keyEnv : 'AWO_SIGNING_KEY'} or signing.keyFile` };
+  const [key, previousKey] = keys;
+  if (key) doc.signing = { ...signing, key, ...(previousKey ? { previousKey } : {}) };
+  else if (previousKey) return { path: 'signing', message: `expected ${keyEnv} beside ${previousEnv}: the previous key only verifies, it does not sign` };
+  else if (signing.required === true) return { path: 'signing', message: `expected a signing key (required is true): ${MAKE_A_KEY}` };
   return undefined;
 }
 

@@ -6,7 +6,8 @@ import type { StepConfig, WorkflowConfig } from './workflow.js';
 /** The parts of the config the cross-field checks read (the schema's output before refinement). */
 interface Checked {
   workflow: WorkflowConfig;
-  executor: { actions: Record<string, unknown> };
+  executor: { actions: Record<string, { kind: string }> };
+  signing: { key?: string | undefined; keyEnv: string };
   planner: { goals: GoalConfig[] };
   monitor: { sources: SourceConfig[] };
 }
@@ -69,4 +70,21 @@ export function checkGoals(cfg: Checked, ctx: Ctx): void {
       else if (!(r.variant in step.variants)) issue(ctx, [...at, 'reroute', 'variant'], `expected a variant of step "${r.switch}" (${Object.keys(step.variants).join(', ') || 'it has none'}), got "${r.variant}"`);
     }
   });
+}
+
+/** How to make a key, for every message that asks for one. */
+export const MAKE_A_KEY = 'make one with "npx awo keys init" and set signing.keyFile to its path, or set AWO_SIGNING_KEY';
+
+/**
+ * Secure by default: an action that runs a command or calls a URL can act on anything, so it is
+ * never allowed without signed plans.
+ */
+export function checkSigning(cfg: Checked, ctx: Ctx): void {
+  if (cfg.signing.key) return;
+  for (const [name, action] of Object.entries(cfg.executor.actions)) {
+    if (action.kind === 'command' || action.kind === 'http') {
+      issue(ctx, ['signing'], `expected a signing key: executor.actions.${name} is a ${action.kind} action, and those run only on signed plans (${MAKE_A_KEY})`);
+      return;
+    }
+  }
 }

@@ -3,7 +3,8 @@ import { actionConfigSchema, poolSchema } from './actions.js';
 import { duration, healthSchema, name } from './fields.js';
 import { goalSchema } from './goals.js';
 import { sourceSchema } from './sources.js';
-import { checkGoals, checkWorkflow } from './refine.js';
+import { checkGoals, checkSigning, checkWorkflow } from './refine.js';
+import { MIN_KEY_LENGTH } from '../plan/keys.js';
 import { workflowSchema } from './workflow.js';
 
 export const redisSchema = z.strictObject({
@@ -160,16 +161,21 @@ export const configSchema = z
     executor: executorSchema.prefault({}),
     /**
      * Plan revisions are signed with HMAC-SHA256 when a key is given (from the environment
-     * variable `keyEnv`, or the file `keyFile`); with `required`, the executor acts only on
-     * signed revisions and awo refuses to start without a key.
+     * variable `keyEnv`, or the file `keyFile` that `awo keys init` writes); the executor and the
+     * workers then act only on signed revisions. A key is required whenever a `command` or `http`
+     * action is configured, or `required` is true. During a rotation a second key is accepted
+     * (the file's second line, or the variable `previousKeyEnv`).
      */
     signing: z
       .strictObject({
         keyEnv: z.string().default('AWO_SIGNING_KEY'),
+        previousKeyEnv: z.string().default('AWO_SIGNING_KEY_PREVIOUS'),
         keyFile: z.string().optional(),
         required: z.boolean().default(false),
         /** Resolved by the loader from keyEnv/keyFile; never written in the file. */
-        key: z.string().min(16, 'expected a signing key of at least 16 characters').optional(),
+        key: z.string().min(MIN_KEY_LENGTH, `expected a signing key of at least ${MIN_KEY_LENGTH} characters`).optional(),
+        /** The key before a rotation, still accepted when verifying; resolved by the loader. */
+        previousKey: z.string().min(MIN_KEY_LENGTH, `expected a signing key of at least ${MIN_KEY_LENGTH} characters`).optional(),
       })
       .prefault({}),
   })
@@ -181,6 +187,7 @@ export const configSchema = z
       }
     }
     checkGoals(cfg, ctx);
+    checkSigning(cfg, ctx);
     const names = new Set<string>();
     cfg.monitor.sources.forEach((s, i) => {
       if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['monitor', 'sources', i, 'name'], message: `expected a unique source name, "${s.name}" is used twice` });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.js';
 import type { Plan } from '../contracts/messages.js';
 import { applyChanges, diffPlans, planFromConfig, validateDag } from './model.js';
-import { signRevision, trustedPlan, verifyRevision } from './sign.js';
+import { signRevision, trustedPlan, verifyKeys, verifyRevision } from './sign.js';
 
 const plan: Plan = {
   version: 1,
@@ -64,6 +64,25 @@ describe('trustedPlan', () => {
     expect(trustedPlan(rev.plan, undefined, 'k'.repeat(16))).toMatchObject({ ok: false, reason: expect.stringMatching(/no stored revision/) });
     const tampered = { ...rev.plan, steps: { ...rev.plan.steps, ingest: { after: [], params: { concurrency: 99 } } } };
     expect(trustedPlan(tampered, rev, 'k'.repeat(16))).toMatchObject({ ok: false, reason: expect.stringMatching(/differs from its signed revision/) });
+  });
+
+  it('accepts the previous key during a rotation, and neither key alone forges the other', () => {
+    const oldKey = 'o'.repeat(32);
+    const newKey = 'n'.repeat(32);
+    const byOld = signRevision({ ...rev, sig: undefined }, oldKey);
+    expect(trustedPlan(byOld.plan, byOld, [newKey, oldKey])).toEqual({ ok: true });
+    expect(trustedPlan(byOld.plan, byOld, verifyKeys({ key: newKey, previousKey: oldKey }))).toEqual({ ok: true });
+    expect(trustedPlan(byOld.plan, byOld, newKey)).toMatchObject({ ok: false });
+    expect(verifyRevision({ ...byOld, sig: 'zz' }, [newKey, oldKey])).toBe(false);
+  });
+
+  it('trusts version 0 only as the config gives it, and never with a revision', () => {
+    const baseline = { version: 0, steps: { ingest: { after: [], params: { concurrency: 2 } } } };
+    const key = 'k'.repeat(16);
+    expect(trustedPlan({ ...baseline, epoch: 'e1' }, undefined, key, baseline)).toEqual({ ok: true });
+    const raised = { version: 0, steps: { ingest: { after: [], params: { concurrency: 500 } } } };
+    expect(trustedPlan(raised, undefined, key, baseline)).toMatchObject({ ok: false, reason: expect.stringMatching(/differs from the plan the config gives/) });
+    expect(trustedPlan(baseline, { ...rev, version: 0 }, key, baseline)).toMatchObject({ ok: false, reason: expect.stringMatching(/carries a revision/) });
   });
 });
 

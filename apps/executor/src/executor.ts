@@ -19,6 +19,7 @@ import {
   spanName,
   type Action,
   type AgentDeps,
+  type ExecutorConfig,
   type Consumer,
   type Delivery,
   trustedPlan,
@@ -61,7 +62,7 @@ export class ExecutorAgent extends Agent {
   #connection: Redis | undefined;
 
   constructor(
-    private readonly deps: AgentDeps,
+    private readonly deps: AgentDeps<ExecutorConfig>,
     options: ExecutorOptions = {},
   ) {
     super('executor');

@@ -17,6 +17,7 @@ import {
   type Delivery,
   type Plan,
   type PlanRevision,
+  type PlannerConfig,
 } from '@awo/shared';
 import { createGoal, type Goal, type Proposal } from './goals/index.js';
 
@@ -39,7 +40,7 @@ export class PlannerAgent extends Agent {
   readonly #counts = { revisions: 0, conflicts: 0, evaluations: 0, results: 0, failedResults: 0, leaderships: 0 };
   #lastResult: Record<string, unknown> | undefined;
 
-  constructor(private readonly deps: AgentDeps) {
+  constructor(private readonly deps: AgentDeps<PlannerConfig>) {
     super('planner');
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
     this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);

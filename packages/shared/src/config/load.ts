@@ -53,7 +53,8 @@ export function applyEnv(doc: Record<string, unknown>, env: Record<string, strin
   return doc;
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a value and everything it holds (what is frozen already is left as it is). */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

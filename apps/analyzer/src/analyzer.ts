@@ -11,6 +11,7 @@ import {
   MESSAGING_SYSTEM_REDIS,
   spanName,
   type AgentDeps,
+  type AnalyzerConfig,
   type Consumer,
   type Delivery,
   type MessageInput,
@@ -31,13 +32,13 @@ export class AnalyzerAgent extends Agent {
   #consumer: Consumer | undefined;
   readonly #counts = { metrics: 0, forecasts: 0, anomalies: 0, qualityFindings: 0, evicted: 0, batches: 0 };
 
-  constructor(private readonly deps: AgentDeps) {
+  constructor(private readonly deps: AgentDeps<AnalyzerConfig>) {
     super('analyzer');
     const cfg = deps.config;
     this.#forecastRules = cfg.analyzer.forecast.map((r) => ({
       series: r.series,
       horizonMs: r.horizon,
-      stepMs: r.step ?? cfg.monitor.interval,
+      stepMs: r.step,
       season: r.season,
       models: r.models,
       re: globToRegExp(r.series),

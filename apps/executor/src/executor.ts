@@ -19,6 +19,7 @@ import {
   spanName,
   type Action,
   type AgentDeps,
+  type ExecutorConfig,
   type Consumer,
   type Delivery,
   planFromConfig,
@@ -63,7 +64,7 @@ export class ExecutorAgent extends Agent {
   #connection: Redis | undefined;
 
   constructor(
-    private readonly deps: AgentDeps,
+    private readonly deps: AgentDeps<ExecutorConfig>,
     options: ExecutorOptions = {},
   ) {
     super('executor');

@@ -18,6 +18,7 @@ import {
   type ActionConfig,
   type ActionResult,
   type AgentDeps,
+  type ExecutorConfig,
 } from '@awo/shared';
 import { runAction } from './actions/index.js';
 import { readAppliedEntry, recordApplied } from './applied.js';
@@ -71,7 +72,7 @@ export class ActionRunner {
   readonly #never = new AbortController();
 
   constructor(
-    private readonly deps: AgentDeps,
+    private readonly deps: AgentDeps<ExecutorConfig>,
     private readonly pools: Map<string, ManagedPool>,
   ) {
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);

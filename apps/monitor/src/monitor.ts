@@ -11,6 +11,7 @@ import {
   spanName,
   type AgentDeps,
   type MessageInput,
+  type MonitorConfig,
 } from '@awo/shared';
 import { SourceRunner } from './runner.js';
 import { sourceId } from './series.js';
@@ -47,7 +48,7 @@ export class MonitorAgent extends Agent {
   readonly #invalidSeen = new Set<string>();
 
   constructor(
-    private readonly deps: AgentDeps,
+    private readonly deps: AgentDeps<MonitorConfig>,
     options: MonitorOptions = {},
   ) {
     super('monitor');

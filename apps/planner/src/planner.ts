@@ -13,29 +13,13 @@ import {
   signRevision,
   spanContextOf,
   type AgentDeps,
-  type Change,
   type Consumer,
   type Delivery,
   type Plan,
   type PlanRevision,
+  type PlannerConfig,
 } from '@awo/shared';
-import { decideAutoscale } from './autoscale.js';
-import { AutoscaleGoalState } from './goal-state.js';
-import { decideQuality } from './quality.js';
-import { QualityGoalState } from './quality-state.js';
-
-type GoalState = AutoscaleGoalState | QualityGoalState;
-
-/** What an evaluation proposes to commit. */
-interface Proposal {
-  changes: Change[];
-  reason: string;
-  insightIds: string[];
-  /** Called once the revision is committed. */
-  committed?: (now: number) => void;
-  /** For the log line. */
-  summary: Record<string, unknown>;
-}
+import { createGoal, type Goal, type Proposal } from './goals/index.js';
 
 /**
  * The planner agent: holds the goals from the config, reads insights and the metrics its goals
@@ -45,8 +29,8 @@ interface Proposal {
 export class PlannerAgent extends Agent {
   readonly #store: PlanStore;
   readonly #lease: Lease;
-  readonly #goals: GoalState[];
-  readonly #bySeries = new Map<string, GoalState[]>();
+  readonly #goals: Goal[];
+  readonly #bySeries = new Map<string, Goal[]>();
   #consumers: Consumer[] = [];
   #leader = false;
   #leaseTimer: NodeJS.Timeout | undefined;
@@ -56,13 +40,14 @@ export class PlannerAgent extends Agent {
   readonly #counts = { revisions: 0, conflicts: 0, evaluations: 0, results: 0, failedResults: 0, leaderships: 0 };
   #lastResult: Record<string, unknown> | undefined;
 
-  constructor(private readonly deps: AgentDeps) {
+  constructor(private readonly deps: AgentDeps<PlannerConfig>) {
     super('planner');
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
     this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);
-    this.#goals = deps.config.planner.goals.map((g) => (g.kind === 'autoscale' ? new AutoscaleGoalState(g) : new QualityGoalState(g)));
-    for (const state of this.#goals) {
-      for (const s of [...state.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), state]);
+    const env = { workflow: deps.config.workflow, evaluateInterval: deps.config.planner.evaluateInterval };
+    this.#goals = deps.config.planner.goals.map((g) => createGoal(g, env));
+    for (const goal of this.#goals) {
+      for (const s of [...goal.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), goal]);
     }
   }
 
@@ -116,29 +101,18 @@ export class PlannerAgent extends Agent {
 
   async #onMetrics(batch: Delivery<'metrics'>[]): Promise<void> {
     for (const d of batch) {
-      const states = this.#bySeries.get(d.message.series);
-      if (states) for (const s of states) s.observe(d.message.series, d.message.value, d.message.ts, d.id);
+      const goals = this.#bySeries.get(d.message.series);
+      if (goals) for (const g of goals) g.observe(d.message.series, d.message.value, d.message.ts, d.id);
     }
   }
 
   async #onInsights(batch: Delivery<'insights'>[]): Promise<void> {
-    const touched = new Set<GoalState>();
+    const touched = new Set<Goal>();
     for (const d of batch) {
-      const i = d.message;
-      for (const state of this.#goals) {
-        if (state.kind === 'autoscale') {
-          if (i.kind !== 'forecast' || state.goal.arrivalSeries !== i.series) continue;
-          if (state.forecast && state.forecast.ts > i.ts) continue;
-          state.forecast = { value: i.value, upper: i.upper, ts: i.ts, horizonMs: i.horizonMs, model: i.model, id: i.id, traceparent: d.headers.traceparent };
-        } else {
-          if (i.kind !== 'data-quality' || !state.watches(i.series)) continue;
-          state.addSignal({ series: i.series, check: i.check, value: i.value, limit: i.limit, violated: i.violated, ts: i.ts, id: i.id }, d.headers.traceparent);
-        }
-        touched.add(state);
-      }
+      for (const goal of this.#goals) if (goal.accept(d.message, d.headers.traceparent)) touched.add(goal);
     }
     // Evaluate now, not on the next tick: acting before the load arrives is the point.
-    for (const state of touched) await this.#evaluate(state);
+    for (const goal of touched) await this.#evaluate(goal);
   }
 
   async #onResult(d: Delivery<'results'>): Promise<void> {
@@ -152,68 +126,31 @@ export class PlannerAgent extends Agent {
 
   #evaluateAll(): void {
     if (!this.#leader) return;
-    for (const state of this.#goals) void this.#evaluate(state);
+    for (const goal of this.#goals) void this.#evaluate(goal);
   }
 
   /** Evaluations run one at a time, so two never race for the same plan version. */
-  #evaluate(state: GoalState): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#evaluateNow(state)).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), goal: state.goal.name }, 'goal evaluation failed'));
+  #evaluate(goal: Goal): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#evaluateNow(goal)).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err), goal: goal.config.name }, 'goal evaluation failed'));
     return this.#chain;
   }
 
-  async #evaluateNow(state: GoalState): Promise<void> {
+  async #evaluateNow(goal: Goal): Promise<void> {
     if (!this.#leader) return;
-    const goal = state.goal;
+    const { name, kind } = goal.config;
     const links: Link[] = [];
-    const cause = state.kind === 'autoscale' ? state.forecast : state.lastSignal;
+    const cause = goal.cause();
     const sc = cause?.traceparent ? spanContextOf({ traceparent: cause.traceparent }) : undefined;
     if (sc) links.push({ context: sc, attributes: { 'awo.insight.id': cause?.id ?? '' } });
-    const attributes = { 'awo.goal': goal.name, 'awo.goal.kind': goal.kind };
-    await inSpan(this.deps.tracer, `evaluate ${goal.name}`, { kind: SpanKind.INTERNAL, links, attributes }, async (span) => {
+    const attributes = { 'awo.goal': name, 'awo.goal.kind': kind };
+    await inSpan(this.deps.tracer, `evaluate ${name}`, { kind: SpanKind.INTERNAL, links, attributes }, async (span) => {
       this.#counts.evaluations++;
       const plan = await this.#store.current();
       const now = Date.now();
-      const proposal = state.kind === 'autoscale' ? this.#proposeAutoscale(state, plan, now, span) : this.#proposeQuality(state, plan, now, span);
-      if (proposal) await this.#commit(goal.name, plan, proposal, now, span);
+      const evaluation = goal.evaluate(plan, now);
+      span.setAttributes(evaluation.attributes);
+      if (evaluation.proposal) await this.#commit(name, plan, evaluation.proposal, now, span);
     });
-  }
-
-  #proposeAutoscale(state: AutoscaleGoalState, plan: Plan, now: number, span: Span): Proposal | undefined {
-    const goal = state.goal;
-    const raw = plan.steps[goal.step]?.params[goal.param];
-    const current = typeof raw === 'number' ? raw : goal.min;
-    const decision = decideAutoscale(
-      goal,
-      {
-        now,
-        current,
-        forecast: state.forecast,
-        arrival: state.latest.get(goal.arrivalSeries),
-        backlog: state.latest.get(goal.backlogSeries),
-        metric: state.latest.get(goal.metric),
-        throughput: state.throughput.perWorker(),
-        interval: this.deps.config.planner.evaluateInterval,
-      },
-      state.memory,
-    );
-    state.lastDecision = { at: now, desired: decision.desired, reason: decision.reason };
-    span.setAttributes({ 'awo.decision.desired': decision.desired, 'awo.decision.current': current, 'awo.decision.basis': decision.basis });
-    if (decision.desired === current) return undefined;
-    return {
-      changes: [{ op: 'set', step: goal.step, param: goal.param, from: raw ?? null, to: decision.desired }],
-      reason: decision.reason,
-      insightIds: decision.insightIds,
-      committed: (at) => (state.memory.lastChangeAt = at),
-      summary: { from: current, to: decision.desired },
-    };
-  }
-
-  #proposeQuality(state: QualityGoalState, plan: Plan, now: number, span: Span): Proposal | undefined {
-    const decision = decideQuality(state.goal, this.deps.config.workflow, { now, plan, metrics: state.latest, signals: state.signals }, state.memory);
-    state.lastDecision = { at: now, action: decision.action, reason: decision.reason };
-    span.setAttributes({ 'awo.decision.action': decision.action });
-    if (decision.changes.length === 0) return undefined;
-    return { changes: decision.changes, reason: decision.reason, insightIds: decision.insightIds, summary: { action: decision.action } };
   }
 
   async #commit(goalName: string, plan: Plan, proposal: Proposal, now: number, span: Span): Promise<void> {
@@ -268,11 +205,7 @@ export class PlannerAgent extends Agent {
     return {
       leader: this.#leader,
       ...this.#counts,
-      goals: this.#goals.map((s) =>
-        s.kind === 'autoscale'
-          ? { name: s.goal.name, kind: s.kind, throughput: s.throughput.perWorker(), learned: s.throughput.learned, lastDecision: s.lastDecision }
-          : { name: s.goal.name, kind: s.kind, lastBadAt: s.memory.lastBadAt, lastDecision: s.lastDecision },
-      ),
+      goals: this.#goals.map((g) => g.detail()),
       lastResult: this.#lastResult,
     };
   }

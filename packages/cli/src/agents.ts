@@ -11,16 +11,16 @@ export type AgentName = (typeof AGENT_NAMES)[number];
 export function buildAgents(runtime: Runtime, names: readonly AgentName[]): Agent[] {
   const ordered = [...names].sort((a, b) => AGENT_NAMES.indexOf(b) - AGENT_NAMES.indexOf(a));
   return ordered.map((name) => {
-    const deps = runtime.deps(name);
+    // Each agent gets its own slice of the config.
     switch (name) {
       case 'monitor':
-        return new MonitorAgent(deps);
+        return new MonitorAgent(runtime.deps(name));
       case 'analyzer':
-        return new AnalyzerAgent(deps);
+        return new AnalyzerAgent(runtime.deps(name));
       case 'planner':
-        return new PlannerAgent(deps);
+        return new PlannerAgent(runtime.deps(name));
       case 'executor':
-        return new ExecutorAgent(deps);
+        return new ExecutorAgent(runtime.deps(name));
     }
   });
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { RedisBus } from './bus/redis-bus.js';
 import type { Bus } from './bus/types.js';
 import type { Config } from './config/schema.js';
+import { configSlices, type AgentConfigs, type AgentName } from './config/slices.js';
 import { keys as makeKeys, type Keys } from './contracts/streams.js';
 import { errorMessage } from './errors.js';
 import { closeInOrder } from './lifecycle.js';
@@ -12,9 +13,9 @@ import { createRedis, type ConnectionOptions } from './redis.js';
 import { createTelemetry, type Telemetry } from './telemetry/otel.js';
 import { RedisSpanExporter } from './telemetry/span-store.js';
 
-/** What an agent is handed: its transport, connections, logger and tracer. Never globals. */
-export interface AgentDeps {
-  config: Config;
+/** What an agent is handed: its slice of the config, its transport, connections, logger and tracer. Never globals. */
+export interface AgentDeps<C> {
+  config: C;
   bus: Bus;
   /** A shared command connection (not for blocking commands). */
   redis: Redis;
@@ -46,6 +47,8 @@ export class Runtime {
   readonly redis: Redis;
   readonly bus: RedisBus;
   readonly keys: Keys;
+  /** Each agent's slice of the config, cut once. */
+  readonly #slices: AgentConfigs;
   readonly #telemetry: Telemetry[] = [];
   readonly #connections = new Set<Redis>();
   #closing: Promise<void> | undefined;
@@ -53,6 +56,7 @@ export class Runtime {
   constructor(private readonly options: RuntimeOptions) {
     const { config } = options;
     this.keys = makeKeys(config.prefix);
+    this.#slices = configSlices(config);
     this.redis = this.connect('command');
     this.bus = new RedisBus({ redis: this.redis, config: config.bus, prefix: config.prefix, log: options.log.child({ component: 'bus' }) });
   }
@@ -69,7 +73,8 @@ export class Runtime {
     return conn;
   }
 
-  deps(agent: string): AgentDeps {
+  /** What `agent` is handed: its own slice of the config (the runtime and the bus keep the whole). */
+  deps<A extends AgentName>(agent: A): AgentDeps<AgentConfigs[A]> {
     const serviceName = `awo-${agent}`;
     const store = this.options.config.telemetry.spanStore;
     const processors = [
@@ -81,7 +86,7 @@ export class Runtime {
     this.#telemetry.push(telemetry);
     const log = this.options.log.child({ agent });
     return {
-      config: this.options.config,
+      config: this.#slices[agent],
       bus: this.bus,
       redis: this.redis,
       connect: (name, opts) => this.connect(`${agent}:${name}`, opts),

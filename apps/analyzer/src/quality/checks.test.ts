@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, gaussian, mulberry32 } from '@awo/shared';
+import { configSchema, configSlices, gaussian, mulberry32 } from '@awo/shared';
 import { QualityChecks } from './checks.js';
 
-const config = configSchema.parse({
-  workflow: {
-    steps: { validate: { handler: 'validate' }, store: { handler: 'sink', after: ['validate'] } },
-    extraSteps: { strict: { handler: 'strict-validation' } },
-    schema: { fields: { amount: { type: 'number' } } },
-  },
-  analyzer: { drift: [{ series: 'records.o.value.*', reference: 200, recent: 100 }] },
-  planner: { goals: [{ kind: 'quality', name: 'q', limits: { 'records.o.null_rate': 0.02 }, reroute: { insert: 'strict', between: ['validate', 'store'] } }] },
-});
+const config = configSlices(
+  configSchema.parse({
+    workflow: {
+      steps: { validate: { handler: 'validate' }, store: { handler: 'sink', after: ['validate'] } },
+      extraSteps: { strict: { handler: 'strict-validation' } },
+      schema: { fields: { amount: { type: 'number' } } },
+    },
+    analyzer: { drift: [{ series: 'records.o.value.*', reference: 200, recent: 100 }] },
+    planner: { goals: [{ kind: 'quality', name: 'q', limits: { 'records.o.null_rate': 0.02 }, reroute: { insert: 'strict', between: ['validate', 'store'] } }] },
+  }),
+).analyzer;
 const at = (i: number) => 1_000_000 + i * 1000;
 
 describe('QualityChecks', () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Config, MessageInput, Metric } from '@awo/shared';
+import type { AnalyzerConfig, MessageInput, Metric } from '@awo/shared';
 import { median } from 'simple-statistics';
 import { Ring } from '../forecast/ring.js';
 import { globToRegExp } from '../series.js';
@@ -8,7 +8,7 @@ import { DriftDetector } from './drift-detector.js';
 
 type QualityInsight = Extract<MessageInput<'insights'>, { kind: 'data-quality' }>;
 
-/** A series with a limit (from the planner's quality goals): its recent points and last verdicts. */
+/** A series with a limit (from the planner's quality goals, in the analyzer's config slice): its recent points and last verdicts. */
 interface LimitState {
   limit: number;
   recent: Ring;
@@ -39,23 +39,19 @@ const DEFAULT_CROSSING_HORIZON = 10;
 export class QualityChecks {
   readonly #limits = new Map<string, LimitState>();
   readonly #drift = new Map<string, DriftState>();
-  readonly #driftRules: { re: RegExp; rule: Config['analyzer']['drift'][number] }[];
+  readonly #driftRules: { re: RegExp; rule: AnalyzerConfig['analyzer']['drift'][number] }[];
   readonly #horizons: { re: RegExp; steps: number }[];
 
   readonly #maxSeries: number;
   readonly #wanted = new Map<string, boolean>();
 
-  constructor(config: Pick<Config, 'planner' | 'analyzer' | 'monitor'>) {
+  constructor(config: Pick<AnalyzerConfig, 'analyzer' | 'quality'>) {
     this.#maxSeries = config.analyzer.maxSeries;
-    for (const goal of config.planner.goals) {
-      if (goal.kind !== 'quality') continue;
-      for (const [series, limit] of Object.entries(goal.limits)) {
-        const prev = this.#limits.get(series);
-        if (!prev || limit < prev.limit) this.#limits.set(series, { limit, recent: new Ring(DEFAULT_CROSSING_WINDOW), violated: false, crossing: false });
-      }
+    for (const [series, limit] of Object.entries(config.quality.limits)) {
+      this.#limits.set(series, { limit, recent: new Ring(DEFAULT_CROSSING_WINDOW), violated: false, crossing: false });
     }
     this.#driftRules = config.analyzer.drift.map((rule) => ({ re: globToRegExp(rule.series), rule }));
-    this.#horizons = config.analyzer.forecast.map((r) => ({ re: globToRegExp(r.series), steps: Math.max(1, Math.ceil(r.horizon / (r.step ?? config.monitor.interval))) }));
+    this.#horizons = config.quality.horizons.map((h) => ({ re: globToRegExp(h.series), steps: h.steps }));
   }
 
   /** Whether a series is checked at all (the analyzer skips the rest); asked once per metric, so remembered per series. */

@@ -14,6 +14,7 @@ import {
   spanName,
   verifyKeys,
   type AgentDeps,
+  type ExecutorConfig,
   type Plan,
   TAP_RECORD_FIELD,
   type StepConfig,
@@ -59,11 +60,11 @@ export class WorkflowRunner {
   readonly #taps: Map<string, number>;
   #connection: Redis | undefined;
 
-  constructor(private readonly deps: AgentDeps) {
-    const { workflow, monitor, signing } = deps.config;
+  constructor(private readonly deps: AgentDeps<ExecutorConfig>) {
+    const { workflow, taps, signing } = deps.config;
     this.#steps = runnableSteps(workflow);
     this.#plans = new PlanVersions(new PlanStore(deps.redis, deps.keys, deps.config), workflow, verifyKeys(signing));
-    this.#taps = new Map(monitor.sources.flatMap((s) => (s.kind === 'records' ? [[s.step, s.sample] as const] : [])));
+    this.#taps = new Map(Object.entries(taps));
   }
 
   /** Whether the workflow has any step that records run through. */

@@ -6,3 +6,4 @@ export * from './actions.js';
 export * from './goals.js';
 export { duration } from './fields.js';
 export * from './workflow.js';
+export * from './slices.js';

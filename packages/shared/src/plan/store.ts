@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { encode } from '../bus/codec.js';
 import { decode } from '../bus/codec.js';
-import type { Config } from '../config/schema.js';
+import type { BusConfig } from '../config/schema.js';
+import type { WorkflowConfig } from '../config/workflow.js';
 import { planRevisionSchema, planSchema, type Plan, type PlanRevision } from '../contracts/messages.js';
 import type { Keys } from '../contracts/streams.js';
 import { AwoError } from '../errors.js';
@@ -25,7 +26,7 @@ export class PlanStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly config: Pick<Config, 'workflow' | 'bus'>,
+    private readonly config: { workflow: WorkflowConfig; bus: Pick<BusConfig, 'maxLen'> },
   ) {}
 
   /**

@@ -87,4 +87,54 @@ describe('PlannerAgent', () => {
       await cleanupPrefix(prefix);
     }
   });
+
+  it('refuses to build on a plan edited in Redis (AWO_PLAN_TAMPERED, counted) and never signs it', async () => {
+    const prefix = testPrefix();
+    const key = 'planner-test-key-0123456789';
+    const rt = runtime(prefix, undefined, undefined, { AWO_SIGNING_KEY: key });
+    const planner = new PlannerAgent(rt.deps('planner'));
+    try {
+      await planner.start();
+      await waitFor(() => planner.isLeader, 'leadership');
+      await rt.bus.publish('insights', forecast(60, 'f-60'));
+      const store = new PlanStore(rt.redis, rt.keys, rt.config);
+      await waitFor(async () => (await store.current()).version === 1, 'revision 1');
+      // A hostile writer raises the concurrency in the plan hash, behind the signed revision.
+      const stored = await store.current();
+      await rt.redis.hset(rt.keys.plan, 'plan', JSON.stringify({ ...stored, steps: { work: { ...stored.steps.work, params: { concurrency: 19 } } } }));
+      await rt.bus.publish('insights', forecast(150, 'f-150'));
+      await waitFor(() => (planner.metrics().planner_tamper_refusals_total ?? 0) >= 2, 'the tampered plan refused');
+      expect((await store.current()).version).toBe(1);
+      expect(await store.history()).toHaveLength(1);
+    } finally {
+      await planner.close();
+      await rt.close();
+      await cleanupPrefix(prefix);
+    }
+  });
+
+  it('judges a forecast stamped ahead of its clock as received now: a newer honest one wins', async () => {
+    const prefix = testPrefix();
+    let clock = Date.now();
+    const rt = new Runtime({ config: config(prefix), redisUrl: REDIS_URL, log: quietLogger(), env: {}, now: () => clock });
+    const planner = new PlannerAgent(rt.deps('planner'));
+    try {
+      await planner.start();
+      await waitFor(() => planner.isLeader, 'leadership');
+      const store = new PlanStore(rt.redis, rt.keys, rt.config);
+      // Stamped 4 s ahead (within bus.maxClockSkew, so delivered): taken as now.
+      await rt.bus.publish('insights', { ...forecast(60, 'f-ahead'), ts: clock + 4000 });
+      await waitFor(async () => (await store.current()).version === 1, 'revision 1 from the early-stamped forecast');
+      clock += 1000;
+      // An honest forecast made a second later must win, though its stamp is earlier than the first one's.
+      await rt.bus.publish('insights', { ...forecast(150, 'f-honest'), ts: clock });
+      await waitFor(async () => (await store.current()).version === 2, 'revision 2 from the honest forecast', 5000);
+      const [rev] = await store.history(1);
+      expect(rev?.revision.insightIds).toEqual(['f-honest']);
+    } finally {
+      await planner.close();
+      await rt.close();
+      await cleanupPrefix(prefix);
+    }
+  });
 });

@@ -69,7 +69,7 @@ describe('signed plan revisions', () => {
       await runtime.redis.hset(runtime.keys.plan, 'version', '0', 'plan', JSON.stringify(forged));
       // Any schema-valid entry on the revisions stream wakes the executor, which reads the plan hash.
       await runtime.redis.xadd(runtime.keys.stream('revisions'), '*', 'data', JSON.stringify(revise(forged, 9)));
-      await waitFor(() => executor.metrics().executor_revisions_untrusted_total >= 1, 'the hand-written v0 refused');
+      await waitFor(() => (executor.metrics().executor_revisions_untrusted_total ?? 0) >= 1, 'the hand-written v0 refused');
       expect(await runtime.redis.get(`${prefix}:flags.work.mode`)).toBeNull();
     } finally {
       await executor.close();

@@ -8,9 +8,12 @@ import {
   inSpan,
   isAwoError,
   Lease,
+  planFromConfig,
   PlanStore,
   seriesFilter,
   signRevision,
+  trustedPlan,
+  verifyKeys,
   spanContextOf,
   type AgentDeps,
   type Consumer,
@@ -37,7 +40,9 @@ export class PlannerAgent extends Agent {
   #evalTimer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #transition: Promise<void> = Promise.resolve();
-  readonly #counts = { revisions: 0, conflicts: 0, evaluations: 0, results: 0, failedResults: 0, leaderships: 0 };
+  readonly #counts = { revisions: 0, conflicts: 0, evaluations: 0, results: 0, failedResults: 0, leaderships: 0, tamperRefusals: 0 };
+  /** The last tampered plan version logged, so a refusal is logged once per version, not per evaluation. */
+  #tamperedLogged: string | undefined;
   #lastResult: Record<string, unknown> | undefined;
 
   constructor(private readonly deps: AgentDeps<PlannerConfig>) {
@@ -99,17 +104,29 @@ export class PlannerAgent extends Agent {
     await Promise.allSettled(consumers.map((c) => c.close()));
   }
 
+  /**
+   * Message times are judged on this planner's clock: a time later than now (the bus already
+   * refused one beyond bus.maxClockSkew) counts as now, so a message stamped ahead can neither
+   * outlive its age nor win over a newer honest one.
+   */
+  #received(ts: number, now: number): number {
+    return Math.min(ts, now);
+  }
+
   async #onMetrics(batch: Delivery<'metrics'>[]): Promise<void> {
+    const now = this.deps.now();
     for (const d of batch) {
       const goals = this.#bySeries.get(d.message.series);
-      if (goals) for (const g of goals) g.observe(d.message.series, d.message.value, d.message.ts, d.id);
+      if (goals) for (const g of goals) g.observe(d.message.series, d.message.value, this.#received(d.message.ts, now), d.id);
     }
   }
 
   async #onInsights(batch: Delivery<'insights'>[]): Promise<void> {
     const touched = new Set<Goal>();
+    const now = this.deps.now();
     for (const d of batch) {
-      for (const goal of this.#goals) if (goal.accept(d.message, d.headers.traceparent)) touched.add(goal);
+      const insight = { ...d.message, ts: this.#received(d.message.ts, now) };
+      for (const goal of this.#goals) if (goal.accept(insight, d.headers.traceparent)) touched.add(goal);
     }
     // Evaluate now, not on the next tick: acting before the load arrives is the point.
     for (const goal of touched) await this.#evaluate(goal);
@@ -145,12 +162,31 @@ export class PlannerAgent extends Agent {
     const attributes = { 'awo.goal': name, 'awo.goal.kind': kind };
     await inSpan(this.deps.tracer, `evaluate ${name}`, { kind: SpanKind.INTERNAL, links, attributes }, async (span) => {
       this.#counts.evaluations++;
-      const plan = await this.#store.current();
-      const now = Date.now();
+      const plan = await this.#trustedCurrent();
+      if (!plan) return;
+      const now = this.deps.now();
       const evaluation = goal.evaluate(plan, now);
       span.setAttributes(evaluation.attributes);
       if (evaluation.proposal) await this.#commit(name, plan, evaluation.proposal, now, span);
     });
+  }
+
+  /**
+   * The stored plan, if it is the one its signed revision says (with a signing key); otherwise the
+   * refusal is counted and logged (once per stored version) and nothing is built on it: a plan
+   * edited in Redis never becomes a signed revision.
+   */
+  async #trustedCurrent(): Promise<Plan | undefined> {
+    const { plan, revision } = await this.#store.currentWithRevision();
+    const trust = trustedPlan(plan, revision, verifyKeys(this.deps.config.signing), planFromConfig(this.deps.config.workflow));
+    if (trust.ok) return plan;
+    this.#counts.tamperRefusals++;
+    const seen = `${plan.epoch ?? ''}.${plan.version}.${trust.reason}`;
+    if (this.#tamperedLogged !== seen) {
+      this.#tamperedLogged = seen;
+      this.deps.log.error({ code: 'AWO_PLAN_TAMPERED', version: plan.version, reason: trust.reason }, 'refusing to build on a stored plan that its signed revision does not vouch for; roll back to the last good revision');
+    }
+    return undefined;
   }
 
   async #commit(goalName: string, plan: Plan, proposal: Proposal, now: number, span: Span): Promise<void> {
@@ -198,6 +234,7 @@ export class PlannerAgent extends Agent {
       planner_evaluations_total: this.#counts.evaluations,
       planner_results_total: this.#counts.results,
       planner_failed_results_total: this.#counts.failedResults,
+      planner_tamper_refusals_total: this.#counts.tamperRefusals,
     };
   }
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   AWO_NOT_LEADER: { retryable: true, summary: 'this planner does not hold the lease' },
   AWO_ACTION_NOT_ALLOWED: { retryable: false, summary: 'an action, command or URL is not allowed by the config' },
   AWO_ACTION_FAILED: { retryable: true, summary: 'an action handler failed' },
+  AWO_PLAN_TAMPERED: { retryable: false, summary: 'the stored plan is not the one its signed revision says: the planner will not build on it' },
   AWO_SIGNATURE_INVALID: { retryable: false, summary: 'a plan revision signature is missing or does not match' },
   AWO_SOURCE_FAILED: { retryable: true, summary: 'a monitor source failed to sample' },
   AWO_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },

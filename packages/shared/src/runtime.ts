@@ -26,6 +26,8 @@ export interface AgentDeps<C> {
   tracer: Tracer;
   /** A unique name for this process's instance of the agent, e.g. `planner-host-1234`. */
   instance: string;
+  /** The agent's clock (epoch ms): what "now" and the age of a message are judged by. Injected in tests. */
+  now: () => number;
 }
 
 export interface RuntimeOptions {
@@ -37,6 +39,8 @@ export interface RuntimeOptions {
   /** Extra span processors for every agent's provider (span store, tests). */
   processors?: (serviceName: string) => SpanProcessor[];
   instanceSuffix?: string;
+  /** The clock of every agent and of the bus's consumers (epoch ms); `Date.now` unless a test injects one. */
+  now?: () => number;
 }
 
 /**
@@ -58,7 +62,12 @@ export class Runtime {
     this.keys = makeKeys(config.prefix);
     this.#slices = configSlices(config);
     this.redis = this.connect('command');
-    this.bus = new RedisBus({ redis: this.redis, config: config.bus, prefix: config.prefix, log: options.log.child({ component: 'bus' }) });
+    this.bus = new RedisBus({ redis: this.redis, config: config.bus, prefix: config.prefix, log: options.log.child({ component: 'bus' }), now: this.now });
+  }
+
+  /** The clock this runtime's agents and consumers share. */
+  get now(): () => number {
+    return this.options.now ?? Date.now;
   }
 
   get config(): Config {
@@ -94,6 +103,7 @@ export class Runtime {
       log,
       tracer: telemetry.tracer,
       instance: `${agent}-${process.pid}${this.options.instanceSuffix ? `-${this.options.instanceSuffix}` : ''}`,
+      now: this.now,
     };
   }
 

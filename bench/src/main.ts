@@ -8,7 +8,8 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   forecast   rolling-origin MASE/sMAPE per model and horizon [--trace <csv>] [--column c] [--scale k]
   autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]
-  workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]`;
+  workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
+  cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]`;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -26,6 +27,7 @@ const { values, positionals } = parseArgs({
     speedup: { type: 'string' },
     rate: { type: 'string' },
     records: { type: 'string' },
+    series: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -60,6 +62,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'workflow':
       await (await import('./workflow.js')).workflowBench({ records: num(values.records), rounds: num(values.rounds) }, io);
+      return 0;
+    case 'cardinality':
+      await (await import('./cardinality.js')).cardinalityBench({ series: num(values.series) }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);

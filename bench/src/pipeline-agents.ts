@@ -40,23 +40,35 @@ executor:
 `;
 }
 
-/** Starts analyzer, planner and executor as their own processes (`awo <agent>`), ready. */
-export async function startAgentProcesses(prefix: string, url: string): Promise<AgentProcess[]> {
-  const names = ['executor', 'planner', 'analyzer'];
+/** Which agents to start and with what config (default: the pipeline benchmark's three). */
+export interface AgentProcessOptions {
+  names?: string[];
+  configYaml?: (prefix: string, url: string, ports: Record<string, number>) => string;
+}
+
+/** Starts analyzer, planner and executor (or `names`) as their own processes (`awo <agent>`), ready. */
+export async function startAgentProcesses(prefix: string, url: string, opts: AgentProcessOptions = {}): Promise<AgentProcess[]> {
+  const names = opts.names ?? ['executor', 'planner', 'analyzer'];
   const ports: Record<string, number> = {};
   for (const n of names) ports[n] = await freePort();
   const file = join(tmpdir(), `${prefix}.yaml`);
-  writeFileSync(file, pipelineConfigYaml(prefix, url, ports));
+  writeFileSync(file, (opts.configYaml ?? pipelineConfigYaml)(prefix, url, ports));
   const procs = names.map((name) => ({ name, port: ports[name] as number, child: spawn(process.execPath, [...(process.env.AWO_BENCH_PROF && name === process.env.AWO_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof2'] : []), AWO, name, '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] }) }));
   const until = Date.now() + 30_000;
-  for (const p of procs) {
-    for (;;) {
-      if (p.child.exitCode !== null) throw new Error(`awo ${p.name} exited with ${p.child.exitCode}`);
-      const ok = await fetch(`http://127.0.0.1:${p.port}/readyz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (Date.now() > until) throw new Error(`awo ${p.name} was not ready in 30 s`);
-      await delay(50);
+  try {
+    for (const p of procs) {
+      for (;;) {
+        if (p.child.exitCode !== null) throw new Error(`awo ${p.name} exited with ${p.child.exitCode}`);
+        const ok = await fetch(`http://127.0.0.1:${p.port}/readyz`).then((r) => r.ok, () => false);
+        if (ok) break;
+        if (Date.now() > until) throw new Error(`awo ${p.name} was not ready in 30 s`);
+        await delay(50);
+      }
     }
+  } catch (err) {
+    // Not ready: stop what was started rather than leave it running.
+    await stopAgentProcesses(procs);
+    throw err;
   }
   return procs;
 }

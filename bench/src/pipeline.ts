@@ -24,8 +24,9 @@ class LoadSource implements Source {
   async close(): Promise<void> {}
 }
 
-async function drained(runtime: Runtime): Promise<boolean> {
-  for (const [stream, group] of [['metrics', 'analyzer'], ['metrics', 'planner'], ['insights', 'planner']] as const) {
+/** Whether every group has read and acked everything (default: the pipeline's agents). */
+export async function drained(runtime: Runtime, groups: readonly (readonly ['metrics' | 'insights', string])[] = [['metrics', 'analyzer'], ['metrics', 'planner'], ['insights', 'planner']]): Promise<boolean> {
+  for (const [stream, group] of groups) {
     const groups = (await runtime.redis.xinfo('GROUPS', runtime.keys.stream(stream))) as unknown[][];
     const g = groups.map((row) => Object.fromEntries(Array.from({ length: row.length / 2 }, (_, i) => [String(row[2 * i]), row[2 * i + 1]]))).find((x) => x.name === group);
     if (!g || Number(g.lag ?? 1) + Number(g.pending ?? 1) > 0) return false;

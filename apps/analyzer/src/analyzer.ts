@@ -16,35 +16,58 @@ import {
   type Delivery,
   type MessageInput,
 } from '@awo/shared';
+import { RuleSeries, SeriesBudget, sweepEvery, type RefusalWarning } from './admission.js';
 import { QualityChecks } from './quality/checks.js';
 import { globToRegExp, SeriesState, type AnomalyRule, type ForecastRule } from './series.js';
+
+/** A forecast or anomaly rule: its pattern, its settings and its admitted series. */
+interface Rule<R> {
+  re: RegExp;
+  rule: R;
+  series: RuleSeries<SeriesState>;
+}
+
+/** Which rules a series name matches (indexes; -1: none), remembered per name. */
+interface Matched {
+  forecast: number;
+  anomaly: number;
+}
 
 /**
  * The analyzer agent: reads metrics through a consumer group, keeps a bounded window per series,
  * and publishes insights — forecasts for series with a forecast rule, anomalies when a detector
  * crosses its threshold. Acks only after its insights are published.
+ *
+ * Each rule keeps its own series, bounded (see admission.ts): a new series over a limit is
+ * refused and counted, never admitted by dropping another; a series silent for
+ * `analyzer.idleExpiry` is forgotten.
  */
 export class AnalyzerAgent extends Agent {
-  readonly #series = new Map<string, SeriesState>();
-  readonly #forecastRules: (ForecastRule & { re: RegExp })[];
-  readonly #anomalyRules: (AnomalyRule & { re: RegExp })[];
+  readonly #forecastRules: Rule<ForecastRule>[];
+  readonly #anomalyRules: Rule<AnomalyRule>[];
+  readonly #matched = new Map<string, Matched>();
   readonly #quality: QualityChecks;
+  readonly #sweepEvery: number;
+  #sweptAt: number;
   #consumer: Consumer | undefined;
-  readonly #counts = { metrics: 0, forecasts: 0, anomalies: 0, qualityFindings: 0, evicted: 0, batches: 0 };
+  readonly #counts = { metrics: 0, forecasts: 0, anomalies: 0, qualityFindings: 0, batches: 0 };
 
   constructor(private readonly deps: AgentDeps<AnalyzerConfig>) {
     super('analyzer');
     const cfg = deps.config;
-    this.#forecastRules = cfg.analyzer.forecast.map((r) => ({
-      series: r.series,
-      horizonMs: r.horizon,
-      stepMs: r.step,
-      season: r.season,
-      models: r.models,
+    const a = cfg.analyzer;
+    const budget = new SeriesBudget(a.maxSeries);
+    const warn = (w: RefusalWarning) => deps.log.warn(w, 'analyzer: new series refused, over its limit of series (admitted series are kept)');
+    const table = (rule: string, bounds: { maxSeries: number; labels: readonly string[] }) => new RuleSeries<SeriesState>(rule, bounds, budget, a.idleExpiry, warn);
+    this.#forecastRules = a.forecast.map((r, i) => ({
       re: globToRegExp(r.series),
+      rule: { series: r.series, horizonMs: r.horizon, stepMs: r.step, season: r.season, models: r.models },
+      series: table(`forecast[${i}]`, r),
     }));
-    this.#anomalyRules = cfg.analyzer.anomaly.map((r) => ({ series: r.series, detectors: r.detectors, threshold: r.threshold, re: globToRegExp(r.series) }));
-    this.#quality = new QualityChecks(cfg);
+    this.#anomalyRules = a.anomaly.map((r, i) => ({ re: globToRegExp(r.series), rule: { series: r.series, detectors: r.detectors, threshold: r.threshold }, series: table(`anomaly[${i}]`, r) }));
+    this.#quality = new QualityChecks(cfg, budget, warn);
+    this.#sweepEvery = sweepEvery(a.idleExpiry);
+    this.#sweptAt = deps.now();
   }
 
   protected async onStart(): Promise<void> {
@@ -55,27 +78,24 @@ export class AnalyzerAgent extends Agent {
     });
   }
 
-  /** The state of a series, created on first sight when a rule wants it (LRU-bounded). */
-  #state(series: string, labels: Record<string, string>): SeriesState | undefined {
-    // Label sets are separate series (e.g. one stream's groups); the key keeps them apart.
-    const key = seriesKey(series, labels);
-    const existing = this.#series.get(key);
-    if (existing) {
-      // Map order is insertion order: re-insert to mark it recently used.
-      this.#series.delete(key);
-      this.#series.set(key, existing);
-      return existing;
+  /** The rules a series name matches (the first forecast and the first anomaly rule), remembered per name. */
+  #match(series: string): Matched {
+    let m = this.#matched.get(series);
+    if (m === undefined) {
+      // Names come from the stream: the memo is bounded (cleared, it is only a cache).
+      if (this.#matched.size >= this.deps.config.analyzer.maxSeries) this.#matched.clear();
+      m = { forecast: this.#forecastRules.findIndex((r) => r.re.test(series)), anomaly: this.#anomalyRules.findIndex((r) => r.re.test(series)) };
+      this.#matched.set(series, m);
     }
-    const forecast = this.#forecastRules.find((r) => r.re.test(series));
-    const anomaly = this.#anomalyRules.find((r) => r.re.test(series));
-    if (!forecast && !anomaly) return undefined;
-    const state = new SeriesState(series, this.deps.config.analyzer.window, forecast, anomaly);
-    this.#series.set(key, state);
-    if (this.#series.size > this.deps.config.analyzer.maxSeries) {
-      this.#series.delete(this.#series.keys().next().value as string);
-      this.#counts.evicted++;
-    }
-    return state;
+    return m;
+  }
+
+  /** Forgets series silent for `analyzer.idleExpiry`, checked now and then. */
+  #sweep(now: number): void {
+    if (now - this.#sweptAt < this.#sweepEvery) return;
+    this.#sweptAt = now;
+    for (const r of [...this.#forecastRules, ...this.#anomalyRules]) r.series.sweep(now);
+    this.#quality.sweep(now);
   }
 
   async #handle(batch: Delivery<'metrics'>[]): Promise<void> {
@@ -95,22 +115,35 @@ export class AnalyzerAgent extends Agent {
     const insights: MessageInput<'insights'>[] = [];
     const causes: Delivery<'metrics'>[] = [];
     const forecastDue = new Map<SeriesState, Delivery<'metrics'>>();
+    const stateOf = new Map<Delivery<'metrics'>, SeriesState>();
+    const now = this.deps.now();
+    this.#sweep(now);
     for (const d of batch) {
       this.#counts.metrics++;
       const m = d.message;
       if (this.#quality.wants(m.series)) {
-        const found = this.#quality.observe(m, [d.id]);
+        const found = this.#quality.observe(m, [d.id], now);
         if (found.length > 0) causes.push(d);
         insights.push(...found);
       }
-      const state = this.#state(m.series, m.labels);
-      if (!state) continue;
-      const detection = state.observe(m.value, { id: d.id, traceparent: d.headers.traceparent }, m.ts);
+      const matched = this.#match(m.series);
+      const cause = { id: d.id, traceparent: d.headers.traceparent };
+      const fr = this.#forecastRules[matched.forecast];
+      const forecast = fr?.series.get(m.series, m.labels, now, () => new SeriesState(m.series, this.deps.config.analyzer.window, fr.rule, undefined));
+      if (forecast) {
+        forecast.observe(m.value, cause, m.ts);
+        forecastDue.set(forecast, d);
+        stateOf.set(d, forecast);
+      }
+      const ar = this.#anomalyRules[matched.anomaly];
+      const anomaly = ar?.series.get(m.series, m.labels, now, () => new SeriesState(m.series, this.deps.config.analyzer.window, undefined, ar.rule));
+      if (!anomaly) continue;
+      if (!forecast) stateOf.set(d, anomaly);
+      const detection = anomaly.observe(m.value, cause, m.ts);
       if (detection?.anomalous) {
         causes.push(d);
-        insights.push({ v: 1, id: randomUUID(), kind: 'anomaly', series: m.series, ts: m.ts, metricIds: state.causes.map((c) => c.id), method: detection.by ?? detection.method, value: m.value, score: clamp01(detection.score), threshold: detection.threshold, anomalous: true });
+        insights.push({ v: 1, id: randomUUID(), kind: 'anomaly', series: m.series, ts: m.ts, metricIds: anomaly.causes.map((c) => c.id), method: detection.by ?? detection.method, value: m.value, score: clamp01(detection.score), threshold: detection.threshold, anomalous: true });
       }
-      if (state.forecast) forecastDue.set(state, d);
     }
     // One forecast per series per batch, from its newest point.
     for (const [state, d] of forecastDue) {
@@ -134,12 +167,12 @@ export class AnalyzerAgent extends Agent {
       });
     }
     if (insights.length === 0) return;
-    await this.#publish(insights, causes);
+    await this.#publish(insights, causes, stateOf);
   }
 
-  /** Publishes insights in a PRODUCER span linked to the metrics that caused them. */
-  async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[]): Promise<void> {
-    const links = linksFrom(causes.flatMap((d) => [d.headers, ...(this.#series.get(seriesKey(d.message.series, d.message.labels))?.causes ?? []).map((c) => ({ traceparent: c.traceparent }))]), 32);
+  /** Publishes insights in a PRODUCER span linked to the metrics that caused them (and the points before them in their series). */
+  async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[], stateOf: Map<Delivery<'metrics'>, SeriesState>): Promise<void> {
+    const links = linksFrom(causes.flatMap((d) => [d.headers, ...(stateOf.get(d)?.causes ?? []).map((c) => ({ traceparent: c.traceparent }))]), 32);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
       [ATTR.MESSAGING_DESTINATION_NAME]: this.deps.keys.stream('insights'),
@@ -154,26 +187,36 @@ export class AnalyzerAgent extends Agent {
     return this.#consumer !== undefined;
   }
 
+  /** Every rule's series table: forecast, anomaly, then drift rules. */
+  #tables(): { rule: string; size: number; refused: number; expired: number }[] {
+    return [...this.#forecastRules.map((r) => r.series), ...this.#anomalyRules.map((r) => r.series), ...this.#quality.tables()];
+  }
+
   override metrics(): Record<string, number> {
-    return { analyzer_metrics_total: this.#counts.metrics, analyzer_forecasts_total: this.#counts.forecasts, analyzer_anomalies_total: this.#counts.anomalies, analyzer_quality_findings_total: this.#counts.qualityFindings, analyzer_series: this.#series.size, analyzer_series_evicted_total: this.#counts.evicted };
+    const tables = this.#tables();
+    const out: Record<string, number> = {
+      analyzer_metrics_total: this.#counts.metrics,
+      analyzer_forecasts_total: this.#counts.forecasts,
+      analyzer_anomalies_total: this.#counts.anomalies,
+      analyzer_quality_findings_total: this.#counts.qualityFindings,
+      analyzer_series: tables.reduce((n, t) => n + t.size, 0),
+      analyzer_series_expired_total: tables.reduce((n, t) => n + t.expired, 0),
+    };
+    // Points of new series refused for being over a limit, by rule (a bounded set: the config's rules).
+    for (const t of tables) out[`analyzer_series_refused_total{rule="${t.rule}"}`] = t.refused;
+    return out;
   }
 
   protected override detail(): Record<string, unknown> {
     const models: Record<string, unknown> = {};
-    for (const [name, s] of this.#series) if (s.forecast) models[name] = { season: s.season, errors: s.modelErrors() };
-    return { series: this.#series.size, ...this.#counts, models };
+    for (const r of this.#forecastRules) for (const [key, s] of r.series.entries()) models[key] = { season: s.season, errors: s.modelErrors() };
+    const rules = Object.fromEntries(this.#tables().map((t) => [t.rule, { series: t.size, refused: t.refused, expired: t.expired }]));
+    return { series: this.metrics().analyzer_series, ...this.#counts, rules, models };
   }
 
   protected async onClose(): Promise<void> {
     await closeInOrder([['consumer', () => this.#consumer?.close()]], (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'analyzer close step failed'));
   }
-}
-
-/** `series` alone, or `series{k=v,…}` with the labels sorted. */
-export function seriesKey(series: string, labels: Record<string, string>): string {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return series;
-  return `${series}{${keys.sort().map((k) => `${k}=${labels[k]}`).join(',')}}`;
 }
 
 function clamp01(x: number): number {

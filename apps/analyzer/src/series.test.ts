@@ -31,4 +31,28 @@ describe('SeriesState', () => {
     expect(globToRegExp('bullmq.*.wait').test('bullmq.work.wait')).toBe(true);
     expect(globToRegExp('bullmq.*.wait').test('bullmqXworkXwait')).toBe(false);
   });
+
+  it('grows with the points it sees: no window without a forecast rule, buffers sized to what arrived', () => {
+    const anomalyOnly = new SeriesState('a', 720, undefined, { series: 'a', detectors: ['records'], threshold: undefined });
+    const forecastOnly = new SeriesState('f', 720, { series: 'f', horizonMs: 1000, stepMs: 1000, season: undefined, models: undefined }, undefined);
+    anomalyOnly.observe(1, { id: '1' }, Date.UTC(2026, 0, 1));
+    forecastOnly.observe(1, { id: '1' });
+    expect(anomalyOnly.window.allocated).toBe(0);
+    expect(forecastOnly.window.allocated).toBe(16);
+    for (let i = 0; i < 2000; i++) forecastOnly.observe(i, { id: `${i}` });
+    expect(forecastOnly.window.allocated).toBe(720);
+  });
+
+  it('a thousand series of one point each with the records detector cost kilobytes each, not ~488 KiB', () => {
+    const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const before = used();
+    const states: SeriesState[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const s = new SeriesState(`s${i}`, 720, { series: 's*', horizonMs: 1000, stepMs: 1000, season: undefined, models: undefined }, { series: 's*', detectors: ['records'], threshold: undefined });
+      s.observe(i, { id: `${i}` }, Date.UTC(2026, 0, 1) + i);
+      states.push(s);
+    }
+    // Preallocated, this was about 477 MiB; a GC during the loop only makes the figure smaller.
+    expect((used() - before) / states.length).toBeLessThan(64 * 1024);
+  });
 });

@@ -26,7 +26,9 @@ const CAUSES = 8;
 /**
  * Everything the analyzer keeps for one series: a bounded window, the model selector (which
  * learns which forecaster fits by its rolling backtest error), the anomaly detector, and the
- * last few messages that fed it.
+ * last few messages that fed it. Memory grows with the points seen: the window and the
+ * detectors' buffers grow up to their bounds as points arrive, the window is kept only for a
+ * forecast rule, and the detector is made with the first point.
  */
 export class SeriesState {
   readonly window: Ring;
@@ -34,20 +36,19 @@ export class SeriesState {
   #selector: ModelSelector | undefined;
   #season: number | undefined;
   #sinceSeasonCheck = 0;
-  readonly #detector: Detector | undefined;
+  #detector: Detector | undefined;
   readonly horizon: number;
 
   constructor(
     readonly name: string,
     windowSize: number,
     readonly forecast: ForecastRule | undefined,
-    anomaly: AnomalyRule | undefined,
+    private readonly anomaly: AnomalyRule | undefined,
   ) {
     this.window = new Ring(windowSize);
     this.horizon = forecast ? Math.max(1, Math.ceil(forecast.horizonMs / forecast.stepMs)) : 1;
     if (forecast && typeof forecast.season === 'number') this.#season = forecast.season;
     if (forecast) this.#selector = this.#newSelector();
-    if (anomaly) this.#detector = detectorFor(anomaly);
   }
 
   #newSelector(): ModelSelector {
@@ -57,11 +58,13 @@ export class SeriesState {
 
   /** Adds a point (timestamp in epoch ms); returns the detection when the series has an anomaly rule. */
   observe(value: number, cause: Cause, timestamp?: number): (Detection & Partial<Pick<CombinedDetection, 'by'>>) | undefined {
-    this.window.push(value);
+    // Only the season check reads the window: a series without a forecast rule keeps none.
+    if (this.forecast) this.window.push(value);
     this.causes.push(cause);
     if (this.causes.length > CAUSES) this.causes.shift();
     if (this.forecast?.season === 'auto') this.#checkSeason();
     this.#selector?.observe(value);
+    if (this.anomaly) this.#detector ??= detectorFor(this.anomaly);
     return this.#detector?.update(value, timestamp);
   }
 

@@ -65,7 +65,7 @@ export class MonitorAgent extends Agent {
         interval,
         maxBackoff: cfg.maxBackoff,
         timeout: Math.min(interval, MAX_SAMPLE_MS),
-        now: () => Date.now(),
+        now: deps.now,
         log: deps.log,
         publish: (samples) => this.#publish(runner, samples),
       });
@@ -77,7 +77,7 @@ export class MonitorAgent extends Agent {
     return {
       connect: (name, options) => this.deps.connect(`source:${name}`, options),
       log: this.deps.log.child({ source: id }),
-      now: () => Date.now(),
+      now: this.deps.now,
       keys: this.deps.keys,
       workflow: this.deps.config.workflow,
     };
@@ -137,7 +137,7 @@ export class MonitorAgent extends Agent {
    * within it is taken as now, so a scraped future stamp cannot outlive honest samples.
    */
   #toMetrics(source: Source, samples: Sample[]): MessageInput<'metrics'>[] {
-    const now = Date.now();
+    const now = this.deps.now();
     const out: MessageInput<'metrics'>[] = [];
     for (const s of samples) {
       if (!Number.isFinite(s.value)) {

@@ -26,42 +26,41 @@ export class DailyProfile implements Statistic {
   readonly name = 'daily-profile';
   private readonly buckets: number;
   private readonly alpha: number;
-  private readonly profile: Float64Array;
-  private readonly daysSeen: Int32Array;
-  private readonly day: Float64Array;
-  private readonly daySum: Float64Array;
-  private readonly dayCount: Int32Array;
+  /** Per-slot state, allocated with the first timestamped point (a series without timestamps never needs it). */
+  private slots: { profile: Float64Array; daysSeen: Int32Array; day: Float64Array; daySum: Float64Array; dayCount: Int32Array } | undefined;
 
   constructor(opts: DailyProfileOptions = {}) {
     this.buckets = Math.max(1, Math.floor(opts.buckets ?? 96));
     const alpha = opts.alpha ?? 0.15;
     this.alpha = Number.isFinite(alpha) ? Math.min(1, Math.max(1e-6, alpha)) : 0.15;
-    this.profile = new Float64Array(this.buckets);
-    this.daysSeen = new Int32Array(this.buckets);
-    this.day = new Float64Array(this.buckets).fill(Number.NaN);
-    this.daySum = new Float64Array(this.buckets);
-    this.dayCount = new Int32Array(this.buckets);
   }
 
   next(value: number, timestamp?: number): number | undefined {
     if (!Number.isFinite(value) || timestamp === undefined || !Number.isFinite(timestamp)) return undefined;
+    const slots = (this.slots ??= {
+      profile: new Float64Array(this.buckets),
+      daysSeen: new Int32Array(this.buckets),
+      day: new Float64Array(this.buckets).fill(Number.NaN),
+      daySum: new Float64Array(this.buckets),
+      dayCount: new Int32Array(this.buckets),
+    });
     const dayNo = Math.floor(timestamp / DAY_MS);
     const b = Math.min(this.buckets - 1, Math.floor(((timestamp - dayNo * DAY_MS) * this.buckets) / DAY_MS));
-    if (this.day[b] !== dayNo) {
+    if (slots.day[b] !== dayNo) {
       // A new day for this slot: fold the slot's last day into its profile.
-      const n = this.dayCount[b]!;
+      const n = slots.dayCount[b]!;
       if (n > 0) {
-        const mean = this.daySum[b]! / n;
-        const seen = this.daysSeen[b]!;
-        this.profile[b] = seen === 0 ? mean : ewma(this.profile[b]!, mean, this.alpha, seen + 1);
-        this.daysSeen[b] = seen + 1;
+        const mean = slots.daySum[b]! / n;
+        const seen = slots.daysSeen[b]!;
+        slots.profile[b] = seen === 0 ? mean : ewma(slots.profile[b]!, mean, this.alpha, seen + 1);
+        slots.daysSeen[b] = seen + 1;
       }
-      this.day[b] = dayNo;
-      this.daySum[b] = 0;
-      this.dayCount[b] = 0;
+      slots.day[b] = dayNo;
+      slots.daySum[b] = 0;
+      slots.dayCount[b] = 0;
     }
-    this.daySum[b]! += value;
-    this.dayCount[b]!++;
-    return this.daysSeen[b] === 0 ? undefined : value - this.profile[b]!;
+    slots.daySum[b]! += value;
+    slots.dayCount[b]!++;
+    return slots.daysSeen[b] === 0 ? undefined : value - slots.profile[b]!;
   }
 }

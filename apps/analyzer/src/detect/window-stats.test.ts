@@ -55,3 +55,39 @@ describe('SlidingMax', () => {
     expect(m.count).toBe(2000);
   });
 });
+
+describe('lazy growth', () => {
+  it('SortedWindow grows with what it holds and keeps its median through each growth', () => {
+    const rand = mulberry32(3);
+    const w = new SortedWindow(200);
+    expect(w.allocated).toBe(0);
+    const all: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      const x = rand() * 100;
+      w.push(x);
+      all.push(x);
+      expect(w.median()).toBe(bruteMedian(all.slice(-200)));
+      if (i === 0) expect(w.allocated).toBe(16);
+    }
+    expect(w.allocated).toBe(200);
+  });
+
+  it('SlidingMax holds only its monotonic deque: noise needs far less than the horizon, a falling run grows it', () => {
+    const rand = mulberry32(4);
+    const noisy = new SlidingMax(6000);
+    const xs: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const x = rand();
+      noisy.push(x);
+      xs.push(x);
+      if (i % 997 === 0) expect(noisy.max()).toBe(Math.max(...xs.slice(-6000)));
+    }
+    expect(noisy.allocated).toBeLessThanOrEqual(64);
+    const falling = new SlidingMax(100);
+    for (let i = 0; i < 300; i++) {
+      falling.push(1000 - i);
+      expect(falling.max()).toBe(1000 - Math.max(0, i - 99));
+    }
+    expect(falling.allocated).toBe(100);
+  });
+});

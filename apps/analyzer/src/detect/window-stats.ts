@@ -1,14 +1,17 @@
+import { grownSize } from '../forecast/ring.js';
+
 /**
  * Bounded rolling-window helpers for the streaming detectors: a window kept sorted (median and
  * quantiles in O(1), an insert or removal in O(window)) and the maximum of the last N values
- * (monotonic deque, amortised O(1), at most N values kept).
+ * (monotonic deque, amortised O(1), at most N values kept). Both allocate as values arrive
+ * (doubling up to their bound), not their whole bound up front.
  */
 
 /** The last `capacity` values, kept in insertion order and in sorted order. */
 export class SortedWindow {
   readonly capacity: number;
-  private readonly ring: Float64Array;
-  private readonly sorted: Float64Array;
+  private ring = new Float64Array(0);
+  private sorted = new Float64Array(0);
   private start = 0;
   private size = 0;
 
@@ -16,12 +19,15 @@ export class SortedWindow {
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`SortedWindow capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
-    this.ring = new Float64Array(capacity);
-    this.sorted = new Float64Array(capacity);
   }
 
   get length(): number {
     return this.size;
+  }
+
+  /** Values the window has room for now (grows up to `capacity`). */
+  get allocated(): number {
+    return this.ring.length;
   }
 
   /**
@@ -37,11 +43,24 @@ export class SortedWindow {
       this.start = (this.start + 1) % this.capacity;
       this.remove(evicted);
     } else {
-      this.ring[(this.start + this.size) % this.capacity] = value;
+      if (this.size === this.ring.length) this.grow();
+      this.ring[(this.start + this.size) % this.ring.length] = value;
       this.size++;
     }
     this.insert(value);
     return evicted;
+  }
+
+  // Called when full but under capacity: the ring is unrolled, oldest first; the sorted part copied.
+  private grow(): void {
+    const n = this.ring.length;
+    const ring = new Float64Array(grownSize(n, this.capacity));
+    for (let i = 0; i < this.size; i++) ring[i] = this.ring[(this.start + i) % n]!;
+    const sorted = new Float64Array(ring.length);
+    sorted.set(this.sorted.subarray(0, this.size));
+    this.ring = ring;
+    this.sorted = sorted;
+    this.start = 0;
   }
 
   /** Median of the values held (NaN when empty). */
@@ -102,8 +121,8 @@ export class SortedWindow {
  */
 export class SlidingMax {
   readonly horizon: number;
-  private readonly values: Float64Array;
-  private readonly stamps: Float64Array;
+  private values = new Float64Array(0);
+  private stamps = new Float64Array(0);
   private head = 0;
   private size = 0;
   private pushed = 0;
@@ -111,8 +130,11 @@ export class SlidingMax {
   constructor(horizon: number) {
     if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`SlidingMax horizon must be a positive integer, got ${horizon}`);
     this.horizon = horizon;
-    this.values = new Float64Array(horizon);
-    this.stamps = new Float64Array(horizon);
+  }
+
+  /** Values the deque has room for now: it grows only as far as the deque does (at most `horizon`). */
+  get allocated(): number {
+    return this.values.length;
   }
 
   /** Number of values pushed so far (not capped by the horizon). */
@@ -126,18 +148,34 @@ export class SlidingMax {
   }
 
   push(value: number): void {
-    const cap = this.horizon;
+    let cap = this.values.length;
     // Drop from the back every value this one dominates: it outlives them.
     while (this.size > 0 && this.values[(this.head + this.size - 1) % cap]! <= value) this.size--;
     const t = this.pushed++;
     // Drop from the front what has left the horizon.
-    while (this.size > 0 && this.stamps[this.head]! <= t - cap) {
+    while (this.size > 0 && this.stamps[this.head]! <= t - this.horizon) {
       this.head = (this.head + 1) % cap;
       this.size--;
     }
+    if (this.size === cap) cap = this.grow();
     const at = (this.head + this.size) % cap;
     this.values[at] = value;
     this.stamps[at] = t;
     this.size++;
+  }
+
+  // Called when the deque fills its allocation (never past the horizon: older stamps left above).
+  private grow(): number {
+    const n = this.values.length;
+    const values = new Float64Array(grownSize(n, this.horizon));
+    const stamps = new Float64Array(values.length);
+    for (let i = 0; i < this.size; i++) {
+      values[i] = this.values[(this.head + i) % n]!;
+      stamps[i] = this.stamps[(this.head + i) % n]!;
+    }
+    this.values = values;
+    this.stamps = stamps;
+    this.head = 0;
+    return values.length;
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AnalyzerConfig, MessageInput, Metric } from '@awo/shared';
 import { median } from 'simple-statistics';
 import { Ring } from '../forecast/ring.js';
+import { RuleSeries, SeriesBudget, type RefusalWarning } from '../admission.js';
 import { globToRegExp } from '../series.js';
 import { DEFAULT_CROSSING_WINDOW, forecastCrossing } from './crossing.js';
 import { DriftDetector } from './drift-detector.js';
@@ -38,19 +39,24 @@ const DEFAULT_CROSSING_HORIZON = 10;
  */
 export class QualityChecks {
   readonly #limits = new Map<string, LimitState>();
-  readonly #drift = new Map<string, DriftState>();
-  readonly #driftRules: { re: RegExp; rule: AnalyzerConfig['analyzer']['drift'][number] }[];
+  readonly #driftRules: { re: RegExp; rule: AnalyzerConfig['analyzer']['drift'][number]; series: RuleSeries<DriftState> }[];
   readonly #horizons: { re: RegExp; steps: number }[];
 
   readonly #maxSeries: number;
   readonly #wanted = new Map<string, boolean>();
+  /** Index of the first drift rule a name matches (-1: none), remembered per name. */
+  readonly #driftRuleOf = new Map<string, number>();
 
-  constructor(config: Pick<AnalyzerConfig, 'analyzer' | 'quality'>) {
+  /**
+   * @param budget the analyzer's bound on series over all its rules (drift rules' series count in it)
+   * @param warn told, rate-limited, when a drift rule refuses new series
+   */
+  constructor(config: Pick<AnalyzerConfig, 'analyzer' | 'quality'>, budget = new SeriesBudget(config.analyzer.maxSeries), warn?: (w: RefusalWarning) => void) {
     this.#maxSeries = config.analyzer.maxSeries;
     for (const [series, limit] of Object.entries(config.quality.limits)) {
       this.#limits.set(series, { limit, recent: new Ring(DEFAULT_CROSSING_WINDOW), violated: false, crossing: false });
     }
-    this.#driftRules = config.analyzer.drift.map((rule) => ({ re: globToRegExp(rule.series), rule }));
+    this.#driftRules = config.analyzer.drift.map((rule, i) => ({ re: globToRegExp(rule.series), rule, series: new RuleSeries<DriftState>(`drift[${i}]`, rule, budget, config.analyzer.idleExpiry, warn) }));
     this.#horizons = config.quality.horizons.map((h) => ({ re: globToRegExp(h.series), steps: h.steps }));
   }
 
@@ -65,12 +71,22 @@ export class QualityChecks {
     return wanted;
   }
 
-  /** Checks one metric; returns the insights it gives (usually none). */
-  observe(m: Pick<Metric, 'series' | 'value' | 'ts'>, metricIds: string[]): QualityInsight[] {
+  /** The drift rules' series tables (for counts). */
+  tables(): readonly RuleSeries<DriftState>[] {
+    return this.#driftRules.map((r) => r.series);
+  }
+
+  /** Forgets drift series silent for `analyzer.idleExpiry` at `now`. */
+  sweep(now: number): void {
+    for (const r of this.#driftRules) r.series.sweep(now);
+  }
+
+  /** Checks one metric (at `now` on the receiver's clock); returns the insights it gives (usually none). */
+  observe(m: Pick<Metric, 'series' | 'value' | 'ts'> & { labels?: Record<string, string> }, metricIds: string[], now = Date.now()): QualityInsight[] {
     const out: QualityInsight[] = [];
     const limit = this.#limits.get(m.series);
     if (limit) this.#checkLimit(limit, m, metricIds, out);
-    const drift = this.#driftState(m.series);
+    const drift = this.#driftState(m.series, m.labels ?? {}, now);
     if (drift) this.#checkDrift(drift, m, metricIds, out);
     return out;
   }
@@ -98,17 +114,23 @@ export class QualityChecks {
     s.crossing = crossing;
   }
 
-  #driftState(series: string): DriftState | undefined {
-    const existing = this.#drift.get(series);
-    if (existing) return existing;
-    const rule = this.#driftRules.find((r) => r.re.test(series))?.rule;
-    if (!rule) return undefined;
-    const detector = new DriftDetector({ method: rule.method, reference: rule.reference, window: rule.recent, ...(rule.threshold !== undefined ? { threshold: rule.threshold } : {}) });
-    const state: DriftState = { detector, drifted: false, lastAt: 0 };
-    this.#drift.set(series, state);
-    // A pattern can match series without end (names come from the stream): keep the newest ones.
-    if (this.#drift.size > this.#maxSeries) this.#drift.delete(this.#drift.keys().next().value as string);
-    return state;
+  /** The drift state of the metric's series under its drift rule, if it has one and the rule admits it. */
+  #driftState(series: string, labels: Record<string, string>, now: number): DriftState | undefined {
+    let i = this.#driftRuleOf.get(series);
+    if (i === undefined) {
+      // Names come from the stream: the memo is bounded (cleared, it is only a cache).
+      if (this.#driftRuleOf.size >= this.#maxSeries) this.#driftRuleOf.clear();
+      i = this.#driftRules.findIndex((r) => r.re.test(series));
+      this.#driftRuleOf.set(series, i);
+    }
+    const r = this.#driftRules[i];
+    if (!r) return undefined;
+    const { rule } = r;
+    return r.series.get(series, labels, now, () => ({
+      detector: new DriftDetector({ method: rule.method, reference: rule.reference, window: rule.recent, ...(rule.threshold !== undefined ? { threshold: rule.threshold } : {}) }),
+      drifted: false,
+      lastAt: 0,
+    }));
   }
 
   #checkDrift(s: DriftState, m: Pick<Metric, 'series' | 'value' | 'ts'>, metricIds: string[], out: QualityInsight[]): void {

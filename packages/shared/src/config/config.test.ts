@@ -181,4 +181,17 @@ describe('signing key', () => {
     const issues = issuesOf(() => parseConfig({ workflow: { steps: { a: { handler: 'rm -rf' } } } }));
     expect(issues[0]?.path).toBe('workflow.steps.a.handler');
   });
+
+  it('bounds the series of every analyzer rule by default, and refuses bad bounds with their path', () => {
+    const cfg = parseConfig({ analyzer: { forecast: [{ series: 'a', horizon: '10s' }], anomaly: [{ series: 'b', labels: ['host'], maxSeries: 50 }], drift: [{ series: 'c' }] } });
+    expect(cfg.analyzer).toMatchObject({ maxSeries: 10_000, idleExpiry: 3_600_000 });
+    expect(cfg.analyzer.forecast[0]).toMatchObject({ maxSeries: 1000, labels: [] });
+    expect(cfg.analyzer.anomaly[0]).toMatchObject({ maxSeries: 50, labels: ['host'] });
+    expect(cfg.analyzer.drift[0]).toMatchObject({ maxSeries: 1000, labels: [] });
+    const issues = issuesOf(() => parseConfig({ analyzer: { idleExpiry: '5s', forecast: [{ series: 'a', horizon: '10s', maxSeries: 0 }], anomaly: [{ series: 'b', labels: [''] }] } }));
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['analyzer.forecast[0].maxSeries', 'analyzer.anomaly[0].labels[0]']));
+    expect(issuesOf(() => parseConfig({ analyzer: { idleExpiry: '5s', forecast: [{ series: 'a', horizon: '10s' }] } }))).toEqual([
+      { path: 'analyzer.idleExpiry', message: expect.stringMatching(/longer than the horizon of forecast\[0\]/) },
+    ]);
+  });
 });

@@ -74,55 +74,89 @@ export const monitorSchema = z.strictObject({
   maxBackoff: duration.default(30_000),
 });
 
-export const analyzerSchema = z.strictObject({
-  health: healthSchema.prefault({}),
-  /** Points kept per series. */
-  window: z.number().int().min(16).max(100_000).default(720),
-  /** Most series kept at once; the least recently seen is dropped. */
-  maxSeries: z.number().int().min(1).default(10_000),
-  forecast: z
-    .array(
-      z.strictObject({
-        /** A series name, or a pattern with `*`. */
-        series: z.string().min(1),
-        horizon: duration,
-        /** The sampling step of the series (defaults to monitor.interval). */
-        step: duration.optional(),
-        /** Season length in points, or `auto` to find it by autocorrelation. */
-        season: z.union([z.number().int().min(2), z.literal('auto')]).optional(),
-        models: z.array(z.enum(['naive', 'seasonal-naive', 'linear-trend', 'holt-winters'])).optional(),
-      }),
-    )
-    .default([]),
-  anomaly: z
-    .array(
-      z.strictObject({
-        series: z.string().min(1),
-        /**
-         * `records` is the detector benchmarked on NAB (records of five statistics: daily
-         * profile, spike, mean and median shift, volatility); `robust-z` and `ewma` are simple
-         * threshold detectors (`threshold` applies to them).
-         */
-        detectors: z.array(z.enum(['records', 'robust-z', 'ewma'])).min(1).default(['records']),
-        threshold: z.number().positive().optional(),
-      }),
-    )
-    .default([]),
-  /** Distribution drift of a series (e.g. a record field's values) against a reference window. */
-  drift: z
-    .array(
-      z.strictObject({
-        series: z.string().min(1),
-        method: z.enum(['psi', 'ks']).default('psi'),
-        /** PSI, or −log10 of the KS p-value, at which the series has drifted. */
-        threshold: z.number().positive().optional(),
-        /** Points in the reference window (the first ones seen) and in the recent window. */
-        reference: z.number().int().min(20).default(500),
-        recent: z.number().int().min(20).default(200),
-      }),
-    )
-    .default([]),
-});
+/**
+ * What bounds the series of one analyzer rule. A series is the metric's name plus the values of
+ * the allowlisted labels; labels outside `labels` are dropped from its key, so by default every
+ * label set of a name is one series. A new series past `maxSeries` (or past `analyzer.maxSeries`
+ * over all rules) is refused: its points are skipped, counted in
+ * `awo_analyzer_series_refused_total{rule}` and warned about at most every 10 s. A series
+ * already admitted is never dropped to make room; only `analyzer.idleExpiry` frees its slot.
+ */
+const seriesBounds = {
+  /** Most series this rule keeps at once. */
+  maxSeries: z.number().int().min(1).default(1000),
+  /** Labels whose values make series distinct (default none: one series per name). */
+  labels: z.array(z.string().min(1)).default([]),
+};
+
+export const analyzerSchema = z
+  .strictObject({
+    health: healthSchema.prefault({}),
+    /** Points kept per series. */
+    window: z.number().int().min(16).max(100_000).default(720),
+    /**
+     * Most series kept at once over every rule; past it a new series is refused (never one
+     * already admitted dropped for it).
+     */
+    maxSeries: z.number().int().min(1).default(10_000),
+    /**
+     * A series that sends no point for this long is forgotten (its state and its slot under the
+     * limits are freed; if it comes back it starts learning afresh). Must be longer than every
+     * forecast horizon; the default hour is far beyond the usual ones. This is the only way an
+     * admitted series leaves: a flood of new series cannot push it out.
+     */
+    idleExpiry: duration.default(3_600_000),
+    forecast: z
+      .array(
+        z.strictObject({
+          /** A series name, or a pattern with `*`. */
+          series: z.string().min(1),
+          horizon: duration,
+          /** The sampling step of the series (defaults to monitor.interval). */
+          step: duration.optional(),
+          /** Season length in points, or `auto` to find it by autocorrelation. */
+          season: z.union([z.number().int().min(2), z.literal('auto')]).optional(),
+          models: z.array(z.enum(['naive', 'seasonal-naive', 'linear-trend', 'holt-winters'])).optional(),
+          ...seriesBounds,
+        }),
+      )
+      .default([]),
+    anomaly: z
+      .array(
+        z.strictObject({
+          series: z.string().min(1),
+          /**
+           * `records` is the detector benchmarked on NAB (records of five statistics: daily
+           * profile, spike, mean and median shift, volatility); `robust-z` and `ewma` are simple
+           * threshold detectors (`threshold` applies to them).
+           */
+          detectors: z.array(z.enum(['records', 'robust-z', 'ewma'])).min(1).default(['records']),
+          threshold: z.number().positive().optional(),
+          ...seriesBounds,
+        }),
+      )
+      .default([]),
+    /** Distribution drift of a series (e.g. a record field's values) against a reference window. */
+    drift: z
+      .array(
+        z.strictObject({
+          series: z.string().min(1),
+          method: z.enum(['psi', 'ks']).default('psi'),
+          /** PSI, or −log10 of the KS p-value, at which the series has drifted. */
+          threshold: z.number().positive().optional(),
+          /** Points in the reference window (the first ones seen) and in the recent window. */
+          reference: z.number().int().min(20).default(500),
+          recent: z.number().int().min(20).default(200),
+          ...seriesBounds,
+        }),
+      )
+      .default([]),
+  })
+  .superRefine((a, ctx) => {
+    a.forecast.forEach((r, i) => {
+      if (r.horizon >= a.idleExpiry) ctx.addIssue({ code: 'custom', path: ['idleExpiry'], message: `expected idleExpiry longer than the horizon of forecast[${i}] (${r.horizon} ms)`, input: a.idleExpiry });
+    });
+  });
 
 export const plannerSchema = z.strictObject({
   health: healthSchema.prefault({}),

@@ -4,7 +4,9 @@ import {
   Agent,
   ATTR,
   closeInOrder,
+  counter,
   errorMessage,
+  gauge,
   GROUPS,
   inSpan,
   linksFrom,
@@ -44,6 +46,14 @@ export class AnalyzerAgent extends Agent {
     }));
     this.#anomalyRules = cfg.analyzer.anomaly.map((r) => ({ series: r.series, detectors: r.detectors, threshold: r.threshold, re: globToRegExp(r.series) }));
     this.#quality = new QualityChecks(cfg);
+    deps.metrics.live({
+      awo_analyzer_metrics_total: counter('Metric samples read', () => this.#counts.metrics),
+      awo_analyzer_forecasts_total: counter('Forecast insights published', () => this.#counts.forecasts),
+      awo_analyzer_anomalies_total: counter('Anomaly insights published', () => this.#counts.anomalies),
+      awo_analyzer_quality_findings_total: counter('Data-quality insights published', () => this.#counts.qualityFindings),
+      awo_analyzer_series: gauge('Series whose window the analyzer keeps', () => this.#series.size),
+      awo_analyzer_series_evicted_total: counter('Series windows evicted to stay within the bound', () => this.#counts.evicted),
+    });
   }
 
   protected async onStart(): Promise<void> {

@@ -3,7 +3,10 @@ import {
   Agent,
   applyChanges,
   closeInOrder,
+  counter,
   errorMessage,
+  gauge,
+  HISTOGRAMS,
   GROUPS,
   inSpan,
   isAwoError,
@@ -16,6 +19,7 @@ import {
   type Change,
   type Consumer,
   type Delivery,
+  type Observe,
   type Plan,
   type PlanRevision,
 } from '@awo/shared';
@@ -55,6 +59,7 @@ export class PlannerAgent extends Agent {
   #transition: Promise<void> = Promise.resolve();
   readonly #counts = { revisions: 0, conflicts: 0, evaluations: 0, results: 0, failedResults: 0, leaderships: 0 };
   #lastResult: Record<string, unknown> | undefined;
+  readonly #decisionLatency: Observe;
 
   constructor(private readonly deps: AgentDeps) {
     super('planner');
@@ -64,6 +69,15 @@ export class PlannerAgent extends Agent {
     for (const state of this.#goals) {
       for (const s of [...state.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), state]);
     }
+    this.#decisionLatency = deps.metrics.histogram(HISTOGRAMS.decisionLatency);
+    deps.metrics.live({
+      awo_planner_leader: gauge('1 while this planner holds the leadership lease, else 0', () => (this.#leader ? 1 : 0)),
+      awo_planner_revisions_total: counter('Plan revisions this planner committed', () => this.#counts.revisions),
+      awo_planner_conflicts_total: counter('Commits refused because the plan version changed under them', () => this.#counts.conflicts),
+      awo_planner_evaluations_total: counter('Goal evaluations run', () => this.#counts.evaluations),
+      awo_planner_results_total: counter('Action results read back', () => this.#counts.results),
+      awo_planner_failed_results_total: counter('Action results that reported a failure', () => this.#counts.failedResults),
+    });
   }
 
   get isLeader(): boolean {
@@ -174,7 +188,7 @@ export class PlannerAgent extends Agent {
       const plan = await this.#store.current();
       const now = Date.now();
       const proposal = state.kind === 'autoscale' ? this.#proposeAutoscale(state, plan, now, span) : this.#proposeQuality(state, plan, now, span);
-      if (proposal) await this.#commit(goal.name, plan, proposal, now, span);
+      if (proposal) await this.#commit(goal.name, plan, proposal, now, span, cause?.ts);
     });
   }
 
@@ -216,7 +230,8 @@ export class PlannerAgent extends Agent {
     return { changes: decision.changes, reason: decision.reason, insightIds: decision.insightIds, summary: { action: decision.action } };
   }
 
-  async #commit(goalName: string, plan: Plan, proposal: Proposal, now: number, span: Span): Promise<void> {
+  /** `sampleTs`: the timestamp of the metric sample behind the insight acted on (decision latency). */
+  async #commit(goalName: string, plan: Plan, proposal: Proposal, now: number, span: Span, sampleTs?: number): Promise<void> {
     const version = plan.version + 1;
     const ctx = span.spanContext();
     const revision: PlanRevision = {
@@ -237,6 +252,7 @@ export class PlannerAgent extends Agent {
       await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
       proposal.committed?.(now);
       this.#counts.revisions++;
+      if (sampleTs !== undefined) this.#decisionLatency((Date.now() - sampleTs) / 1000);
       span.setAttribute('awo.plan.version', version);
       this.deps.log.info({ version, goal: goalName, ...proposal.summary, reason: proposal.reason }, 'plan revised');
     } catch (err) {

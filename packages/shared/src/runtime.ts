@@ -9,6 +9,7 @@ import { keys as makeKeys, type Keys } from './contracts/streams.js';
 import { errorMessage } from './errors.js';
 import { closeInOrder } from './lifecycle.js';
 import { createRedis, type ConnectionOptions } from './redis.js';
+import { AgentMetrics, gauge, HISTOGRAMS, Metrics } from './telemetry/metrics.js';
 import { createTelemetry, type Telemetry } from './telemetry/otel.js';
 import { RedisSpanExporter } from './telemetry/span-store.js';
 
@@ -25,6 +26,8 @@ export interface AgentDeps {
   tracer: Tracer;
   /** A unique name for this process's instance of the agent, e.g. `planner-host-1234`. */
   instance: string;
+  /** The process's metrics registry, seen as this agent (its metrics carry `agent="<name>"`). */
+  metrics: AgentMetrics;
 }
 
 export interface RuntimeOptions {
@@ -36,6 +39,8 @@ export interface RuntimeOptions {
   /** Extra span processors for every agent's provider (span store, tests). */
   processors?: (serviceName: string) => SpanProcessor[];
   instanceSuffix?: string;
+  /** The process's metrics; a new registry when not given. */
+  metrics?: Metrics;
 }
 
 /**
@@ -46,6 +51,8 @@ export class Runtime {
   readonly redis: Redis;
   readonly bus: RedisBus;
   readonly keys: Keys;
+  /** The one metrics registry of this process, shared by its agents (`/metrics`). */
+  readonly metrics: Metrics;
   readonly #telemetry: Telemetry[] = [];
   readonly #connections = new Set<Redis>();
   #closing: Promise<void> | undefined;
@@ -55,6 +62,8 @@ export class Runtime {
     this.keys = makeKeys(config.prefix);
     this.redis = this.connect('command');
     this.bus = new RedisBus({ redis: this.redis, config: config.bus, prefix: config.prefix, log: options.log.child({ component: 'bus' }) });
+    this.metrics = options.metrics ?? new Metrics();
+    this.metrics.live({ awo_signing_enabled: gauge('1 when plan revisions are signed and verified (a signing key is configured), else 0', () => (config.signing.key ? 1 : 0)) });
   }
 
   get config(): Config {
@@ -80,15 +89,17 @@ export class Runtime {
     const telemetry = createTelemetry({ serviceName, config: this.options.config.telemetry, env: this.options.env, processors });
     this.#telemetry.push(telemetry);
     const log = this.options.log.child({ agent });
+    const metrics = this.metrics.agent(agent);
     return {
       config: this.options.config,
-      bus: this.bus,
+      bus: timedBus(this.bus, metrics.histogram(HISTOGRAMS.batchDuration)),
       redis: this.redis,
       connect: (name, opts) => this.connect(`${agent}:${name}`, opts),
       keys: this.keys,
       log,
       tracer: telemetry.tracer,
       instance: `${agent}-${process.pid}${this.options.instanceSuffix ? `-${this.options.instanceSuffix}` : ''}`,
+      metrics,
     };
   }
 
@@ -104,4 +115,13 @@ export class Runtime {
     );
     return this.#closing;
   }
+}
+
+/** The shared bus as one agent sees it: each consumer's batches are timed into its histogram. */
+function timedBus(bus: Bus, observe: (seconds: number, labels: { stream: string }) => void): Bus {
+  return {
+    publish: (stream, messages, options) => bus.publish(stream, messages, options),
+    consume: (stream, options) => bus.consume(stream, { onBatch: (seconds) => observe(seconds, { stream }), ...options }),
+    close: () => bus.close(),
+  };
 }

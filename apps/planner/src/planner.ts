@@ -188,7 +188,9 @@ export class PlannerAgent extends Agent {
       const plan = await this.#store.current();
       const now = Date.now();
       const proposal = state.kind === 'autoscale' ? this.#proposeAutoscale(state, plan, now, span) : this.#proposeQuality(state, plan, now, span);
-      if (proposal) await this.#commit(goal.name, plan, proposal, now, span, cause?.ts);
+      // Decision latency runs from the newest sample the decision saw: its insight's or a metric's.
+      const newest = Math.max(cause?.ts ?? 0, ...[...state.latest.values()].map((o) => o.ts));
+      if (proposal) await this.#commit(goal.name, plan, proposal, now, span, newest > 0 ? newest : undefined);
     });
   }
 
@@ -230,7 +232,7 @@ export class PlannerAgent extends Agent {
     return { changes: decision.changes, reason: decision.reason, insightIds: decision.insightIds, summary: { action: decision.action } };
   }
 
-  /** `sampleTs`: the timestamp of the metric sample behind the insight acted on (decision latency). */
+  /** `sampleTs`: the timestamp of the newest metric sample the decision saw (for decision latency). */
   async #commit(goalName: string, plan: Plan, proposal: Proposal, now: number, span: Span, sampleTs?: number): Promise<void> {
     const version = plan.version + 1;
     const ctx = span.spanContext();

@@ -4,7 +4,9 @@ import {
   Agent,
   ATTR,
   closeInOrder,
+  counter,
   errorMessage,
+  gauge,
   GROUPS,
   inSpan,
   linksFrom,
@@ -68,6 +70,15 @@ export class AnalyzerAgent extends Agent {
     this.#quality = new QualityChecks(cfg, budget, warn);
     this.#sweepEvery = sweepEvery(a.idleExpiry);
     this.#sweptAt = deps.now();
+    deps.metrics.live({
+      awo_analyzer_metrics_total: counter('Metric samples read', () => this.#counts.metrics),
+      awo_analyzer_forecasts_total: counter('Forecast insights published', () => this.#counts.forecasts),
+      awo_analyzer_anomalies_total: counter('Anomaly insights published', () => this.#counts.anomalies),
+      awo_analyzer_quality_findings_total: counter('Data-quality insights published', () => this.#counts.qualityFindings),
+      awo_analyzer_series: gauge('Series whose state the analyzer keeps, over all its rules', () => this.#tables().reduce((n, t) => n + t.size, 0)),
+      awo_analyzer_series_expired_total: counter('Series forgotten after analyzer.idleExpiry without a point', () => this.#tables().reduce((n, t) => n + t.expired, 0)),
+      awo_analyzer_series_refused_total: counter('Points of new series refused for being over a rule\'s or the analyzer\'s limit of series (admitted series are never evicted)', ['rule'], () => this.#tables().map((t) => [{ rule: t.rule }, t.refused] as const)),
+    });
   }
 
   protected async onStart(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   AwoError,
   closeInOrder,
   errorMessage,
+  HISTOGRAMS,
   extractContext,
   GROUPS,
   inSpan,
@@ -23,10 +24,12 @@ import {
   type Consumer,
   type Delivery,
   planFromConfig,
+  type Observe,
   trustedPlan,
   verifyKeys,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
+import { declareExecutorMetrics, remember } from './metrics.js';
 import { ManagedPool } from './pool.js';
 import { reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
@@ -62,6 +65,9 @@ export class ExecutorAgent extends Agent {
   #queue: Queue | undefined;
   #worker: Worker | undefined;
   #connection: Redis | undefined;
+  /** When the revision behind each action this executor enqueued was committed (bounded), for action latency. */
+  readonly #revisionAt = new Map<string, number>();
+  readonly #actionLatency: Observe;
 
   constructor(
     private readonly deps: AgentDeps<ExecutorConfig>,
@@ -75,9 +81,11 @@ export class ExecutorAgent extends Agent {
     for (const [name, action] of Object.entries(executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
     }
-    this.#runner = new ActionRunner(deps, this.pools);
+    this.#runner = new ActionRunner(deps, this.pools, (action, at) => this.#resultPublished(action, at));
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
     this.workflow = new WorkflowRunner(deps);
+    this.#actionLatency = deps.metrics.histogram(HISTOGRAMS.actionLatency);
+    declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.pools);
   }
 
   protected async onStart(): Promise<void> {
@@ -133,7 +141,10 @@ export class ExecutorAgent extends Agent {
           this.workflow.applyPlan(plan);
           const actions = reconcile(plan, applied, this.deps.config);
           span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length });
-          for (const action of actions) await this.#enqueue(action);
+          for (const action of actions) {
+            if (revision) remember(this.#revisionAt, action.id, revision.at);
+            await this.#enqueue(action);
+          }
           this.#counts.revisions++;
         } finally {
           this.#reconciling.release();
@@ -178,6 +189,13 @@ export class ExecutorAgent extends Agent {
       this.#counts.enqueued++;
       await this.deps.bus.publish('actions', action);
     });
+  }
+
+  /** Action latency: from the revision's commit (else the action's creation, when another executor made it) to its result. */
+  #resultPublished(action: Action, at: number): void {
+    const committed = this.#revisionAt.get(action.id) ?? action.at;
+    this.#revisionAt.delete(action.id);
+    this.#actionLatency((at - committed) / 1000);
   }
 
   protected override isReady(): boolean {

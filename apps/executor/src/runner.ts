@@ -74,6 +74,8 @@ export class ActionRunner {
   constructor(
     private readonly deps: AgentDeps<ExecutorConfig>,
     private readonly pools: Map<string, ManagedPool>,
+    /** Told of every result published (for the action-latency histogram). */
+    private readonly published: (action: Action, at: number) => void = () => undefined,
   ) {
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
   }
@@ -197,5 +199,6 @@ export class ActionRunner {
       at: Date.now(),
     };
     await this.deps.bus.publish('results', result);
+    this.published(action, result.at);
   }
 }

@@ -4,8 +4,11 @@ import {
   ATTR,
   AwoError,
   closeInOrder,
+  counter,
   delay,
   errorMessage,
+  gauge,
+  HISTOGRAMS,
   MESSAGING_SYSTEM_REDIS,
   type Issue,
   spanName,
@@ -55,6 +58,7 @@ export class MonitorAgent extends Agent {
     const cfg = deps.config.monitor;
     const sources = options.sources ?? cfg.sources.map((c) => createSource(c, this.#sourceDeps(sourceId(c))));
     const ids = new Set<string>();
+    const round = deps.metrics.histogram(HISTOGRAMS.batchDuration);
     this.#runners = sources.map((source) => {
       const id = sourceId(source);
       if (ids.has(id)) throw new AwoError('AWO_CONFIG_INVALID', `expected unique sources, "${id}" appears twice`);
@@ -68,8 +72,21 @@ export class MonitorAgent extends Agent {
         now: deps.now,
         log: deps.log,
         publish: (samples) => this.#publish(runner, samples),
+        onTick: (seconds) => round(seconds, { stream: 'metrics' }),
       });
       return runner;
+    });
+    const perSource = (read: (h: SourceRunner['health']) => number) => () => this.#runners.map((r) => [{ source: r.id }, read(r.health)] as const);
+    deps.metrics.live({
+      awo_monitor_samples_published_total: counter('Samples published as metrics', () => this.#counts.published),
+      awo_monitor_batches_published_total: counter('Publishes of one tick of one source', () => this.#counts.batches),
+      awo_monitor_publish_failures_total: counter('Publishes that failed', () => this.#counts.publishFailures),
+      awo_monitor_samples_dropped_total: counter('Samples dropped because the metrics schema refused them', () => this.#counts.dropped),
+      awo_monitor_sources: gauge('Sources this monitor samples', () => this.#runners.length),
+      awo_monitor_sources_up: gauge('Sources whose last sample succeeded', () => this.#runners.filter((r) => r.health.up).length),
+      awo_monitor_source_up: gauge('1 while the source samples, else 0', ['source'], perSource((h) => (h.up ? 1 : 0))),
+      awo_monitor_source_failures_total: counter('Failed samples of the source', ['source'], perSource((h) => h.failures)),
+      awo_monitor_ticks_skipped_total: counter('Ticks skipped because a tick ran long', ['source'], perSource((h) => h.skippedTicks)),
     });
   }
 

@@ -16,6 +16,8 @@ export interface RunnerOptions {
   log: Logger;
   /** Publishes one tick's samples (the runner adds `up` and `staleness_ms`); must not throw. */
   publish(samples: Sample[]): Promise<void>;
+  /** Told how long each tick (one sample round: sample and publish) took, in seconds. */
+  onTick?: (seconds: number) => void;
 }
 
 /** How a source is doing, for `detail()` and `metrics()`. */
@@ -65,11 +67,13 @@ export class SourceRunner {
     this.#since = this.options.now();
     let next = performance.now();
     while (!stop.aborted) {
+      const started = performance.now();
       try {
         await this.#tick(abort);
       } catch (err) {
         this.options.log.error({ source: this.id, err: errorMessage(err) }, 'monitor tick failed');
       }
+      this.options.onTick?.((performance.now() - started) / 1000);
       next += interval;
       const now = performance.now();
       if (next < now) {

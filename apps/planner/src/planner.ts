@@ -3,7 +3,10 @@ import {
   Agent,
   applyChanges,
   closeInOrder,
+  counter,
   errorMessage,
+  gauge,
+  HISTOGRAMS,
   GROUPS,
   inSpan,
   isAwoError,
@@ -18,6 +21,7 @@ import {
   type AgentDeps,
   type Consumer,
   type Delivery,
+  type Observe,
   type Plan,
   type PlanRevision,
   type PlannerConfig,
@@ -44,6 +48,7 @@ export class PlannerAgent extends Agent {
   /** The last tampered plan version logged, so a refusal is logged once per version, not per evaluation. */
   #tamperedLogged: string | undefined;
   #lastResult: Record<string, unknown> | undefined;
+  readonly #decisionLatency: Observe;
 
   constructor(private readonly deps: AgentDeps<PlannerConfig>) {
     super('planner');
@@ -54,6 +59,16 @@ export class PlannerAgent extends Agent {
     for (const goal of this.#goals) {
       for (const s of [...goal.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), goal]);
     }
+    this.#decisionLatency = deps.metrics.histogram(HISTOGRAMS.decisionLatency);
+    deps.metrics.live({
+      awo_planner_leader: gauge('1 while this planner holds the leadership lease, else 0', () => (this.#leader ? 1 : 0)),
+      awo_planner_revisions_total: counter('Plan revisions this planner committed', () => this.#counts.revisions),
+      awo_planner_conflicts_total: counter('Commits refused because the plan version changed under them', () => this.#counts.conflicts),
+      awo_planner_evaluations_total: counter('Goal evaluations run', () => this.#counts.evaluations),
+      awo_planner_results_total: counter('Action results read back', () => this.#counts.results),
+      awo_planner_failed_results_total: counter('Action results that reported a failure', () => this.#counts.failedResults),
+      awo_planner_tamper_refusals_total: counter('Evaluations refused because the stored plan is not what its signed revision says (AWO_PLAN_TAMPERED)', () => this.#counts.tamperRefusals),
+    });
   }
 
   get isLeader(): boolean {
@@ -210,6 +225,7 @@ export class PlannerAgent extends Agent {
       await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
       proposal.committed?.(now);
       this.#counts.revisions++;
+      if (proposal.sampleTs !== undefined) this.#decisionLatency((this.deps.now() - proposal.sampleTs) / 1000);
       span.setAttribute('awo.plan.version', version);
       this.deps.log.info({ version, goal: goalName, ...proposal.summary, reason: proposal.reason }, 'plan revised');
     } catch (err) {

@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Agent } from './lifecycle.js';
+import { gauge, type Metrics } from './telemetry/metrics.js';
 
 /**
  * `/healthz` (alive: no agent failed), `/readyz` (every agent running and ready) and
- * `/metrics` (Prometheus text) for the agents of one process.
+ * `/metrics` (the process's prom-client registry, with `awo_agent_up` for these agents).
  */
 export class HealthServer {
   #server: Server | undefined;
@@ -12,7 +13,10 @@ export class HealthServer {
   constructor(
     private readonly agents: readonly Agent[],
     private readonly options: { host: string; port: number },
-  ) {}
+    private readonly metrics: Metrics,
+  ) {
+    metrics.live({ awo_agent_up: gauge('1 while the agent is running, else 0', ['agent'], () => agents.map((a) => [{ agent: a.name }, a.state === 'running' ? 1 : 0] as const)) });
+  }
 
   async start(): Promise<number> {
     const server = createServer((req, res) => {
@@ -23,8 +27,10 @@ export class HealthServer {
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok, agents: statuses }));
       } else if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(prometheusText(this.agents));
+        this.metrics.text().then(
+          (text) => res.writeHead(200, { 'content-type': this.metrics.contentType }).end(text),
+          (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
+        );
       } else {
         res.writeHead(404).end();
       }
@@ -44,25 +50,4 @@ export class HealthServer {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-function sanitize(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]/g, '_');
-}
-
-export function prometheusText(agents: readonly Agent[]): string {
-  const lines: string[] = [];
-  for (const agent of agents) {
-    const s = agent.status();
-    lines.push(`awo_agent_up{agent="${agent.name}"} ${s.state === 'running' ? 1 : 0}`);
-    for (const [k, v] of Object.entries(agent.metrics())) {
-      if (!Number.isFinite(v)) continue;
-      // A key may carry labels: `source_failures_total{source="bullmq:work"}`.
-      const brace = k.indexOf('{');
-      const name = sanitize(brace < 0 ? k : k.slice(0, brace));
-      const labels = brace < 0 ? '' : `,${k.slice(brace + 1, k.lastIndexOf('}'))}`;
-      lines.push(`awo_${name}{agent="${agent.name}"${labels}} ${v}`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
 }

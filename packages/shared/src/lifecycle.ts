@@ -66,7 +66,7 @@ export abstract class Agent implements AsyncDisposable {
     return { name: this.name, state: this.#state, ready: this.#state === 'running' && this.isReady(), detail };
   }
 
-  /** Counters for `/metrics`: name → value. */
+  /** The agent's counts by name, read in-process (tests, status); `/metrics` serves what it declares on `deps.metrics`. */
   metrics(): Record<string, number> {
     return {};
   }

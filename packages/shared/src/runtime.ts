@@ -10,6 +10,7 @@ import { keys as makeKeys, type Keys } from './contracts/streams.js';
 import { errorMessage } from './errors.js';
 import { closeInOrder } from './lifecycle.js';
 import { createRedis, type ConnectionOptions } from './redis.js';
+import { AgentMetrics, gauge, HISTOGRAMS, Metrics } from './telemetry/metrics.js';
 import { createTelemetry, type Telemetry } from './telemetry/otel.js';
 import { RedisSpanExporter } from './telemetry/span-store.js';
 
@@ -28,6 +29,8 @@ export interface AgentDeps<C> {
   instance: string;
   /** The agent's clock (epoch ms): what "now" and the age of a message are judged by. Injected in tests. */
   now: () => number;
+  /** The process's metrics registry, seen as this agent (its metrics carry `agent="<name>"`). */
+  metrics: AgentMetrics;
 }
 
 export interface RuntimeOptions {
@@ -41,6 +44,8 @@ export interface RuntimeOptions {
   instanceSuffix?: string;
   /** The clock of every agent and of the bus's consumers (epoch ms); `Date.now` unless a test injects one. */
   now?: () => number;
+  /** The process's metrics; a new registry when not given. */
+  metrics?: Metrics;
 }
 
 /**
@@ -53,6 +58,8 @@ export class Runtime {
   readonly keys: Keys;
   /** Each agent's slice of the config, cut once. */
   readonly #slices: AgentConfigs;
+  /** The one metrics registry of this process, shared by its agents (`/metrics`). */
+  readonly metrics: Metrics;
   readonly #telemetry: Telemetry[] = [];
   readonly #connections = new Set<Redis>();
   #closing: Promise<void> | undefined;
@@ -63,6 +70,8 @@ export class Runtime {
     this.#slices = configSlices(config);
     this.redis = this.connect('command');
     this.bus = new RedisBus({ redis: this.redis, config: config.bus, prefix: config.prefix, log: options.log.child({ component: 'bus' }), now: this.now });
+    this.metrics = options.metrics ?? new Metrics();
+    this.metrics.live({ awo_signing_enabled: gauge('1 when plan revisions are signed and verified (a signing key is configured), else 0', () => (config.signing.key ? 1 : 0)) });
   }
 
   /** The clock this runtime's agents and consumers share. */
@@ -94,9 +103,10 @@ export class Runtime {
     const telemetry = createTelemetry({ serviceName, config: this.options.config.telemetry, env: this.options.env, processors });
     this.#telemetry.push(telemetry);
     const log = this.options.log.child({ agent });
+    const metrics = this.metrics.agent(agent);
     return {
       config: this.#slices[agent],
-      bus: this.bus,
+      bus: timedBus(this.bus, metrics.histogram(HISTOGRAMS.batchDuration)),
       redis: this.redis,
       connect: (name, opts) => this.connect(`${agent}:${name}`, opts),
       keys: this.keys,
@@ -104,6 +114,7 @@ export class Runtime {
       tracer: telemetry.tracer,
       instance: `${agent}-${process.pid}${this.options.instanceSuffix ? `-${this.options.instanceSuffix}` : ''}`,
       now: this.now,
+      metrics,
     };
   }
 
@@ -119,4 +130,13 @@ export class Runtime {
     );
     return this.#closing;
   }
+}
+
+/** The shared bus as one agent sees it: each consumer's batches are timed into its histogram. */
+function timedBus(bus: Bus, observe: (seconds: number, labels: { stream: string }) => void): Bus {
+  return {
+    publish: (stream, messages, options) => bus.publish(stream, messages, options),
+    consume: (stream, options) => bus.consume(stream, { onBatch: (seconds) => observe(seconds, { stream }), ...options }),
+    close: () => bus.close(),
+  };
 }

@@ -1,7 +1,7 @@
 import type { AutoscaleGoalConfig } from '@awo/shared';
 import { decideAutoscale } from '../autoscale.js';
 import { AutoscaleGoalState } from '../goal-state.js';
-import type { GoalKind } from './types.js';
+import { newestTs, type GoalKind } from './types.js';
 
 /** Autoscale: sizes a step's parameter for the arrival forecast (`decideAutoscale`). */
 export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
@@ -46,6 +46,7 @@ export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
             insightIds: decision.insightIds,
             committed: (at) => (state.memory.lastChangeAt = at),
             summary: { from: current, to: decision.desired },
+            sampleTs: newestTs(state.forecast?.ts, ...[...state.latest.values()].map((o) => o.ts)),
           },
         };
       },

@@ -1,7 +1,7 @@
 import type { QualityGoalConfig } from '@awo/shared';
 import { decideQuality } from '../quality.js';
 import { QualityGoalState } from '../quality-state.js';
-import type { GoalKind } from './types.js';
+import { newestTs, type GoalKind } from './types.js';
 
 /** Quality: reroutes the workflow while the data is bad, and reverts once it is clean (`decideQuality`). */
 export const qualityGoal: GoalKind<QualityGoalConfig> = {
@@ -22,7 +22,7 @@ export const qualityGoal: GoalKind<QualityGoalConfig> = {
         state.lastDecision = { at: now, action: decision.action, reason: decision.reason };
         const attributes = { 'awo.decision.action': decision.action };
         if (decision.changes.length === 0) return { attributes };
-        return { attributes, proposal: { changes: decision.changes, reason: decision.reason, insightIds: decision.insightIds, summary: { action: decision.action } } };
+        return { attributes, proposal: { changes: decision.changes, reason: decision.reason, insightIds: decision.insightIds, summary: { action: decision.action }, sampleTs: newestTs(state.lastSignal?.ts, ...[...state.latest.values()].map((o) => o.ts)) } };
       },
       detail: () => ({ name: config.name, kind: state.kind, lastBadAt: state.memory.lastBadAt, lastDecision: state.lastDecision }),
     };

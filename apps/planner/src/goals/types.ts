@@ -10,6 +10,15 @@ export interface Proposal {
   committed?: (now: number) => void;
   /** For the log line. */
   summary: Record<string, unknown>;
+  /** The time of the newest sample the decision acted on (its insight's or a metric's): where decision latency starts. */
+  sampleTs?: number;
+}
+
+/** The newest of some timestamps, if any is known. */
+export function newestTs(...times: (number | undefined)[]): number | undefined {
+  let newest: number | undefined;
+  for (const t of times) if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+  return newest;
 }
 
 /** One evaluation of a goal: span attributes saying what it decided, and what to commit (if anything). */

@@ -26,7 +26,7 @@ export function agentsCommand(which: 'up' | AgentName) {
     const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
     const names = which === 'up' ? AGENT_NAMES : [which];
     const agents = buildAgents(runtime, names);
-    const health = new HealthServer(agents, which === 'up' ? config.health : config[which].health);
+    const health = new HealthServer(agents, which === 'up' ? config.health : config[which].health, runtime.metrics);
     let code = 0;
     try {
       await checkRedis({ ...config.redis, url: redis.url });

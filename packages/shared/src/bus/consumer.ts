@@ -128,7 +128,10 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     for (const d of good) this.#local.add(d.id);
     this.stats.inFlight += good.length;
     const ctx: HandlerContext = { signal: this.#handlerAbort.signal, log: this.#log };
-    this.#track(this.options.batchHandler ? this.#runBatch(this.options.batchHandler, good, ctx) : this.#runEach(this.options.handler as Handler<S>, good, ctx));
+    const started = performance.now();
+    const handled = this.options.batchHandler ? this.#runBatch(this.options.batchHandler, good, ctx) : this.#runEach(this.options.handler as Handler<S>, good, ctx);
+    const onBatch = this.options.onBatch;
+    this.#track(onBatch ? handled.finally(() => onBatch((performance.now() - started) / 1000)) : handled);
   }
 
   #accepts(fields: string[] | null): boolean {

@@ -42,6 +42,8 @@ export type ConsumeOptions<S extends StreamName> = {
    * messages (the planner reads a handful of series from the metrics stream).
    */
   filter?: (data: string) => boolean;
+  /** Told how long each read's batch took to handle, in seconds (for the batch-duration histogram). */
+  onBatch?: (seconds: number) => void;
 } & Partial<Omit<BusConfig, 'maxLen' | 'batchSize' | 'linger'>> &
   ({ handler: Handler<S>; batchHandler?: never } | { batchHandler: BatchHandler<S>; handler?: never });
 

@@ -4,3 +4,4 @@ export * from './logger.js';
 export * from './semconv.js';
 export * from './span-store.js';
 export * from './spans.js';
+export * from './metrics.js';

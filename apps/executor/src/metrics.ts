@@ -1,0 +1,64 @@
+import { counter, gauge, type AgentDeps } from '@awo/shared';
+
+interface Counts {
+  revisions: number;
+  enqueued: number;
+  duplicates: number;
+  untrusted: number;
+}
+interface RunnerCounts {
+  run: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  refused: number;
+  skipped: number;
+}
+interface Workflow {
+  readonly enabled: boolean;
+  readonly counters: { entered: number; processed: number; refused: number; ended: number; failed: number };
+}
+interface Pool {
+  size(): number;
+  ready(): number;
+  starting(): number;
+  busy(): number;
+  workerSeconds(): number;
+}
+
+/** The executor's metrics, read live from its counts and pools on every scrape; pools by `pool` label. */
+export function declareExecutorMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>, c: Counts, r: RunnerCounts, workflow: Workflow, pools: ReadonlyMap<string, Pool>): void {
+  const perPool = (read: (p: Pool) => number) => () => [...pools].map(([pool, p]) => [{ pool }, read(p)] as const);
+  deps.metrics.live({
+    awo_executor_revisions_total: counter('Plan revisions reconciled', () => c.revisions),
+    awo_executor_actions_enqueued_total: counter('Action jobs this executor created', () => c.enqueued),
+    awo_executor_actions_duplicate_total: counter('Action jobs that already existed (a repeated or duplicated delivery)', () => c.duplicates),
+    awo_executor_revisions_untrusted_total: counter('Plan revisions refused as unsigned, forged or edited', () => c.untrusted),
+    awo_executor_actions_run_total: counter('Actions whose handler ran', () => r.run),
+    awo_executor_actions_succeeded_total: counter('Actions applied', () => r.succeeded),
+    awo_executor_actions_failed_total: counter('Actions that failed for good', () => r.failed),
+    awo_executor_actions_retried_total: counter('Action attempts that failed and will be retried', () => r.retried),
+    awo_executor_actions_refused_total: counter('Action jobs refused: malformed, or not allowed by the config', () => r.refused),
+    awo_executor_actions_skipped_total: counter('Actions skipped: already applied or superseded', () => r.skipped),
+    awo_pool_size: gauge('Workers the pool is asked to have (its desired size)', ['pool'], perPool((p) => p.size())),
+    awo_pool_ready: gauge('Workers of the pool that take jobs', ['pool'], perPool((p) => p.ready())),
+    awo_pool_starting: gauge('Workers of the pool still starting up', ['pool'], perPool((p) => p.starting())),
+    awo_pool_busy: gauge('Workers of the pool running a job now', ['pool'], perPool((p) => p.busy())),
+    awo_pool_worker_seconds_total: counter('Worker-seconds of ready and starting workers (the pool\'s cost)', ['pool'], perPool((p) => p.workerSeconds())),
+  });
+  if (!workflow.enabled) return;
+  const w = workflow.counters;
+  deps.metrics.live({
+    awo_executor_records_entered_total: counter('Workflow records entered', () => w.entered),
+    awo_executor_records_processed_total: counter('Workflow step runs on records', () => w.processed),
+    awo_executor_records_refused_total: counter('Workflow step runs that refused a record', () => w.refused),
+    awo_executor_records_ended_total: counter('Workflow records that reached the end', () => w.ended),
+    awo_executor_records_failed_total: counter('Workflow records that failed for good', () => w.failed),
+  });
+}
+
+/** Remembers `key → value` in a map kept to `max` entries (the oldest go first). */
+export function remember<K, V>(map: Map<K, V>, key: K, value: V, max = 4096): void {
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as K);
+}

@@ -28,8 +28,8 @@ import { ManagedPool } from './pool.js';
 import { reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
-import { within } from './util.js';
-import { WorkflowRunner } from './workflow/runner.js';
+import { within } from '@awo/shared';
+import { WorkflowRunner } from '@awo/workflow';
 
 /** Completed action jobs are kept this long (and at most this many), so their ids keep deduplicating. */
 const KEEP = { age: 86_400, count: 10_000 } as const;

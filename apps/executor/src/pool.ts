@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AwoError, errorMessage, type ConnectionOptions, type Keys, type Logger, type PoolConfig } from '@awo/shared';
 import { loadProcessor, sleepProcessor, type PoolProcessor } from './processors.js';
-import { within } from './util.js';
+import { within } from '@awo/shared';
 
 /** Emitted when a pool worker starts a job: ground truth for wait-time percentiles. */
 export interface JobStart {

@@ -11,3 +11,5 @@ export * from './runtime.js';
 export * from './plan/index.js';
 export * from './random.js';
 export * from './quality/index.js';
+export * from './within.js';
+export * from './encode-part.js';

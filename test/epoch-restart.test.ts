@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAgents, startAgents, startRedisServer, stopAgents } from '@awo/cli';
 import { parseConfig, PlanStore, Runtime } from '@awo/shared';
-import { Ledger } from './chaos/harness.js';
+import { Ledger } from '@awo/testkit';
 import { quietLogger, testPrefix, waitFor } from './helpers.js';
 
 /**

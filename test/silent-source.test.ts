@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildAgents, startAgents, stopAgents } from '@awo/cli';
 import { decode, parseConfig, PlanStore, Runtime, type Plan } from '@awo/shared';
-import { Ledger } from './chaos/harness.js';
+import { Ledger } from '@awo/testkit';
 import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 const FALLBACKS = { a: 'hold', b: { fixed: 2 }, c: 'min' } as const;

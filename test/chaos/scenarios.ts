@@ -1,6 +1,7 @@
 import { applyChanges, isAwoError, PlanStore, parseConfig, type AwoError, type PlanRevision } from '@awo/shared';
 import type { AgentName } from '@awo/cli';
-import { type Cluster, groupState, waitFor } from './harness.js';
+import { waitFor } from '@awo/testkit';
+import { type Cluster, groupState } from './harness.js';
 
 export interface ScenarioResult {
   name: string;

@@ -25,6 +25,7 @@ import {
 } from '@awo/shared';
 import { readApplied } from './applied.js';
 import { ManagedPool } from './pool.js';
+import type { PoolProcessor } from './processors.js';
 import { reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
@@ -37,6 +38,8 @@ const KEEP = { age: 86_400, count: 10_000 } as const;
 export interface ExecutorOptions {
   /** The pools to manage; by default one `ManagedPool` per `executor.pools` entry. The executor starts and closes them. */
   pools?: Map<string, ManagedPool>;
+  /** Processors by name for the default pools, e.g. `{ sleep: sleepProcessor(100) }` from `@awo/sim`; a pool's `processor` names one of these or a module path. */
+  processors?: Readonly<Record<string, PoolProcessor>>;
 }
 
 /**
@@ -68,13 +71,18 @@ export class ExecutorAgent extends Agent {
     const { executor } = deps.config;
     this.pools =
       options.pools ??
-      new Map(Object.entries(executor.pools).map(([name, pool]) => [name, new ManagedPool(name, pool, { connect: deps.connect, keys: deps.keys, log: deps.log.child({ pool: name }), closeGrace: executor.closeGrace })]));
+      new Map(Object.entries(executor.pools).map(([name, pool]) => [name, new ManagedPool(name, pool, { connect: deps.connect, keys: deps.keys, log: deps.log.child({ pool: name }), closeGrace: executor.closeGrace, ...(options.processors ? { processors: options.processors } : {}) })]));
     for (const [name, action] of Object.entries(executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
     }
     this.#runner = new ActionRunner(deps, this.pools);
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
     this.workflow = new WorkflowRunner(deps);
+  }
+
+  /** The pool of that `executor.pools` name, if this executor manages it. */
+  pool(name: string): ManagedPool | undefined {
+    return this.pools.get(name);
   }
 
   protected async onStart(): Promise<void> {

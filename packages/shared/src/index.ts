@@ -13,3 +13,5 @@ export * from './random.js';
 export * from './quality/index.js';
 export * from './within.js';
 export * from './encode-part.js';
+export * from './redis-server.js';
+export * from './delete-prefix.js';

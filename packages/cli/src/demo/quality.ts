@@ -3,11 +3,10 @@ import { pino } from 'pino';
 import { ExecutorAgent } from '@awo/executor';
 import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer, type StoredRevision } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
-import { resolveRedis } from '../embedded-redis.js';
+import { resolveRedis } from '@awo/shared';
 import type { Io } from '../io.js';
 import { finishDemo, watchInsights } from './support.js';
-import { OrderGenerator, type BadPhase } from './orders.js';
-import { qualityDemoConfig } from './quality-config.js';
+import { OrderGenerator, qualityDemoConfig, type BadPhase } from '@awo/sim';
 
 export interface QualitySummary {
   scenario: 'data-quality';

@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { AgentName } from '@awo/cli';
 import { keys as makeKeys, type Keys } from '@awo/shared';
 import { Ledger, startRedisServer, type RedisServer } from '@awo/testkit';
 
 const AWO = new URL('../../packages/cli/bin/awo.js', import.meta.url).pathname;
+
+/** The agents `awo <agent>` runs, one per process. */
+export type AgentName = 'monitor' | 'analyzer' | 'planner' | 'executor';
 
 /** One `awo <agent> --config <file>` child process, its output parsed as JSON log lines. */
 export class AgentProcess {

@@ -1,7 +1,6 @@
 import { applyChanges, isAwoError, PlanStore, parseConfig, type AwoError, type PlanRevision } from '@awo/shared';
-import type { AgentName } from '@awo/cli';
 import { waitFor } from '@awo/testkit';
-import { type Cluster, groupState } from './harness.js';
+import { type AgentName, type Cluster, groupState } from './harness.js';
 
 export interface ScenarioResult {
   name: string;

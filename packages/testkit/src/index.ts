@@ -4,3 +4,4 @@ export { deletePrefix, freePort, startRedisServer, which, type RedisServer, type
 export { cleanupPrefix, quietLogger, REDIS_URL, testPrefix } from './redis.js';
 export { waitFor } from './wait-for.js';
 export { Ledger } from './ledger.js';
+export { sampleMessages } from './fixtures.js';

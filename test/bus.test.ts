@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STREAMS, type Delivery, type MessageOf, type StreamName } from '@awo/shared';
-import { sampleMessages } from './fixtures.js';
+import { sampleMessages } from '@awo/testkit';
 import { testBus, waitFor } from './helpers.js';
 
 function metric(i: number) {

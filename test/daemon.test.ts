@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '@awo/cli';
+import { freePort } from '@awo/testkit';
 import { keys } from '@awo/shared';
 import { cleanup, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 const AWO = new URL('../packages/cli/bin/awo.js', import.meta.url).pathname;
+/** The example config's pool processor (a pool names its processor; there is no default). */
+const PROCESSOR = new URL('../infra/processors/work.mjs', import.meta.url).pathname;
 
 /** Runs `awo <args>` as a real child process, collecting its output. */
 function awo(args: string[]) {
@@ -40,7 +42,7 @@ health: { port: ${port} }
 analyzer: { health: { port: ${port} }, forecast: [{ series: "load.*", horizon: 5s }] }
 monitor: { interval: 200ms, sources: [{ kind: system, name: host }] }
 workflow: { steps: { work: { queue: work, params: { concurrency: 1 }, apply: { concurrency: scale } } } }
-executor: { actions: { scale: { kind: scale-bullmq-workers, pool: work } }, pools: { work: { queue: work, initial: 1, max: 4 } } }
+executor: { actions: { scale: { kind: scale-bullmq-workers, pool: work } }, pools: { work: { queue: work, processor: ${PROCESSOR}, initial: 1, max: 4 } } }
 `,
   );
   return file;

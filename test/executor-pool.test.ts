@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createRedis, keys as makeKeys, poolSchema, type ConnectionOptions } from '@awo/shared';
 import { ManagedPool, type JobStart } from '@awo/executor';
+import { sleepProcessor } from '@awo/sim';
 import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** A pool on the real Redis under a fresh prefix, a queue to feed it, and cleanup on dispose. */
@@ -19,8 +20,9 @@ function poolHarness(input: Record<string, unknown>, closeGrace = 5000) {
     connections.push(c);
     return c;
   };
-  const config = poolSchema.parse({ queue: 'work', ...input });
-  const pool = new ManagedPool('work', config, { connect, keys, log: quietLogger(), closeGrace });
+  const { serviceTime = 100, ...rest } = input;
+  const config = poolSchema.parse({ queue: 'work', processor: 'sleep', ...rest });
+  const pool = new ManagedPool('work', config, { connect, keys, log: quietLogger(), closeGrace, processors: { sleep: sleepProcessor(serviceTime as number) } });
   const queue = new Queue('work', { connection: connect('queue', { blocking: true }), prefix: keys.bullPrefix });
   const starts: JobStart[] = [];
   pool.onJobStart((s) => starts.push(s));

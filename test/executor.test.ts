@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { applyChanges, decode, paramOf, parseConfig, parseTraceparent, PlanStore, Runtime, signRevision, type ActionResult, type Change, type ParamValue } from '@awo/shared';
 import { ExecutorAgent } from '@awo/executor';
+import { sleepProcessor } from '@awo/sim';
 import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** A plan epoch, as `PlanStore` makes them. */
@@ -64,7 +65,7 @@ function harness(hookUrl: string, extra: { closeGrace?: number; startupDelay?: n
       closeGrace: extra.closeGrace ?? 10_000,
       concurrency: 4,
       attempts: 3,
-      pools: { work: { queue: 'work', initial: 2, max: 10, startupDelay: extra.startupDelay ?? 400, serviceTime: 20 } },
+      pools: { work: { queue: 'work', processor: 'sleep', initial: 2, max: 10, startupDelay: extra.startupDelay ?? 400 } },
       actions: {
         'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' },
         notify: { kind: 'http', url: hookUrl, headers: { authorization: 'Bearer test-token' }, timeout: '5s' },
@@ -76,7 +77,7 @@ function harness(hookUrl: string, extra: { closeGrace?: number; startupDelay?: n
   const spans = new InMemorySpanExporter();
   const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {}, processors: () => [new SimpleSpanProcessor(spans)] });
   const deps = runtime.deps('executor');
-  const agent = new ExecutorAgent(deps);
+  const agent = new ExecutorAgent(deps, { processors: { sleep: sleepProcessor(20) } });
   const store = new PlanStore(runtime.redis, runtime.keys, config);
   const redis = runtime.redis;
   return {

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@awo/cli';
+import { freePort } from '@awo/testkit';
 import { cleanup, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 const AWO = new URL('../packages/cli/bin/awo.js', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '@awo/cli';
+import { freePort } from '@awo/testkit';
 import { httpJsonSource, prometheusSource, systemSource, type Sample, type SourceDeps } from '@awo/monitor';
 import { httpJsonSourceSchema, prometheusSourceSchema, systemSourceSchema } from '@awo/shared';
 import { quietLogger } from './helpers.js';

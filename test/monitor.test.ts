@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '@awo/cli';
+import { freePort } from '@awo/testkit';
 import { createSource, MonitorAgent, type Sample, type Source, type SourceDeps } from '@awo/monitor';
 import { ATTR, parseConfig, parseTraceparent, Runtime, type Delivery, type SourceConfig } from '@awo/shared';
 import { cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startRedisServer, which, type RedisServer } from '@awo/cli';
+import { freePort, startRedisServer, which, type RedisServer } from '@awo/testkit';
 import { applyChanges, checkRedis, createLogger, parseConfig, PlanStore, redactUrl, Runtime, type Delivery } from '@awo/shared';
 import { testPrefix, waitFor } from './helpers.js';
 

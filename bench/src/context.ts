@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { resolveRedis } from '@awo/cli';
-import { createLogger, parseConfig, type Logger } from '@awo/shared';
+import { createLogger, parseConfig, resolveRedis, type Logger } from '@awo/shared';
 
 export interface BenchIo {
   json: boolean;

@@ -3,8 +3,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@awo/cli';
-import { delay } from '@awo/shared';
+import { delay, freePort } from '@awo/shared';
 
 const AWO = new URL('../../packages/cli/bin/awo.js', import.meta.url).pathname;
 

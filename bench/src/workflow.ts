@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { deletePrefix, qualityDemoConfig } from '@awo/cli';
+import { qualityDemoConfig } from '@awo/sim';
 import { ExecutorAgent } from '@awo/executor';
 import { rerouteChanges } from '@awo/planner';
-import { applyChanges, createLogger, delay, PlanStore, Runtime, type Config } from '@awo/shared';
+import { applyChanges, createLogger, delay, deletePrefix, PlanStore, Runtime, type Config } from '@awo/shared';
 import { benchRedis, type BenchIo } from './context.js';
 import { median, round, table } from './stats.js';
 

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Cluster, waitFor } from './harness.js';
+import { waitFor } from '@awo/testkit';
+import { Cluster } from './harness.js';
 import { account, killAgent, leaderFailover, redisRestart, silentSource, type ScenarioResult } from './scenarios.js';
 
 export interface ChaosSummary {

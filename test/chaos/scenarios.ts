@@ -1,6 +1,6 @@
 import { applyChanges, isAwoError, PlanStore, parseConfig, type AwoError, type PlanRevision } from '@awo/shared';
-import type { AgentName } from '@awo/cli';
-import { type Cluster, groupState, waitFor } from './harness.js';
+import { waitFor } from '@awo/testkit';
+import { type AgentName, type Cluster, groupState } from './harness.js';
 
 export interface ScenarioResult {
   name: string;

@@ -31,11 +31,12 @@ import {
 import { readApplied } from './applied.js';
 import { declareExecutorMetrics, remember } from './metrics.js';
 import { ManagedPool } from './pool.js';
+import type { PoolProcessor } from './processors.js';
 import { reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
-import { within } from './util.js';
-import { WorkflowRunner } from './workflow/runner.js';
+import { within } from '@awo/shared';
+import { WorkflowRunner } from '@awo/workflow';
 
 /** Completed action jobs are kept this long (and at most this many), so their ids keep deduplicating. */
 const KEEP = { age: 86_400, count: 10_000 } as const;
@@ -43,6 +44,8 @@ const KEEP = { age: 86_400, count: 10_000 } as const;
 export interface ExecutorOptions {
   /** The pools to manage; by default one `ManagedPool` per `executor.pools` entry. The executor starts and closes them. */
   pools?: Map<string, ManagedPool>;
+  /** Processors by name for the default pools, e.g. `{ sleep: sleepProcessor(100) }` from `@awo/sim`; a pool's `processor` names one of these or a module path. */
+  processors?: Readonly<Record<string, PoolProcessor>>;
 }
 
 /**
@@ -77,7 +80,7 @@ export class ExecutorAgent extends Agent {
     const { executor } = deps.config;
     this.pools =
       options.pools ??
-      new Map(Object.entries(executor.pools).map(([name, pool]) => [name, new ManagedPool(name, pool, { connect: deps.connect, keys: deps.keys, log: deps.log.child({ pool: name }), closeGrace: executor.closeGrace })]));
+      new Map(Object.entries(executor.pools).map(([name, pool]) => [name, new ManagedPool(name, pool, { connect: deps.connect, keys: deps.keys, log: deps.log.child({ pool: name }), closeGrace: executor.closeGrace, ...(options.processors ? { processors: options.processors } : {}) })]));
     for (const [name, action] of Object.entries(executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
     }
@@ -86,6 +89,11 @@ export class ExecutorAgent extends Agent {
     this.workflow = new WorkflowRunner(deps);
     this.#actionLatency = deps.metrics.histogram(HISTOGRAMS.actionLatency);
     declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.pools);
+  }
+
+  /** The pool of that `executor.pools` name, if this executor manages it. */
+  pool(name: string): ManagedPool | undefined {
+    return this.pools.get(name);
   }
 
   protected async onStart(): Promise<void> {

@@ -1,6 +1,6 @@
 export { ExecutorAgent, type ExecutorOptions } from './executor.js';
 export { ManagedPool, type JobStart, type PoolDeps, type PoolState } from './pool.js';
-export { loadProcessor, sleepProcessor, type PoolProcessor } from './processors.js';
+export { loadProcessor, resolveProcessor, type PoolProcessor } from './processors.js';
 export { reconcile, actionId, actionKey, appliedField } from './reconcile.js';
 export { readApplied, readAppliedEntry, recordApplied } from './applied.js';
 export { ACTIONS_QUEUE, ActionRunner, actionJobSchema, unrecoverable, type ActionJob, type JobOutcome } from './runner.js';

@@ -1,8 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AwoError, errorMessage, type ConnectionOptions, type Keys, type Logger, type PoolConfig } from '@awo/shared';
-import { loadProcessor, sleepProcessor, type PoolProcessor } from './processors.js';
-import { within } from './util.js';
+import { resolveProcessor, type PoolProcessor } from './processors.js';
+import { within } from '@awo/shared';
 
 /** Emitted when a pool worker starts a job: ground truth for wait-time percentiles. */
 export interface JobStart {
@@ -23,6 +23,8 @@ export interface PoolDeps {
   log: Logger;
   /** On close, running jobs get this long to finish before they are aborted (ms, default 10 s). */
   closeGrace?: number;
+  /** Processors by name, for a `processor` that names one instead of a module path. */
+  processors?: Readonly<Record<string, PoolProcessor>>;
 }
 
 export type PoolState = 'idle' | 'starting' | 'running' | 'closing' | 'closed';
@@ -87,7 +89,7 @@ export class ManagedPool implements AsyncDisposable {
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new AwoError('AWO_AGENT_STATE', `pool "${this.name}" cannot start: it is ${this.#state}`);
     this.#state = 'starting';
-    const processor = this.config.processor === 'sleep' ? sleepProcessor(this.config.serviceTime) : await loadProcessor(this.config.processor);
+    const processor = await resolveProcessor(this.name, this.config.processor, this.deps.processors);
     if (this.#state !== 'starting') return; // closed while loading
     this.#processor = processor;
     this.#connection = this.deps.connect(`pool:${this.name}`, { blocking: true });

@@ -3,28 +3,8 @@ import { pathToFileURL } from 'node:url';
 import type { Job } from 'bullmq';
 import { AwoError, errorMessage } from '@awo/shared';
 
-/** A pool's job function: the default export of a `processor` module, or the built-in `sleep`. */
+/** A pool's job function: the default export of a `processor` module, or one the caller names (`ExecutorOptions.processors`). */
 export type PoolProcessor = (job: Job, signal: AbortSignal) => Promise<unknown>;
-
-/** Each job takes `data.serviceMs` (or `serviceTime`) ms of real time; an abort ends it early with an error. */
-export function sleepProcessor(serviceTime: number): PoolProcessor {
-  return (job, signal) =>
-    new Promise((resolve, reject) => {
-      const asked = (job.data as { serviceMs?: unknown } | null | undefined)?.serviceMs;
-      const ms = typeof asked === 'number' && Number.isFinite(asked) && asked >= 0 ? asked : serviceTime;
-      const aborted = () => (signal.reason instanceof Error ? signal.reason : new Error(`job aborted: ${String(signal.reason ?? 'cancelled')}`));
-      if (signal.aborted) return reject(aborted());
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(aborted());
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(undefined);
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-}
 
 /** Imports a processor module (path relative to the working directory, or a file: URL). */
 export async function loadProcessor(path: string): Promise<PoolProcessor> {
@@ -37,4 +17,18 @@ export async function loadProcessor(path: string): Promise<PoolProcessor> {
   }
   if (typeof mod.default !== 'function') throw new AwoError('AWO_CONFIG_INVALID', `pool processor ${path}: expected a default export that is a function`);
   return mod.default as PoolProcessor;
+}
+
+/**
+ * The processor of pool `pool`: the caller's processor of that name, else the module at that
+ * path. Neither is refused with `AWO_CONFIG_INVALID`, naming `executor.pools.<pool>.processor`.
+ */
+export async function resolveProcessor(pool: string, processor: string, named: Readonly<Record<string, PoolProcessor>> = {}): Promise<PoolProcessor> {
+  if (Object.hasOwn(named, processor)) return named[processor] as PoolProcessor;
+  try {
+    return await loadProcessor(processor);
+  } catch (err) {
+    const known = Object.keys(named);
+    throw new AwoError('AWO_CONFIG_INVALID', `executor.pools.${pool}.processor: "${processor}" is neither a processor given to the executor (${known.length > 0 ? known.join(', ') : 'none given'}) nor a loadable module: ${errorMessage(err)}`, { cause: err });
+  }
 }

@@ -11,7 +11,7 @@ const config = parseConfig({
     },
   },
   executor: {
-    pools: { work: { queue: 'work' } },
+    pools: { work: { queue: 'work', processor: 'sleep' } },
     actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' }, switch: { kind: 'redis-set', key: 'route:{{step}}' } },
   },
 });

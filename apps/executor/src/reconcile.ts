@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { planFromConfig, type Action, type Config, type Plan } from '@awo/shared';
+import { encodePart, planFromConfig, type Action, type Config, type Plan } from '@awo/shared';
 import type { AppliedState } from './types.js';
 
-const SAFE = /^[A-Za-z0-9_-]$/;
 /** Job ids and keys are at most this long (the `Action` schema allows 200). */
 const MAX_ID = 200;
 
@@ -14,16 +13,6 @@ export function own<T>(record: Readonly<Record<string, T>>, key: string): T | un
 /** The applied-state hash field of a step's parameter. */
 export function appliedField(step: string, param: string): string {
   return `${step}\u0000${param}`;
-}
-
-/** Escapes all but `[A-Za-z0-9_-]` as `~XX` (UTF-8 bytes), so `.` can separate parts unambiguously. */
-export function encodePart(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    if (SAFE.test(ch)) out += ch;
-    else for (const byte of Buffer.from(ch, 'utf8')) out += `~${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
 }
 
 /**

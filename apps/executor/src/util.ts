@@ -1,15 +1,3 @@
-import { delay } from '@awo/shared';
-
-/** True when `promise` settles within `ms`; false when the time ran out first. Never rejects. */
-export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const stop = new AbortController();
-  try {
-    return await Promise.race([promise.then(() => true, () => true), delay(ms, stop.signal).then(() => false)]);
-  } finally {
-    stop.abort();
-  }
-}
-
 /** Runs work one at a time per key, in call order; different keys run side by side. */
 export class KeyedMutex {
   readonly #tails = new Map<string, Promise<void>>();

@@ -1,15 +1,8 @@
 import { createLogger } from '@awo/shared';
+import { waitFor } from '@awo/testkit';
 import { describe, expect, it } from 'vitest';
 import { SourceRunner, type RunnerOptions } from './runner.js';
 import type { Sample, Source } from './types.js';
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function fakeSource(sample: (signal: AbortSignal) => Promise<Sample[]>, start?: () => Promise<void>): Source {
   return { kind: 'fake', name: 'f', interval: undefined, sample, close: async () => undefined, ...(start ? { start } : {}) };
@@ -46,7 +39,7 @@ function harness(source: Source, options: Partial<RunnerOptions> = {}) {
 describe('SourceRunner', () => {
   it('publishes samples with up = 1 and staleness 0', async () => {
     await using h = harness(fakeSource(async () => [{ series: 'fake.f.x', value: 7 }]));
-    await waitFor(() => h.batches.length >= 2, 'two ticks');
+    await waitFor(() => h.batches.length >= 2, 'two ticks', 5000, 5);
     expect(h.batches[0]).toEqual([
       { series: 'fake.f.x', value: 7 },
       { series: 'fake.f.up', value: 1 },
@@ -63,7 +56,7 @@ describe('SourceRunner', () => {
         throw new Error('boom');
       }),
     );
-    await waitFor(() => h.batches.length >= 12, 'twelve ticks');
+    await waitFor(() => h.batches.length >= 12, 'twelve ticks', 5000, 5);
     // Tries at ticks 1, 2, 4, 8, 12 (backoff 20, 40, 80, 80 ms): far fewer tries than ticks.
     expect(tries).toBeLessThan(8);
     expect(tries).toBeGreaterThanOrEqual(3);
@@ -85,7 +78,7 @@ describe('SourceRunner', () => {
       ),
       { maxBackoff: 20 },
     );
-    await waitFor(() => h.runner.health.up, 'the source up');
+    await waitFor(() => h.runner.health.up, 'the source up', 5000, 5);
     expect(starts).toBe(3);
     expect(h.runner.health.failures).toBe(2);
     expect(h.value(h.batches.at(-1), 'x')).toBe(1);
@@ -106,10 +99,10 @@ describe('SourceRunner', () => {
       }),
       { maxBackoff: 20 },
     );
-    await waitFor(() => h.runner.health.failures >= 3, 'three failures');
+    await waitFor(() => h.runner.health.failures >= 3, 'three failures', 5000, 5);
     expect(h.runner.health.lastError).toMatch(/timed out and has not finished yet/);
     expect(peak).toBe(1);
     release();
-    await waitFor(() => h.runner.health.up, 'the source up once the sample settled');
+    await waitFor(() => h.runner.health.up, 'the source up once the sample settled', 5000, 5);
   });
 });

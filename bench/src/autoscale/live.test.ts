@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoscaleDemoConfig } from '@awo/cli';
+import { autoscaleDemoConfig } from '@awo/sim';
 import { AWO_TUNING, WORKLOAD } from './index.js';
 import { liveSettings } from './live.js';
 

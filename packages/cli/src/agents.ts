@@ -1,5 +1,5 @@
 import { AnalyzerAgent } from '@awo/analyzer';
-import { ExecutorAgent } from '@awo/executor';
+import { ExecutorAgent, type ExecutorOptions } from '@awo/executor';
 import { MonitorAgent } from '@awo/monitor';
 import { PlannerAgent } from '@awo/planner';
 import { delay, errorMessage, type Agent, type Runtime } from '@awo/shared';
@@ -7,8 +7,13 @@ import { delay, errorMessage, type Agent, type Runtime } from '@awo/shared';
 export const AGENT_NAMES = ['monitor', 'analyzer', 'planner', 'executor'] as const;
 export type AgentName = (typeof AGENT_NAMES)[number];
 
+/** What the caller gives the agents beyond the runtime, e.g. the executor's named processors. */
+export interface AgentOptions {
+  executor?: ExecutorOptions;
+}
+
 /** Builds agents on a runtime, in the order they start (and the reverse of how they stop). */
-export function buildAgents(runtime: Runtime, names: readonly AgentName[]): Agent[] {
+export function buildAgents(runtime: Runtime, names: readonly AgentName[], options: AgentOptions = {}): Agent[] {
   const ordered = [...names].sort((a, b) => AGENT_NAMES.indexOf(b) - AGENT_NAMES.indexOf(a));
   return ordered.map((name) => {
     // Each agent gets its own slice of the config.
@@ -20,7 +25,7 @@ export function buildAgents(runtime: Runtime, names: readonly AgentName[]): Agen
       case 'planner':
         return new PlannerAgent(runtime.deps(name));
       case 'executor':
-        return new ExecutorAgent(runtime.deps(name));
+        return new ExecutorAgent(runtime.deps(name), options.executor);
     }
   });
 }

@@ -11,3 +11,7 @@ export * from './runtime.js';
 export * from './plan/index.js';
 export * from './random.js';
 export * from './quality/index.js';
+export * from './within.js';
+export * from './encode-part.js';
+export * from './redis-server.js';
+export * from './delete-prefix.js';

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { checkRedis, configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, type Config } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents, type AgentName } from '../agents.js';
 import { parse, UsageError } from '../args.js';
-import { resolveRedis } from '../embedded-redis.js';
+import { resolveRedis } from '@awo/shared';
 import type { Io } from '../io.js';
 
 /** The config from --config / AWO_CONFIG, or the defaults when neither is given and that is allowed. */

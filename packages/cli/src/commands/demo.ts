@@ -6,11 +6,9 @@ import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } f
 import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import { finishDemo, watchInsights } from '../demo/support.js';
-import { autoscaleDemoConfig, type DemoOverrides } from '../demo/config.js';
-import { Arrivals, defaultShape, rateAt } from '../demo/load.js';
+import { Arrivals, autoscaleDemoConfig, defaultShape, rateAt, sleepProcessor, SloMeter, type DemoOverrides } from '@awo/sim';
 import { runQualityDemo } from '../demo/quality.js';
-import { SloMeter } from '../demo/slo.js';
-import { resolveRedis } from '../embedded-redis.js';
+import { resolveRedis } from '@awo/shared';
 import type { Io } from '../io.js';
 
 export interface AutoscaleSummary {
@@ -94,9 +92,9 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
   const settings = { prefix, redisUrl: redis.url, ...(opts.workload ?? { targetMs: 1000, serviceMs: 100, startupDelayMs: 3000 }), dayS: opts.dayS };
   const config = autoscaleDemoConfig(settings, opts.overrides);
   const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
-  const agents = buildAgents(runtime, AGENT_NAMES);
+  const agents = buildAgents(runtime, AGENT_NAMES, { executor: { processors: { sleep: sleepProcessor(settings.serviceMs) } } });
   const executor = agents.find((a): a is ExecutorAgent => a instanceof ExecutorAgent);
-  const pool = executor?.pools.get('work');
+  const pool = executor?.pool('work');
   if (!pool) throw new Error('the demo config has no pool "work"');
   const start = Date.now();
   const slo = new SloMeter(settings.targetMs, start);
@@ -107,7 +105,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     if (sloBuckets !== slo) sloBuckets.jobStarted(job.waitMs, job.startedAt);
   });
   const serviceMs = opts.jobServiceMs ?? (() => settings.serviceMs);
-  const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
+  const queue = new Queue(pool.config.queue, { connection: runtime.connect('load'), prefix: pool.queuePrefix });
   const shape = defaultShape(opts.dayS);
   const rate = opts.rate ?? ((t: number) => rateAt(shape, t));
   const arrivals = new Arrivals();
@@ -125,7 +123,6 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     const tickMs = 100;
     let lastStatus = start;
     let addedThisSecond = 0;
-    const waitKey = `${prefix}:bull:work:wait`;
     for (let tick = 0; !io.signal.aborted; tick++) {
       const t = (Date.now() - start) / 1000;
       if (opts.durationS !== undefined && t >= opts.durationS) break;
@@ -136,8 +133,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
         addedThisSecond += n;
       }
       if (tick % 5 === 0) {
-        const oldest = await runtime.redis.lindex(waitKey, -1);
-        const ts = oldest ? Number(await runtime.redis.hget(`${prefix}:bull:work:${oldest}`, 'timestamp')) : NaN;
+        const ts = (await queue.getJobs(['wait'], 0, 0, true))[0]?.timestamp ?? NaN;
         if (Number.isFinite(ts)) {
           slo.oldestWaiting(Date.now() - ts);
           if (sloBuckets !== slo) sloBuckets.oldestWaiting(Date.now() - ts);

@@ -1,6 +1,6 @@
 import { createLogger, Runtime } from '@awo/shared';
 import { UsageError } from '../args.js';
-import { answers } from '../embedded-redis.js';
+import { answers } from '@awo/shared';
 import type { Io } from '../io.js';
 import { readConfig } from './agents.js';
 

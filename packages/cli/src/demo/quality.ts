@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { ExecutorAgent } from '@awo/executor';
-import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer, type StoredRevision } from '@awo/shared';
+import { createLogger, delay, parseConfig, PlanStore, resolveRedis, Runtime, type Consumer, type StoredRevision } from '@awo/shared';
+import { OrderGenerator, qualityDemoConfig, type BadPhase } from '@awo/sim';
 import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
-import { resolveRedis } from '../embedded-redis.js';
 import type { Io } from '../io.js';
 import { finishDemo, watchInsights } from './support.js';
-import { OrderGenerator, type BadPhase } from './orders.js';
-import { qualityDemoConfig } from './quality-config.js';
 
 export interface QualitySummary {
   scenario: 'data-quality';

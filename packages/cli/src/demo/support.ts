@@ -1,20 +1,10 @@
 import { Redis } from 'ioredis';
-import type { Agent, Consumer, Insight, Logger, Runtime } from '@awo/shared';
+import { deletePrefix, type Agent, type Consumer, type Insight, type Logger, type Runtime } from '@awo/shared';
 import { stopAgents } from '../agents.js';
 
 /** Follows the insights a demo's analyzer publishes from now on (its own consumer group). */
 export function watchInsights(runtime: Runtime, onInsight: (insight: Insight) => void): Promise<Consumer> {
   return runtime.bus.consume('insights', { group: 'demo-status', consumer: 'demo', startId: '$', handler: async (d) => onInsight(d.message) });
-}
-
-/** Deletes every key under `<prefix>:` (a demo's plan, streams, queues and spans). */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
 
 /** Ends a demo: stops its agents (bounded), deletes its keys unless kept, closes its Redis. */

@@ -36,9 +36,12 @@ export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchem
 export const poolSchema = z.strictObject({
   queue: z.string().min(1),
   queuePrefix: z.string().optional(),
-  /** `sleep` runs each job for `data.serviceMs` (or `serviceTime`); otherwise a module path whose default export is the processor. */
-  processor: z.string().default('sleep'),
-  serviceTime: duration.default(100),
+  /**
+   * What runs each job: a module path (absolute, or relative to the working directory) whose
+   * default export is `(job, signal) => Promise<unknown>`, or the name of a processor the caller
+   * gives the executor (`ExecutorOptions.processors`, e.g. the simulated `sleep` of the demos).
+   */
+  processor: z.string().min(1),
   /** A new worker takes this long before it takes jobs (like a pod starting). */
   startupDelay: duration.default(0),
   initial: z.number().int().min(0).default(1),

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { indexSpans, upstreamChain } from '@awo/cli';
 import { decode, parseConfig, parseTraceparent, Runtime, type StoredSpan } from '@awo/shared';
-import { quietLogger, REDIS_URL, testPrefix } from './helpers.js';
+import { quietLogger, REDIS_URL, testPrefix } from '@awo/testkit';
+import { indexSpans, upstreamChain } from './tree.js';
 import { runUntilAction, tracedLoopConfig } from './traced-loop.js';
 
 interface OtlpSpan {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildAgents, startAgents, stopAgents } from '@awo/cli';
 import { decode, parseConfig, PlanStore, Runtime, type Plan } from '@awo/shared';
-import { Ledger } from './chaos/harness.js';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { deletePrefix, Ledger, quietLogger, REDIS_URL, testPrefix, waitFor } from '@awo/testkit';
+import { buildAgents, startAgents, stopAgents } from './agents.js';
 
 const FALLBACKS = { a: 'hold', b: { fixed: 2 }, c: 'min' } as const;
 
@@ -73,7 +72,7 @@ describe('a source goes silent', () => {
       expect(history.filter((h) => h.revision.at >= silencedAt).map((h) => h.revision.goal).sort()).toEqual(['goal-b', 'goal-c']);
     } finally {
       await stopAgents(agents, 20_000);
-      await cleanup(runtime.redis, prefix);
+      await deletePrefix(runtime.redis, prefix);
       await runtime.close();
       await ledger.close();
     }

@@ -26,7 +26,8 @@ export interface DemoOverrides {
 
 /**
  * The autoscale demo's config: one step `work` on a BullMQ queue, processed by a managed pool
- * whose workers take `startupDelayMs` to start; a goal to keep the wait p95 under target.
+ * whose workers take `startupDelayMs` to start; a goal to keep the wait p95 under target. The
+ * pool's processor is `sleep`: the runner gives the executor `sleepProcessor(serviceMs)` by that name.
  */
 export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Config {
   const bull = `${s.prefix}:bull`;
@@ -76,7 +77,7 @@ export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Con
     },
     executor: {
       actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
-      pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', serviceTime: s.serviceMs, startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
+      pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
     },
   });
 }

@@ -19,7 +19,7 @@ import {
   TAP_RECORD_FIELD,
   type StepConfig,
 } from '@awo/shared';
-import { within } from '../util.js';
+import { within } from '@awo/shared';
 import { loadHandler, type HandlerResult } from './handlers.js';
 import { recordId, recordJobId, recordJobSchema, type RecordJob } from './job.js';
 import { PlanVersions } from './plans.js';

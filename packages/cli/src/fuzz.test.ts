@@ -1,11 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '@awo/cli';
 import { ExecutorAgent } from '@awo/executor';
 import { applyChanges, decode, GROUPS, parseConfig, PlanStore, Runtime, signRevision, type DeadLetter, type Plan, type PlanRevision, type StreamName } from '@awo/shared';
-import { sampleMessages } from './fixtures.js';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { deletePrefix, quietLogger, REDIS_URL, sampleMessages, testPrefix, waitFor } from '@awo/testkit';
+import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from './agents.js';
 
 /**
  * Hostile writers: thousands of malformed entries written straight (XADD) to every stream awo
@@ -294,7 +293,7 @@ describe('fuzz: malformed and hostile entries on every stream awo reads', () => 
       expect(heapDelta).toBeLessThan(gc ? HEAP_BOUND_GC : HEAP_BOUND_NO_GC);
     } finally {
       await stopAgents(agents, 20_000);
-      await cleanup(redis, prefix);
+      await deletePrefix(redis, prefix);
       await runtime.close();
     }
   }, 90_000 * SCALE);

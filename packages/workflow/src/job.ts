@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { QualitySpec } from '@awo/shared';
-import { encodePart } from '../reconcile.js';
+import { encodePart } from '@awo/shared';
 
 /**
  * A record on its way through the workflow (a BullMQ job's data). `version` is the plan version

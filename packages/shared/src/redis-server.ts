@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
-import { AwoError, DEFAULT_REDIS_URL, redactUrl, type Config, type Logger } from '@awo/shared';
+import type { Config } from './config/schema.js';
+import { AwoError } from './errors.js';
+import { DEFAULT_REDIS_URL, redactUrl } from './redis.js';
+import type { Logger } from './telemetry/logger.js';
 
 export interface ResolvedRedis {
   url: string;
@@ -42,6 +45,7 @@ export async function answers(url: string, timeoutMs = 500): Promise<boolean> {
   }
 }
 
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

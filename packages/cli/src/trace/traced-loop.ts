@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
-import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '@awo/cli';
 import { parseConfig, type Runtime } from '@awo/shared';
-import { cleanup, REDIS_URL, waitFor } from './helpers.js';
+import { deletePrefix, REDIS_URL, waitFor } from '@awo/testkit';
+import { sleepProcessor } from '@awo/sim';
+import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
 
 /** A small loop config: one step on a BullMQ queue, scaled from the arrival forecast. */
 export function tracedLoopConfig(prefix: string) {
@@ -18,7 +19,7 @@ export function tracedLoopConfig(prefix: string) {
       evaluateInterval: '300ms',
       goals: [{ kind: 'autoscale', name: 'wait', step: 'work', metric: 'bullmq.work.wait_p95_ms', target: 1000, arrivalSeries: 'bullmq.work.arrival_rate', completionSeries: 'bullmq.work.completion_rate', activeSeries: 'bullmq.work.active', backlogSeries: 'bullmq.work.waiting', min: 1, max: 10, initialThroughput: 5, cooldown: 0 }],
     },
-    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, serviceTime: 20, initial: 1, max: 10 } } },
+    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', initial: 1, max: 10 } } },
   });
 }
 
@@ -28,7 +29,7 @@ export function tracedLoopConfig(prefix: string) {
  * runtime (read in-memory spans there). Returns the newest results-stream entry.
  */
 export async function runUntilAction(runtime: Runtime, prefix: string, beforeClose: () => void = () => undefined): Promise<[string, string[]] | undefined> {
-  const agents = buildAgents(runtime, AGENT_NAMES);
+  const agents = buildAgents(runtime, AGENT_NAMES, { executor: { processors: { sleep: sleepProcessor(20) } } });
   const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
   let newest: [string, string[]] | undefined;
   try {
@@ -43,7 +44,7 @@ export async function runUntilAction(runtime: Runtime, prefix: string, beforeClo
     await queue.close();
     await stopAgents(agents, 20_000);
     beforeClose();
-    await cleanup(runtime.redis, prefix);
+    await deletePrefix(runtime.redis, prefix);
   }
   return newest;
 }

@@ -1,9 +1,10 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { AGENT_NAMES, Arrivals, buildAgents, SloMeter, startAgents, stopAgents } from '@awo/cli';
 import { ExecutorAgent } from '@awo/executor';
 import { delay, parseConfig, PlanStore, Runtime, type MessageOf } from '@awo/shared';
-import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { Arrivals, sleepProcessor, SloMeter } from '@awo/sim';
+import { deletePrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from '@awo/testkit';
+import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from './agents.js';
 
 const TARGET_MS = 1500;
 
@@ -27,7 +28,7 @@ function loopConfig(prefix: string) {
         },
       ],
     },
-    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, serviceTime: 50, startupDelay: '1s', initial: 1, max: 30 } } },
+    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', startupDelay: '1s', initial: 1, max: 30 } } },
   });
 }
 
@@ -36,7 +37,7 @@ describe('the adaptive loop', () => {
     const prefix = testPrefix();
     const config = loopConfig(prefix);
     const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
-    const agents = buildAgents(runtime, AGENT_NAMES);
+    const agents = buildAgents(runtime, AGENT_NAMES, { executor: { processors: { sleep: sleepProcessor(50) } } });
     const pool = agents.find((a): a is ExecutorAgent => a instanceof ExecutorAgent)?.pools.get('work');
     if (!pool) throw new Error('no pool');
     const start = Date.now();
@@ -63,7 +64,7 @@ describe('the adaptive loop', () => {
       await stopAgents(agents, 20_000);
     }
     const history = await new PlanStore(runtime.redis, runtime.keys, config).history(1000);
-    await cleanup(runtime.redis, prefix);
+    await deletePrefix(runtime.redis, prefix);
     await runtime.close();
 
     const seconds = Math.ceil((Date.now() - start) / 1000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runQualityDemo } from '@awo/cli';
-import { REDIS_URL } from './helpers.js';
+import { REDIS_URL } from '@awo/testkit';
+import { runQualityDemo } from './quality.js';
 
 describe('data quality, end to end', () => {
   it('a burst of bad records leads to a reroute, nothing is lost across the switches, and the revert follows', async () => {

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAgents, startAgents, startRedisServer, stopAgents } from '@awo/cli';
 import { parseConfig, PlanStore, Runtime } from '@awo/shared';
-import { Ledger } from './chaos/harness.js';
-import { quietLogger, testPrefix, waitFor } from './helpers.js';
+import { Ledger, quietLogger, startRedisServer, testPrefix, waitFor } from '@awo/testkit';
+import { buildAgents, startAgents, stopAgents } from './agents.js';
 
 /**
  * A Redis without persistence restarts under a running planner and executor: the plan, the

@@ -1,0 +1,7 @@
+// Test helpers, one of each. The Redis launcher and prefix deletion are @awo/shared's (the CLI's
+// embedded Redis and the demos use them too); they are re-exported here so tests import one place.
+export { deletePrefix, freePort, startRedisServer, which, type RedisServer, type RedisServerOptions } from '@awo/shared';
+export { cleanupPrefix, quietLogger, REDIS_URL, testPrefix } from './redis.js';
+export { waitFor } from './wait-for.js';
+export { Ledger } from './ledger.js';
+export { sampleMessages } from './fixtures.js';

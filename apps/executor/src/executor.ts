@@ -12,6 +12,7 @@ import {
   GROUPS,
   inSpan,
   injectHeaders,
+  jobData,
   MESSAGING_SYSTEM_BULLMQ,
   MESSAGING_SYSTEM_REDIS,
   PlanStore,
@@ -156,7 +157,7 @@ export class ExecutorAgent extends Agent {
     };
     await inSpan(this.deps.tracer, spanName('publish', ACTIONS_QUEUE), { kind: SpanKind.PRODUCER, attributes }, async (span) => {
       const nonce = randomUUID();
-      const data: ActionJob = { action, trace: injectHeaders(), nonce };
+      const data = jobData('action', { action, trace: injectHeaders(), nonce }, action.id);
       await queue.add(action.action, data, {
         jobId: action.id,
         attempts: this.deps.config.executor.attempts,

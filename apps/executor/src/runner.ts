@@ -1,8 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { z } from 'zod';
 import {
-  actionSchema,
   ATTR,
   AwoError,
   epochOf,
@@ -12,7 +10,9 @@ import {
   isAwoError,
   MESSAGING_SYSTEM_BULLMQ,
   paramOf,
+  parseJob,
   PlanStore,
+  QUEUES,
   spanName,
   type Action,
   type ActionConfig,
@@ -29,16 +29,10 @@ import type { ActionContext, ActionOutcome } from './types.js';
 import { KeyedMutex } from './util.js';
 
 /** The BullMQ queue that carries action jobs (under `keys.bullPrefix`). */
-export const ACTIONS_QUEUE = 'actions';
+export const ACTIONS_QUEUE = QUEUES.actions;
 
-/** An action job's data: the `Action`, the producer's trace context, and the enqueuer's nonce. */
-export const actionJobSchema = z.strictObject({
-  action: actionSchema,
-  trace: z.strictObject({ traceparent: z.string().max(128).optional(), tracestate: z.string().max(512).optional() }).default({}),
-  /** Set by whoever added the job, so it can tell whether its add created the job. */
-  nonce: z.string().max(64).optional(),
-});
-export type ActionJob = z.infer<typeof actionJobSchema>;
+/** An action job's data (its schema lives in the shared job catalog). */
+export { actionJobSchema, type ActionJob } from '@awo/shared';
 
 /** What a job returns to BullMQ (its `returnvalue`). */
 export interface JobOutcome {
@@ -79,8 +73,8 @@ export class ActionRunner {
 
   /** The BullMQ processor body; `signal` is BullMQ's (aborted by `worker.cancelAllJobs`). */
   process(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
-    const parsed = actionJobSchema.safeParse(job.data);
-    const parent = extractContext(parsed.success ? parsed.data.trace : {}, ROOT_CONTEXT);
+    const parsed = parseJob('action', job.data, job.id);
+    const parent = extractContext(parsed.ok ? parsed.data.trace : {}, ROOT_CONTEXT);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ,
       [ATTR.MESSAGING_DESTINATION_NAME]: ACTIONS_QUEUE,
@@ -92,10 +86,9 @@ export class ActionRunner {
       spanName('process', ACTIONS_QUEUE),
       { kind: SpanKind.CONSUMER, attributes },
       async (span) => {
-        if (!parsed.success) {
+        if (!parsed.ok) {
           this.counters.refused++;
-          const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-          throw unrecoverable(new AwoError('AWO_MESSAGE_INVALID', `job ${job.id} is not an action job: ${issues.join('; ')}`));
+          throw unrecoverable(parsed.error);
         }
         const action = parsed.data.action;
         span.setAttributes({ [AWO_ATTR.ACTION_ID]: action.id, [AWO_ATTR.ACTION_NAME]: action.action, [AWO_ATTR.ACTION_KIND]: action.kind, [AWO_ATTR.PLAN_VERSION]: action.version, [AWO_ATTR.STEP]: action.step, [AWO_ATTR.PARAM]: action.param });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { ExecutorAgent } from '@awo/executor';
-import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
+import { createLogger, delay, parseConfig, PlanStore, QUEUES, Runtime, type Consumer } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import { finishDemo, watchInsights } from '../demo/support.js';
@@ -107,7 +107,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     if (sloBuckets !== slo) sloBuckets.jobStarted(job.waitMs, job.startedAt);
   });
   const serviceMs = opts.jobServiceMs ?? (() => settings.serviceMs);
-  const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
+  const queue = new Queue(QUEUES.demo, { connection: runtime.connect('load'), prefix: runtime.keys.bullPrefix });
   const shape = defaultShape(opts.dayS);
   const rate = opts.rate ?? ((t: number) => rateAt(shape, t));
   const arrivals = new Arrivals();
@@ -125,7 +125,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
     const tickMs = 100;
     let lastStatus = start;
     let addedThisSecond = 0;
-    const waitKey = `${prefix}:bull:work:wait`;
+    const waitKey = queue.keys.wait as string;
     for (let tick = 0; !io.signal.aborted; tick++) {
       const t = (Date.now() - start) / 1000;
       if (opts.durationS !== undefined && t >= opts.durationS) break;
@@ -137,7 +137,7 @@ export async function runAutoscaleDemo(opts: DemoOptions): Promise<AutoscaleSumm
       }
       if (tick % 5 === 0) {
         const oldest = await runtime.redis.lindex(waitKey, -1);
-        const ts = oldest ? Number(await runtime.redis.hget(`${prefix}:bull:work:${oldest}`, 'timestamp')) : NaN;
+        const ts = oldest ? Number(await runtime.redis.hget(queue.toKey(oldest), 'timestamp')) : NaN;
         if (Number.isFinite(ts)) {
           slo.oldestWaiting(Date.now() - ts);
           if (sloBuckets !== slo) sloBuckets.oldestWaiting(Date.now() - ts);

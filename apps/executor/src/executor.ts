@@ -15,6 +15,7 @@ import {
   jobData,
   MESSAGING_SYSTEM_BULLMQ,
   MESSAGING_SYSTEM_REDIS,
+  PlanReader,
   PlanStore,
   Semaphore,
   spanName,
@@ -22,7 +23,6 @@ import {
   type AgentDeps,
   type Consumer,
   type Delivery,
-  trustedPlan,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
 import { ManagedPool } from './pool.js';
@@ -53,7 +53,8 @@ export class ExecutorAgent extends Agent {
   /** Runs records through the workflow's steps (idle when no step has a handler). */
   readonly workflow: WorkflowRunner;
   readonly #runner: ActionRunner;
-  readonly #store: PlanStore;
+  /** The one reader of the plan, shared by reconciliation, the action runner and the workflow. */
+  readonly #plans: PlanReader;
   readonly #reconciling = new Semaphore(1);
   readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0 };
   #consumer: Consumer | undefined;
@@ -73,9 +74,9 @@ export class ExecutorAgent extends Agent {
     for (const [name, action] of Object.entries(executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
     }
-    this.#runner = new ActionRunner(deps, this.pools);
-    this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
-    this.workflow = new WorkflowRunner(deps);
+    this.#plans = new PlanReader(new PlanStore(deps.redis, deps.keys, deps.config), { workflow: deps.config.workflow, signingKey: deps.config.signing.key });
+    this.#runner = new ActionRunner(deps, this.pools, this.#plans);
+    this.workflow = new WorkflowRunner(deps, this.#plans);
   }
 
   protected async onStart(): Promise<void> {
@@ -119,8 +120,7 @@ export class ExecutorAgent extends Agent {
       async (span) => {
         await this.#reconciling.acquire();
         try {
-          const [{ plan, revision }, applied] = await Promise.all([this.#store.currentWithRevision(), readApplied(this.deps.redis, this.deps.keys.applied)]);
-          const trust = trustedPlan(plan, revision, this.deps.config.signing.key);
+          const [{ plan, trust }, applied] = await Promise.all([this.#plans.current(), readApplied(this.deps.redis, this.deps.keys.applied)]);
           if (!trust.ok) {
             // A hostile or broken writer: act on nothing, say why, and do not retry.
             this.#counts.untrusted++;

@@ -11,13 +11,13 @@ import {
   MESSAGING_SYSTEM_BULLMQ,
   paramOf,
   parseJob,
-  PlanStore,
   QUEUES,
   spanName,
   type Action,
   type ActionConfig,
   type ActionResult,
   type AgentDeps,
+  type PlanReader,
 } from '@awo/shared';
 import { runAction } from './actions/index.js';
 import { readAppliedEntry, recordApplied } from './applied.js';
@@ -60,16 +60,14 @@ function describe(err: unknown): string {
 export class ActionRunner {
   readonly counters = { run: 0, succeeded: 0, failed: 0, retried: 0, refused: 0, skipped: 0 };
   readonly #mutex = new KeyedMutex();
-  readonly #store: PlanStore;
   /** A signal that never aborts, for a job BullMQ handed no signal. */
   readonly #never = new AbortController();
 
   constructor(
     private readonly deps: AgentDeps,
     private readonly pools: Map<string, ManagedPool>,
-  ) {
-    this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
-  }
+    private readonly plans: PlanReader,
+  ) {}
 
   /** The BullMQ processor body; `signal` is BullMQ's (aborted by `worker.cancelAllJobs`). */
   process(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
@@ -164,7 +162,7 @@ export class ActionRunner {
     if (stored && epochOf(stored) === epoch && stored.version >= action.version) {
       return stored.version === action.version ? { ok: true, text: `already applied at plan version ${stored.version}` } : { ok: false, text: `superseded: plan version ${stored.version} is already applied` };
     }
-    const plan = await this.#store.current();
+    const { plan } = await this.plans.current();
     if (epochOf(plan) !== epoch) return { ok: false, text: `superseded: the plan is now v${plan.version} of epoch ${epochOf(plan) || '(none)'}, not of this action's epoch ${epoch || '(none)'}` };
     const wanted = paramOf(plan, action.step, action.param);
     if (plan.version > action.version && wanted !== action.value) return { ok: false, text: `superseded: plan version ${plan.version} wants ${JSON.stringify(wanted ?? null)}` };

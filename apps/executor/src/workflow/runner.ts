@@ -11,11 +11,11 @@ import {
   jobData,
   parseJob,
   MESSAGING_SYSTEM_BULLMQ,
-  PlanStore,
   runScript,
   spanName,
   type AgentDeps,
   type Plan,
+  type PlanReader,
   TAP_RECORD_FIELD,
   type StepConfig,
 } from '@awo/shared';
@@ -60,10 +60,13 @@ export class WorkflowRunner {
   readonly #taps: Map<string, number>;
   #connection: Redis | undefined;
 
-  constructor(private readonly deps: AgentDeps) {
-    const { workflow, monitor, signing } = deps.config;
+  constructor(
+    private readonly deps: AgentDeps,
+    plans: PlanReader,
+  ) {
+    const { workflow, monitor } = deps.config;
     this.#steps = runnableSteps(workflow);
-    this.#plans = new PlanVersions(new PlanStore(deps.redis, deps.keys, deps.config), workflow, signing.key);
+    this.#plans = new PlanVersions(plans, workflow);
     this.#taps = new Map(monitor.sources.flatMap((s) => (s.kind === 'records' ? [[s.step, s.sample] as const] : [])));
   }
 

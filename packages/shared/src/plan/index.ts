@@ -5,3 +5,4 @@ export * from './sign.js';
 export { runScript } from './scripts.js';
 export * from './rewrite.js';
 export * from './epoch.js';
+export * from './reader.js';

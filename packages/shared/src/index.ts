@@ -10,4 +10,5 @@ export * from './health.js';
 export * from './runtime.js';
 export * from './plan/index.js';
 export * from './random.js';
+export * from './math.js';
 export * from './quality/index.js';

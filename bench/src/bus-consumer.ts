@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
-import { busSchema, createLogger, RedisBus } from '@awo/shared';
+import { busSchema, createLogger, GROUPS, RedisBus } from '@awo/shared';
 
 /** The consuming side of the bus benchmark, on its own thread (as the analyzer is its own agent). */
 const { url, prefix, n } = workerData as { url: string; prefix: string; n: number };
@@ -10,7 +10,7 @@ let done = 0;
 let finish: () => void = () => undefined;
 const finished = new Promise<void>((resolve) => (finish = resolve));
 const consumer = await bus.consume('metrics', {
-  group: 'bench',
+  group: GROUPS.bench,
   consumer: 'c1',
   handler: async () => {
     if (++done === n) finish();

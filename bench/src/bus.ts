@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
-import { busSchema, createLogger, RedisBus, type Logger, type Metric } from '@awo/shared';
+import { busSchema, createLogger, GROUPS, RedisBus, type Logger, type Metric } from '@awo/shared';
 import { benchRedis, connect, type BenchIo } from './context.js';
 import { median, round, table } from './stats.js';
 
@@ -85,7 +85,7 @@ async function busRound(redis: Redis, log: Logger, n: number, mode: 'same-thread
     let finish: () => void = () => undefined;
     finished = new Promise<void>((resolve) => (finish = resolve));
     const consumer = await bus.consume('metrics', {
-      group: 'bench',
+      group: GROUPS.bench,
       consumer: 'c1',
       handler: async () => {
         if (++done === n) finish();

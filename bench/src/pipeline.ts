@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MonitorAgent, type Sample, type Source } from '@awo/monitor';
-import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
+import { createLogger, delay, GROUPS, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
 import { benchRedis, type BenchIo } from './context.js';
 import { peakRssMb, startAgentProcesses, stopAgentProcesses } from './pipeline-agents.js';
 import { quantile, round, table } from './stats.js';
@@ -36,7 +36,7 @@ export async function drained(runtime: Runtime, groups: readonly (readonly ['met
 
 /** Raw pipelined XADD of metric-sized entries: the ceiling. */
 async function rawXadd(runtime: Runtime, n: number): Promise<number> {
-  const key = `${runtime.keys.prefix}:raw`;
+  const key = runtime.keys.benchRaw;
   const payload = JSON.stringify({ v: 1, series: 'bench.s1.value', value: 101, ts: Date.now(), source: 'bench:load', labels: {} });
   const t0 = performance.now();
   for (let i = 0; i < n; i += 500) {
@@ -83,8 +83,8 @@ export async function pipelineBench(argv: { seconds?: number; rate?: number }, i
     // 2. Latency at a fixed load: the load series steps between 20 and 300 every second, so the
     // planner resizes the step each second and the executor acts.
     io.progress(`latency: ${rate} metrics/s for ${seconds} s…`);
-    watchers.push(await runtime.bus.consume('insights', { group: 'bench', consumer: 'b', startId: '$', handler: async (d) => void insightTs.set(d.message.id, d.message.ts) }));
-    watchers.push(await runtime.bus.consume('results', { group: 'bench', consumer: 'b', startId: '$', handler: async (d) => void results.push({ at: d.message.at, version: d.message.version }) }));
+    watchers.push(await runtime.bus.consume('insights', { group: GROUPS.bench, consumer: 'b', startId: '$', handler: async (d) => void insightTs.set(d.message.id, d.message.ts) }));
+    watchers.push(await runtime.bus.consume('results', { group: GROUPS.bench, consumer: 'b', startId: '$', handler: async (d) => void results.push({ at: d.message.at, version: d.message.version }) }));
     const steady = new LoadSource(100, rate / 10, (t) => (Math.floor(t / 10) % 2 ? 300 : 20));
     monitor = new MonitorAgent(runtime.deps('monitor'), { sources: [steady] });
     await monitor.start();

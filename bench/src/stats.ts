@@ -1,16 +1,11 @@
-/** Median of a list (the figure to quote on a noisy machine). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
+import { quantile as sharedQuantile } from '@awo/shared';
 
-/** The q-quantile (0..1) by nearest rank. */
+/** Median of a list (the figure to quote on a noisy machine): the shared `median`. */
+export { median } from '@awo/shared';
+
+/** The q-quantile (0..1) by nearest rank (the shared `quantile`). */
 export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] as number;
+  return sharedQuantile(values, q, 'nearest-rank');
 }
 
 export function round(n: number, digits = 2): number {

@@ -13,8 +13,10 @@ import {
   GROUPS,
   inSpan,
   injectHeaders,
+  jobData,
   MESSAGING_SYSTEM_BULLMQ,
   MESSAGING_SYSTEM_REDIS,
+  PlanReader,
   PlanStore,
   Semaphore,
   spanName,
@@ -23,9 +25,7 @@ import {
   type ExecutorConfig,
   type Consumer,
   type Delivery,
-  planFromConfig,
   type Observe,
-  trustedPlan,
   verifyKeys,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
@@ -61,7 +61,8 @@ export class ExecutorAgent extends Agent {
   /** Runs records through the workflow's steps (idle when no step has a handler). */
   readonly workflow: WorkflowRunner;
   readonly #runner: ActionRunner;
-  readonly #store: PlanStore;
+  /** The one reader of the plan, shared by reconciliation, the action runner and the workflow. */
+  readonly #plans: PlanReader;
   readonly #reconciling = new Semaphore(1);
   readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0 };
   #consumer: Consumer | undefined;
@@ -84,9 +85,9 @@ export class ExecutorAgent extends Agent {
     for (const [name, action] of Object.entries(executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
     }
-    this.#runner = new ActionRunner(deps, this.pools, (action, at) => this.#resultPublished(action, at));
-    this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
-    this.workflow = new WorkflowRunner(deps);
+    this.#plans = new PlanReader(new PlanStore(deps.redis, deps.keys, deps.config), { workflow: deps.config.workflow, keys: verifyKeys(deps.config.signing) });
+    this.#runner = new ActionRunner(deps, this.pools, this.#plans, (action, at) => this.#resultPublished(action, at));
+    this.workflow = new WorkflowRunner(deps, this.#plans);
     this.#actionLatency = deps.metrics.histogram(HISTOGRAMS.actionLatency);
     declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.pools);
   }
@@ -137,8 +138,7 @@ export class ExecutorAgent extends Agent {
       async (span) => {
         await this.#reconciling.acquire();
         try {
-          const [{ plan, revision }, applied] = await Promise.all([this.#store.currentWithRevision(), readApplied(this.deps.redis, this.deps.keys.applied)]);
-          const trust = trustedPlan(plan, revision, verifyKeys(this.deps.config.signing), planFromConfig(this.deps.config.workflow));
+          const [{ plan, revision, trust }, applied] = await Promise.all([this.#plans.current(), readApplied(this.deps.redis, this.deps.keys.applied)]);
           if (!trust.ok) {
             // A hostile or broken writer: act on nothing, say why, and do not retry.
             this.#counts.untrusted++;
@@ -178,7 +178,7 @@ export class ExecutorAgent extends Agent {
     };
     await inSpan(this.deps.tracer, spanName('publish', ACTIONS_QUEUE), { kind: SpanKind.PRODUCER, attributes }, async (span) => {
       const nonce = randomUUID();
-      const data: ActionJob = { action, trace: injectHeaders(), nonce };
+      const data = jobData('action', { action, trace: injectHeaders(), nonce }, action.id);
       await queue.add(action.action, data, {
         jobId: action.id,
         attempts: this.deps.config.executor.attempts,

@@ -1,8 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { z } from 'zod';
 import {
-  actionSchema,
   ATTR,
   AwoError,
   epochOf,
@@ -12,13 +10,15 @@ import {
   isAwoError,
   MESSAGING_SYSTEM_BULLMQ,
   paramOf,
-  PlanStore,
+  parseJob,
+  QUEUES,
   spanName,
   type Action,
   type ActionConfig,
   type ActionResult,
   type AgentDeps,
   type ExecutorConfig,
+  type PlanReader,
 } from '@awo/shared';
 import { runAction } from './actions/index.js';
 import { readAppliedEntry, recordApplied } from './applied.js';
@@ -30,16 +30,10 @@ import type { ActionContext, ActionOutcome } from './types.js';
 import { KeyedMutex } from './util.js';
 
 /** The BullMQ queue that carries action jobs (under `keys.bullPrefix`). */
-export const ACTIONS_QUEUE = 'actions';
+export const ACTIONS_QUEUE = QUEUES.actions;
 
-/** An action job's data: the `Action`, the producer's trace context, and the enqueuer's nonce. */
-export const actionJobSchema = z.strictObject({
-  action: actionSchema,
-  trace: z.strictObject({ traceparent: z.string().max(128).optional(), tracestate: z.string().max(512).optional() }).default({}),
-  /** Set by whoever added the job, so it can tell whether its add created the job. */
-  nonce: z.string().max(64).optional(),
-});
-export type ActionJob = z.infer<typeof actionJobSchema>;
+/** An action job's data (its schema lives in the shared job catalog). */
+export { actionJobSchema, type ActionJob } from '@awo/shared';
 
 /** What a job returns to BullMQ (its `returnvalue`). */
 export interface JobOutcome {
@@ -67,23 +61,21 @@ function describe(err: unknown): string {
 export class ActionRunner {
   readonly counters = { run: 0, succeeded: 0, failed: 0, retried: 0, refused: 0, skipped: 0 };
   readonly #mutex = new KeyedMutex();
-  readonly #store: PlanStore;
   /** A signal that never aborts, for a job BullMQ handed no signal. */
   readonly #never = new AbortController();
 
   constructor(
     private readonly deps: AgentDeps<ExecutorConfig>,
     private readonly pools: Map<string, ManagedPool>,
+    private readonly plans: PlanReader,
     /** Told of every result published (for the action-latency histogram). */
     private readonly published: (action: Action, at: number) => void = () => undefined,
-  ) {
-    this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
-  }
+  ) {}
 
   /** The BullMQ processor body; `signal` is BullMQ's (aborted by `worker.cancelAllJobs`). */
   process(job: Job, signal?: AbortSignal): Promise<JobOutcome> {
-    const parsed = actionJobSchema.safeParse(job.data);
-    const parent = extractContext(parsed.success ? parsed.data.trace : {}, ROOT_CONTEXT);
+    const parsed = parseJob('action', job.data, job.id);
+    const parent = extractContext(parsed.ok ? parsed.data.trace : {}, ROOT_CONTEXT);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ,
       [ATTR.MESSAGING_DESTINATION_NAME]: ACTIONS_QUEUE,
@@ -95,10 +87,9 @@ export class ActionRunner {
       spanName('process', ACTIONS_QUEUE),
       { kind: SpanKind.CONSUMER, attributes },
       async (span) => {
-        if (!parsed.success) {
+        if (!parsed.ok) {
           this.counters.refused++;
-          const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-          throw unrecoverable(new AwoError('AWO_MESSAGE_INVALID', `job ${job.id} is not an action job: ${issues.join('; ')}`));
+          throw unrecoverable(parsed.error);
         }
         const action = parsed.data.action;
         span.setAttributes({ [AWO_ATTR.ACTION_ID]: action.id, [AWO_ATTR.ACTION_NAME]: action.action, [AWO_ATTR.ACTION_KIND]: action.kind, [AWO_ATTR.PLAN_VERSION]: action.version, [AWO_ATTR.STEP]: action.step, [AWO_ATTR.PARAM]: action.param });
@@ -174,7 +165,7 @@ export class ActionRunner {
     if (stored && epochOf(stored) === epoch && stored.version >= action.version) {
       return stored.version === action.version ? { ok: true, text: `already applied at plan version ${stored.version}` } : { ok: false, text: `superseded: plan version ${stored.version} is already applied` };
     }
-    const plan = await this.#store.current();
+    const { plan } = await this.plans.current();
     if (epochOf(plan) !== epoch) return { ok: false, text: `superseded: the plan is now v${plan.version} of epoch ${epochOf(plan) || '(none)'}, not of this action's epoch ${epoch || '(none)'}` };
     const wanted = paramOf(plan, action.step, action.param);
     if (plan.version > action.version && wanted !== action.value) return { ok: false, text: `superseded: plan version ${plan.version} wants ${JSON.stringify(wanted ?? null)}` };

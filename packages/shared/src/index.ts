@@ -10,6 +10,7 @@ export * from './health.js';
 export * from './runtime.js';
 export * from './plan/index.js';
 export * from './random.js';
+export * from './math.js';
 export * from './quality/index.js';
 export * from './within.js';
 export * from './encode-part.js';

@@ -2,14 +2,12 @@ import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from './config/schema.js';
 import { AwoError, errorMessage } from './errors.js';
+import { REDIS_RECONNECT, retryDelay } from './math.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Reconnect with exponential backoff and jitter, capped at 5 s; never give up (daemons). */
-export function retryDelay(attempt: number): number {
-  const base = Math.min(5000, 50 * 2 ** Math.min(attempt, 10));
-  return Math.round(base / 2 + Math.random() * (base / 2));
-}
+export { retryDelay } from './math.js';
 
 export interface ConnectionOptions {
   /** Shown in `CLIENT LIST`, e.g. `awo:analyzer:reader`. */
@@ -37,7 +35,7 @@ export function redisOptions(cfg: Partial<RedisConfig>, opts: ConnectionOptions 
     maxRetriesPerRequest: opts.blocking ? null : 20,
     enableReadyCheck: true,
     lazyConnect: false,
-    retryStrategy: retryDelay,
+    retryStrategy: (times: number) => retryDelay(times, REDIS_RECONNECT),
     // Reconnect when a replica was promoted or the server restarted read-only.
     reconnectOnError: (err) => /READONLY|LOADING/.test(err.message),
   };

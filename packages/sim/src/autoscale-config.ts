@@ -1,4 +1,4 @@
-import { parseConfig, type Config } from '@awo/shared';
+import { keys, parseConfig, QUEUES, type Config } from '@awo/shared';
 
 export interface DemoSettings {
   prefix: string;
@@ -30,7 +30,7 @@ export interface DemoOverrides {
  * pool's processor is `sleep`: the runner gives the executor `sleepProcessor(serviceMs)` by that name.
  */
 export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Config {
-  const bull = `${s.prefix}:bull`;
+  const bull = keys(s.prefix).bullPrefix;
   const throughput = 1000 / s.serviceMs;
   const sources = o.sources ?? [{ name: 'work', interval: 1000 }];
   const pool = o.pool ?? { initial: 2, max: 60 };
@@ -39,8 +39,8 @@ export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Con
     redis: { url: s.redisUrl },
     bus: { block: 500, claimMinIdle: '15s' },
     log: { level: 'warn' },
-    workflow: { steps: { work: { queue: 'work', params: { concurrency: pool.initial }, apply: { concurrency: 'scale-work' } } } },
-    monitor: { interval: '1s', sources: sources.map(({ name, interval }) => ({ kind: 'bullmq', name, interval, queue: 'work', queuePrefix: bull })) },
+    workflow: { steps: { work: { queue: QUEUES.demo, params: { concurrency: pool.initial }, apply: { concurrency: 'scale-work' } } } },
+    monitor: { interval: '1s', sources: sources.map(({ name, interval }) => ({ kind: 'bullmq', name, interval, queue: QUEUES.demo, queuePrefix: bull })) },
     analyzer: {
       window: o.window ?? 600,
       // The horizon covers a worker's start-up and one sampling interval.
@@ -77,7 +77,7 @@ export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Con
     },
     executor: {
       actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
-      pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
+      pools: { work: { queue: QUEUES.demo, queuePrefix: bull, processor: 'sleep', startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
     },
   });
 }

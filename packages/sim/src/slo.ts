@@ -1,3 +1,5 @@
+import { quantileSorted } from '@awo/shared';
+
 /**
  * Ground truth for the demo's SLO: the wait of every job that started (processedOn − timestamp),
  * bucketed per second (or per `bucketMs`); a bucket meets the target when its p95 wait is under
@@ -35,7 +37,7 @@ export class SloMeter {
     const oldest = this.#oldest.get(bucket);
     if (!b || b.length === 0) return oldest;
     const sorted = [...b].sort((x, y) => x - y);
-    const p95 = sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] as number;
+    const p95 = quantileSorted(sorted, 0.95, 'nearest-rank');
     return oldest !== undefined && oldest > p95 ? oldest : p95;
   }
 

@@ -1,24 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { QualitySpec } from '@awo/shared';
 import { encodePart } from '@awo/shared';
 
-/**
- * A record on its way through the workflow (a BullMQ job's data). `version` is the plan version
- * the record entered with; a job added without one (by any producer, to an entry step's queue)
- * gets the current version at its first step.
- */
-export const recordJobSchema = z.strictObject({
-  id: z.string().min(1).max(256),
-  record: z.unknown(),
-  version: z.number().int().nonnegative().optional(),
-  trace: z.strictObject({ traceparent: z.string().max(128).optional(), tracestate: z.string().max(512).optional() }).default({}),
-  /** Why the step before refused the record (for the `onFail` step). */
-  reason: z.string().max(2048).optional(),
-  /** When the record entered (epoch ms). */
-  entered: z.number().int().nonnegative().optional(),
-});
-export type RecordJob = z.infer<typeof recordJobSchema>;
+/** A record on its way through the workflow (its schema lives in the shared job catalog). */
+export { recordJobSchema, type RecordJob } from '@awo/shared';
 
 /** The BullMQ job id of a record at a step: the same record at the same step is one job. */
 export function recordJobId(id: string, step: string): string {

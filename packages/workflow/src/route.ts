@@ -1,4 +1,4 @@
-import { VARIANT_PARAM, type HandlerName, type Plan, type StepConfig, type WorkflowConfig } from '@awo/shared';
+import { QUEUES, VARIANT_PARAM, type HandlerName, type Plan, type StepConfig, type WorkflowConfig } from '@awo/shared';
 
 /** Where a record goes after a step, in the plan version it entered with. */
 export interface Route {
@@ -20,7 +20,7 @@ export function runnableSteps(workflow: WorkflowConfig): [string, StepConfig][] 
 
 /** The BullMQ queue of a workflow step. */
 export function stepQueue(step: string, config: StepConfig): string {
-  return config.queue ?? `wf.${step}`;
+  return config.queue ?? QUEUES.step(step);
 }
 
 /**

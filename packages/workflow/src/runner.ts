@@ -8,20 +8,22 @@ import {
   injectHeaders,
   inSpan,
   isAwoError,
+  jobData,
+  parseJob,
   MESSAGING_SYSTEM_BULLMQ,
-  PlanStore,
   runScript,
   spanName,
   verifyKeys,
   type AgentDeps,
   type ExecutorConfig,
   type Plan,
+  type PlanReader,
   TAP_RECORD_FIELD,
   type StepConfig,
 } from '@awo/shared';
 import { within } from '@awo/shared';
 import { loadHandler, type HandlerResult } from './handlers.js';
-import { recordId, recordJobId, recordJobSchema, type RecordJob } from './job.js';
+import { recordId, recordJobId, type RecordJob } from './job.js';
 import { PlanVersions } from './plans.js';
 import { entrySteps, handlerOf, routeAfter, runnableSteps, stepConfig, stepQueue } from './route.js';
 
@@ -60,10 +62,13 @@ export class WorkflowRunner {
   readonly #taps: Map<string, number>;
   #connection: Redis | undefined;
 
-  constructor(private readonly deps: AgentDeps<ExecutorConfig>) {
-    const { workflow, taps, signing } = deps.config;
+  constructor(
+    private readonly deps: AgentDeps<ExecutorConfig>,
+    plans: PlanReader,
+  ) {
+    const { workflow, taps } = deps.config;
     this.#steps = runnableSteps(workflow);
-    this.#plans = new PlanVersions(new PlanStore(deps.redis, deps.keys, deps.config), workflow, verifyKeys(signing));
+    this.#plans = new PlanVersions(plans, workflow);
     this.#taps = new Map(Object.entries(taps));
   }
 
@@ -122,7 +127,7 @@ export class WorkflowRunner {
         for (const step of entries) {
           const config = stepConfig(this.deps.config.workflow, step) as StepConfig;
           const list = byStep.get(step) ?? [];
-          list.push({ name: step, data: { id, record, version, trace, entered }, opts: this.#jobOptions(id, step, config) });
+          list.push({ name: step, data: jobData('record', { id, record, version, trace, entered }, recordJobId(id, step)), opts: this.#jobOptions(id, step, config) });
           byStep.set(step, list);
         }
       });
@@ -137,8 +142,8 @@ export class WorkflowRunner {
   }
 
   async #process(step: string, config: StepConfig, job: Job): Promise<void> {
-    const parsed = recordJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`not a workflow record job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const parsed = parseJob('record', job.data, job.id);
+    if (!parsed.ok) throw new UnrecoverableError(`${parsed.error.code}: ${parsed.error.message}`);
     const data = parsed.data;
     const parent = extractContext(data.trace, ROOT_CONTEXT);
     const attributes = { [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ, [ATTR.MESSAGING_DESTINATION_NAME]: stepQueue(step, config), [ATTR.MESSAGING_OPERATION_TYPE]: 'process', [ATTR.MESSAGING_MESSAGE_ID]: job.id ?? '', 'awo.step': step };
@@ -184,7 +189,7 @@ export class WorkflowRunner {
     for (const next of route.next) {
       let payload: unknown = record;
       if (next.join > 1) {
-        const outputs = (await runScript(this.deps.redis, 'wf-join-1', [this.deps.keys.key('wf', 'join', data.id, next.step)], [step, JSON.stringify(record ?? null), next.join, workflow.dedupeWindow], LUA_DIR)) as string[] | null;
+        const outputs = (await runScript(this.deps.redis, 'wf-join-1', [this.deps.keys.workflowJoin(data.id, next.step)], [step, JSON.stringify(record ?? null), next.join, workflow.dedupeWindow], LUA_DIR)) as string[] | null;
         if (!outputs) continue;
         payload = mergeOutputs(outputs, plan.steps[next.step]?.after ?? []);
       }
@@ -192,7 +197,7 @@ export class WorkflowRunner {
       const queue = this.#queues.get(next.step);
       if (!queue) throw new UnrecoverableError(`step "${next.step}" has no handler, so records cannot run through it`);
       const job: RecordJob = { id: data.id, record: payload, version: data.version, trace, ...(data.entered ? { entered: data.entered } : {}), ...(!result.ok ? { reason: `${step}: ${result.reason}` } : {}) };
-      await queue.add(next.step, job, this.#jobOptions(data.id, next.step, config));
+      await queue.add(next.step, jobData('record', job, recordJobId(data.id, next.step)), this.#jobOptions(data.id, next.step, config));
     }
     span.setAttribute('awo.record.next', route.next.map((n) => n.step).join(','));
   }
@@ -217,7 +222,7 @@ export class WorkflowRunner {
   /** Counts `counter` for a record once (and writes the entry to `stream` when maxLen > 0); true the first time. */
   async #once(counter: string, id: string, maxLen: number, fields: string[], stream = this.deps.keys.workflowCounts): Promise<boolean> {
     const keys = this.deps.keys;
-    const first = await runScript(this.deps.redis, 'wf-once-3', [keys.key('wf', 'once', counter, id), keys.workflowCounts, stream], [this.deps.config.workflow.dedupeWindow, counter, maxLen, ...fields], LUA_DIR);
+    const first = await runScript(this.deps.redis, 'wf-once-3', [keys.workflowOnce(counter, id), keys.workflowCounts, stream], [this.deps.config.workflow.dedupeWindow, counter, maxLen, ...fields], LUA_DIR);
     return first === 1;
   }
 

@@ -7,6 +7,8 @@ import { grownSize } from '../forecast/ring.js';
  * (doubling up to their bound), not their whole bound up front.
  */
 
+import { quantileSorted } from '@awo/shared';
+
 /** The last `capacity` values, kept in insertion order and in sorted order. */
 export class SortedWindow {
   readonly capacity: number;
@@ -73,12 +75,8 @@ export class SortedWindow {
 
   /** The q-quantile (0..1) with linear interpolation (NaN when empty). */
   quantile(q: number): number {
-    const n = this.size;
-    if (n === 0) return Number.NaN;
-    const pos = Math.min(1, Math.max(0, q)) * (n - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(n - 1, lo + 1);
-    return this.sorted[lo]! + (pos - lo) * (this.sorted[hi]! - this.sorted[lo]!);
+    if (Number.isNaN(q)) return Number.NaN;
+    return quantileSorted(this.sorted.subarray(0, this.size), Math.min(1, Math.max(0, q)));
   }
 
   /** Removes every value. */

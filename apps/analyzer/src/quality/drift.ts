@@ -3,6 +3,7 @@
  * index over reference-quantile bins, and the two-sample Kolmogorov–Smirnov test with its
  * asymptotic p-value. Pure functions; the streaming detector is in `drift-detector.ts`.
  */
+import { quantileSorted } from '@awo/shared';
 
 /** Default number of PSI bins. */
 export const DEFAULT_PSI_BINS = 10;
@@ -155,15 +156,8 @@ export function kolmogorovQ(lambda: number): number {
   return Math.min(1, Math.max(0, 2 * q));
 }
 
-/** The q-quantile of sorted values, linearly interpolated between order statistics. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const pos = Math.min(1, Math.max(0, q)) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
-}
+/** The q-quantile of sorted values, linearly interpolated between order statistics (R-7, the shared definition). */
+export { quantileSorted };
 
 function finiteSorted(values: readonly number[]): number[] {
   return values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import type { ActionConfigOf, ActionHandler } from '../types.js';
  * `PX ttl` when configured. Only `{{step}}` and `{{param}}` are replaced in the key.
  */
 export const redisSetHandler: ActionHandler<ActionConfigOf<'redis-set'>> = (action, config, ctx) => {
-  const key = ctx.keys.key(substitute(config.key, { step: action.step, param: action.param }));
+  const key = ctx.keys.actionKey(substitute(config.key, { step: action.step, param: action.param }));
   return inSpan(ctx.tracer, `SET ${key}`, { kind: SpanKind.CLIENT, attributes: { [ATTR.DB_SYSTEM_NAME]: 'redis', [ATTR.DB_OPERATION_NAME]: 'SET' } }, async () => {
     const value = valueText(action.value);
     if (config.ttl !== undefined) await ctx.redis.set(key, value, 'PX', config.ttl);

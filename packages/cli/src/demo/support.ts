@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
-import { deletePrefix, type Agent, type Consumer, type Insight, type Logger, type Runtime } from '@awo/shared';
+import { deletePrefix, GROUPS, type Agent, type Consumer, type Insight, type Logger, type Runtime } from '@awo/shared';
 import { stopAgents } from '../agents.js';
 
 /** Follows the insights a demo's analyzer publishes from now on (its own consumer group). */
 export function watchInsights(runtime: Runtime, onInsight: (insight: Insight) => void): Promise<Consumer> {
-  return runtime.bus.consume('insights', { group: 'demo-status', consumer: 'demo', startId: '$', handler: async (d) => onInsight(d.message) });
+  return runtime.bus.consume('insights', { group: GROUPS.demoStatus, consumer: 'demo', startId: '$', handler: async (d) => onInsight(d.message) });
 }
 
 /** Ends a demo: stops its agents (bounded), deletes its keys unless kept, closes its Redis. */

@@ -1,25 +1,25 @@
 import { Queue } from 'bullmq';
-import { parseConfig, type Runtime } from '@awo/shared';
+import { keys, parseConfig, QUEUES, type Runtime } from '@awo/shared';
 import { deletePrefix, REDIS_URL, waitFor } from '@awo/testkit';
 import { sleepProcessor } from '@awo/sim';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js';
 
 /** A small loop config: one step on a BullMQ queue, scaled from the arrival forecast. */
 export function tracedLoopConfig(prefix: string) {
-  const bull = `${prefix}:bull`;
+  const bull = keys(prefix).bullPrefix;
   return parseConfig({
     prefix,
     redis: { url: REDIS_URL },
     bus: { block: 200, ackInterval: 5 },
     telemetry: { spanStore: { enabled: false } },
-    workflow: { steps: { work: { queue: 'work', params: { concurrency: 1 }, apply: { concurrency: 'scale' } } } },
-    monitor: { interval: '300ms', sources: [{ kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: bull }] },
+    workflow: { steps: { work: { queue: QUEUES.demo, params: { concurrency: 1 }, apply: { concurrency: 'scale' } } } },
+    monitor: { interval: '300ms', sources: [{ kind: 'bullmq', name: 'work', queue: QUEUES.demo, queuePrefix: bull }] },
     analyzer: { forecast: [{ series: 'bullmq.work.arrival_rate', horizon: '1s', step: '300ms' }] },
     planner: {
       evaluateInterval: '300ms',
       goals: [{ kind: 'autoscale', name: 'wait', step: 'work', metric: 'bullmq.work.wait_p95_ms', target: 1000, arrivalSeries: 'bullmq.work.arrival_rate', completionSeries: 'bullmq.work.completion_rate', activeSeries: 'bullmq.work.active', backlogSeries: 'bullmq.work.waiting', min: 1, max: 10, initialThroughput: 5, cooldown: 0 }],
     },
-    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', initial: 1, max: 10 } } },
+    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: QUEUES.demo, queuePrefix: bull, processor: 'sleep', initial: 1, max: 10 } } },
   });
 }
 
@@ -30,7 +30,7 @@ export function tracedLoopConfig(prefix: string) {
  */
 export async function runUntilAction(runtime: Runtime, prefix: string, beforeClose: () => void = () => undefined): Promise<[string, string[]] | undefined> {
   const agents = buildAgents(runtime, AGENT_NAMES, { executor: { processors: { sleep: sleepProcessor(20) } } });
-  const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
+  const queue = new Queue(QUEUES.demo, { connection: runtime.connect('load'), prefix: runtime.keys.bullPrefix });
   let newest: [string, string[]] | undefined;
   try {
     await startAgents(agents);

@@ -3,11 +3,15 @@ import type { Logger } from 'pino';
 import type { BusConfig } from '../config/schema.js';
 import type { Keys, StreamName } from '../contracts/index.js';
 import { errorMessage, type Issue } from '../errors.js';
+import { retryDelay, type RetryPolicy } from '../math.js';
 import { AckBuffer } from './acks.js';
 import { decode, rawFields } from './codec.js';
 import type { Publisher } from './publisher.js';
 import type { BatchHandler, ConsumeOptions, Consumer, ConsumerStats, Delivery, Handler, HandlerContext } from './types.js';
 import { delay, Semaphore } from './util.js';
+
+/** Backoff of a consumer whose stream reads fail: 200 ms doubling to 5 s. */
+const READ_RETRY: RetryPolicy = { initial: 200, max: 5000 };
 
 type Entry = [id: string, fields: string[] | null];
 type Settings = BusConfig;
@@ -85,7 +89,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
         } else if (failures === 1 || failures % 20 === 0) {
           this.#log.error({ err: message, failures }, 'reading the stream failed; retrying with backoff');
         }
-        await delay(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), signal);
+        await delay(retryDelay(failures, READ_RETRY), signal);
         continue;
       }
       const entries = reply?.[0]?.[1] ?? [];

@@ -1,2 +1,3 @@
 export * from './streams.js';
 export * from './messages.js';
+export * from './jobs.js';

@@ -1,15 +1,113 @@
 /**
- * Stream names, keys and consumer groups: every name awo uses in Redis, in one place.
- * All live under a key prefix (config `prefix`, default `awo`).
+ * Every name awo uses in Redis, in one table: streams, BullMQ queues, key families and consumer
+ * groups, each with what it holds, who writes it, who reads it (and through which group), and
+ * what bounds it. Code derives every name from this table (`keys(prefix)`, `GROUPS`, `QUEUES`);
+ * no other module builds a key name. Keys live under a prefix (config `prefix`, default `awo`);
+ * BullMQ queues under `<prefix>:bull` (BullMQ adds `:<queue>:<suffix>`).
+ *
+ * A name's `path` is what follows `<prefix>:`; `<x>` parts are filled in order by the code
+ * that names one member of the family.
  */
-export const STREAMS = ['metrics', 'insights', 'revisions', 'actions', 'results', 'deadletter'] as const;
-export type StreamName = (typeof STREAMS)[number];
 
+/** What a named thing is. */
+export type NameKind = 'stream' | 'queue' | 'key' | 'group';
+
+export interface NameEntry {
+  kind: NameKind;
+  /** Streams and keys: the name after `<prefix>:`. Queues: the queue name (under `bullPrefix`). Groups: the group name. */
+  path: string;
+  /** What it holds (for a key: its Redis type). */
+  holds: string;
+  /** Who writes it. */
+  producers: readonly string[];
+  /** Streams: the consumer groups that read it. */
+  groups?: readonly string[];
+  /** Who reads it. */
+  consumers: readonly string[];
+  /** What keeps it from growing without end. */
+  bounds: string;
+}
+
+export const NAMES = {
+  // Streams (Redis Streams, read through consumer groups; entries carry trace headers).
+  metricsStream: { kind: 'stream', path: 'stream:metrics', holds: '`Metric` messages (series, value, unit, ts, labels)', producers: ['monitor'], groups: ['analyzer', 'planner'], consumers: ['analyzer', 'planner (the series its goals name)'], bounds: 'XADD MAXLEN ~ bus.maxLen' },
+  insightsStream: { kind: 'stream', path: 'stream:insights', holds: '`Insight` messages (forecasts, anomalies, data-quality findings)', producers: ['analyzer'], groups: ['planner', 'demo-status', 'bench'], consumers: ['planner', '`awo demo` status line', 'bench pipeline'], bounds: 'XADD MAXLEN ~ bus.maxLen' },
+  revisionsStream: { kind: 'stream', path: 'stream:revisions', holds: '`PlanRevision` messages: the audit history of the plan', producers: ['planner (plan-commit Lua, with the plan hash)'], groups: ['executor'], consumers: ['executor', 'plan reader (old versions, through planRevisionIndex)', '`awo plan`', '`awo explain`'], bounds: 'XADD MAXLEN ~ bus.maxLen (in the commit script)' },
+  actionsStream: { kind: 'stream', path: 'stream:actions', holds: '`Action` messages: the actions the executor enqueued (an audit copy of the action jobs)', producers: ['executor'], consumers: ['operators (no group reads it)'], bounds: 'XADD MAXLEN ~ bus.maxLen' },
+  resultsStream: { kind: 'stream', path: 'stream:results', holds: '`ActionResult` messages', producers: ['executor (action runner)'], groups: ['planner-results', 'bench'], consumers: ['planner', 'bench pipeline'], bounds: 'XADD MAXLEN ~ bus.maxLen' },
+  deadletterStream: { kind: 'stream', path: 'stream:deadletter', holds: '`DeadLetter` messages: entries that failed their schema or their handler, with the reason', producers: ['every bus consumer'], consumers: ['operators'], bounds: 'XADD MAXLEN ~ bus.maxLen' },
+  tap: { kind: 'stream', path: 'tap:<step>', holds: 'records entering a tapped workflow step (field `r`: the record JSON)', producers: ['workflow runner'], consumers: ['monitor `records` source (XREVRANGE, no group)'], bounds: 'XADD MAXLEN ~ 10000' },
+  sink: { kind: 'stream', path: 'sink:<step>', holds: 'records a workflow `sink` step wrote (`sink:rejected`: refused records), each once', producers: ['workflow runner (wf-once Lua)'], consumers: ['users', 'demo and bench checks'], bounds: 'XADD MAXLEN ~ workflow.sinkMaxLen' },
+  spans: { kind: 'stream', path: 'spans', holds: 'recent finished spans (for `awo trace` without a collector)', producers: ['every agent (RedisSpanExporter)'], consumers: ['`awo trace`'], bounds: 'XADD MAXLEN ~ telemetry.spanStore.maxLen' },
+  // BullMQ queues (under bullPrefix).
+  actionsQueue: { kind: 'queue', path: 'actions', holds: 'action jobs (`actionJobSchema`), job id = action id', producers: ['executor (reconcile)'], consumers: ['executor (action runner)'], bounds: 'completed jobs kept 1 day / 10000; failed kept' },
+  stepQueue: { kind: 'queue', path: 'wf.<step>', holds: 'workflow record jobs (`recordJobSchema`) of a step without its own `queue`, job id = (record, step)', producers: ['workflow runner', 'any producer adding records to an entry step'], consumers: ['workflow runner'], bounds: 'completed jobs kept workflow.dedupeWindow; failed kept' },
+  demoQueue: { kind: 'queue', path: 'work', holds: 'the demo and test load (jobs a managed pool works off)', producers: ['`awo demo` load generator', 'traced-loop test'], consumers: ['executor managed pool `work`', 'monitor `bullmq` source'], bounds: 'the pool removes completed jobs' },
+  // Keys.
+  bull: { kind: 'key', path: 'bull', holds: 'the prefix of BullMQ\'s keys for every queue above (`bull:<queue>:…`)', producers: ['BullMQ (queues and workers awo opens)'], consumers: ['BullMQ', 'monitor `bullmq` source'], bounds: 'per queue, as above' },
+  plan: { kind: 'key', path: 'plan', holds: 'hash: the current plan (epoch, version, plan JSON, revision JSON)', producers: ['planner (plan-commit Lua, compare-and-set on (epoch, version), fenced by the lease)'], consumers: ['executor (plan reader)', 'planner', 'CLI'], bounds: 'one per prefix' },
+  planRevisionIndex: { kind: 'key', path: 'plan:revisions', holds: 'hash: plan version → its revisions-stream entry id (field `_min`: the oldest version indexed)', producers: ['planner (plan-commit Lua)'], consumers: ['plan store (`revision(version)`: HGET then XRANGE id id)'], bounds: 'entries whose stream ids were trimmed are removed on commit; emptied when a new lineage starts' },
+  lease: { kind: 'key', path: 'plan:lease', holds: 'string: the planner leader\'s token (PX expiry)', producers: ['planner (lease Lua)'], consumers: ['planner', 'plan-commit Lua (fencing)'], bounds: 'one per prefix, expires' },
+  applied: { kind: 'key', path: 'plan:applied', holds: 'hash: `step\\u0000param` → JSON {value, epoch, version}, written only by newer versions', producers: ['executor (action runner)'], consumers: ['executor (reconcile, skip checks)'], bounds: 'one field per step parameter the config applies' },
+  workflowCounts: { kind: 'key', path: 'wf:counts', holds: 'hash: workflow record counters `in`, `out:<step>`, `rejected`, `failed`', producers: ['workflow runner (wf-once Lua)'], consumers: ['users', 'demo and bench checks'], bounds: 'one field per counter' },
+  workflowOnce: { kind: 'key', path: 'wf:once:<counter>:<record>', holds: 'string: the mark that a record was counted once for a counter', producers: ['workflow runner (wf-once Lua)'], consumers: ['wf-once Lua'], bounds: 'PX workflow.dedupeWindow' },
+  workflowJoin: { kind: 'key', path: 'wf:join:<record>:<step>', holds: 'hash: upstream step → its output, until every upstream step of a join arrived', producers: ['workflow runner (wf-join Lua)'], consumers: ['wf-join Lua'], bounds: 'PX workflow.dedupeWindow (refreshed on each arrival)' },
+  actionKey: { kind: 'key', path: '<key>', holds: 'whatever a `redis-set` action writes (its config `key`, templated)', producers: ['executor (redis-set actions)'], consumers: ['users'], bounds: 'the keys the config names' },
+  benchRaw: { kind: 'stream', path: 'raw', holds: 'the pipeline benchmark\'s raw input stream', producers: ['bench pipeline'], consumers: ['monitor `redis-stream` source'], bounds: 'the benchmark deletes its prefix' },
+  // Consumer groups.
+  analyzerGroup: { kind: 'group', path: 'analyzer', holds: 'the analyzers\' position on the metrics stream', producers: [], consumers: ['analyzer'], bounds: 'pending entries acked after publishing; XAUTOCLAIM after bus.claimMinIdle' },
+  plannerGroup: { kind: 'group', path: 'planner', holds: 'the planners\' position on the metrics and insights streams', producers: [], consumers: ['planner'], bounds: 'as above' },
+  executorGroup: { kind: 'group', path: 'executor', holds: 'the executors\' position on the revisions stream', producers: [], consumers: ['executor'], bounds: 'as above' },
+  plannerResultsGroup: { kind: 'group', path: 'planner-results', holds: 'the planners\' position on the results stream', producers: [], consumers: ['planner'], bounds: 'as above' },
+  demoStatusGroup: { kind: 'group', path: 'demo-status', holds: '`awo demo`\'s position on the insights stream (from `$`)', producers: [], consumers: ['`awo demo`'], bounds: 'the demo deletes its prefix' },
+  benchGroup: { kind: 'group', path: 'bench', holds: 'the benchmarks\' position on the streams they watch', producers: [], consumers: ['bench'], bounds: 'the benchmark deletes its prefix' },
+} as const satisfies Record<string, NameEntry>;
+
+export type NameId = keyof typeof NAMES;
+
+/** `path` with its `<x>` parts replaced by `parts`, in order. */
+export function fillPath(path: string, parts: readonly string[]): string {
+  let i = 0;
+  const out = path.replace(/<[^>]+>/g, () => {
+    const part = parts[i++];
+    if (part === undefined) throw new Error(`name "${path}" needs ${path.match(/<[^>]+>/g)?.length} parts, got ${parts.length}`);
+    return part;
+  });
+  if (i !== parts.length) throw new Error(`name "${path}" takes ${i} parts, got ${parts.length}`);
+  return out;
+}
+
+const streamPath = <P extends string>(path: P) => path.slice('stream:'.length) as P extends `stream:${infer S}` ? S : never;
+const STREAM_ENTRIES = [NAMES.metricsStream, NAMES.insightsStream, NAMES.revisionsStream, NAMES.actionsStream, NAMES.resultsStream, NAMES.deadletterStream] as const;
+
+/** The streams of the message bus (each carries one schema of `CATALOG`). */
+export const STREAMS = [
+  streamPath(NAMES.metricsStream.path),
+  streamPath(NAMES.insightsStream.path),
+  streamPath(NAMES.revisionsStream.path),
+  streamPath(NAMES.actionsStream.path),
+  streamPath(NAMES.resultsStream.path),
+  streamPath(NAMES.deadletterStream.path),
+] as const;
+export type StreamName = (typeof STREAMS)[number];
+const STREAM_BY_NAME = Object.fromEntries(STREAM_ENTRIES.map((e) => [streamPath(e.path), e])) as unknown as Record<StreamName, NameEntry>;
+
+/** Consumer groups of the agents. */
 export const GROUPS = {
-  analyzer: 'analyzer',
-  planner: 'planner',
-  executor: 'executor',
-  plannerResults: 'planner-results',
+  analyzer: NAMES.analyzerGroup.path,
+  planner: NAMES.plannerGroup.path,
+  executor: NAMES.executorGroup.path,
+  plannerResults: NAMES.plannerResultsGroup.path,
+  demoStatus: NAMES.demoStatusGroup.path,
+  bench: NAMES.benchGroup.path,
+} as const;
+
+/** BullMQ queues awo owns (under `Keys.bullPrefix`). */
+export const QUEUES = {
+  actions: NAMES.actionsQueue.path,
+  /** The queue of a workflow step that names no `queue` of its own. */
+  step: (step: string): string => fillPath(NAMES.stepQueue.path, [step]),
+  demo: NAMES.demoQueue.path,
 } as const;
 
 /** The field of a tap stream entry (`Keys.tap`) that holds the record's JSON. */
@@ -20,6 +118,8 @@ export interface Keys {
   stream(name: StreamName): string;
   /** The current plan (JSON), written only by compare-and-set on its version. */
   plan: string;
+  /** Plan version → revisions-stream entry id (a hash, written by the commit script). */
+  planRevisionIndex: string;
   /** The planner leadership lease. */
   lease: string;
   /** Applied parameters (hash): field "step\u0000param" → JSON {value, version}, written only by newer versions. */
@@ -34,22 +134,33 @@ export interface Keys {
   sink(step: string): string;
   /** Workflow record counters (a hash: `in`, `out:<step>`, `rejected`, `failed`). */
   workflowCounts: string;
-  /** Any other key, under the prefix. */
-  key(...parts: string[]): string;
+  /** The once-mark of a record for a workflow counter. */
+  workflowOnce(counter: string, record: string): string;
+  /** The outputs gathered for a record at a join step. */
+  workflowJoin(record: string, step: string): string;
+  /** The pipeline benchmark's raw input stream. */
+  benchRaw: string;
+  /** A key a `redis-set` action names in the config, under the prefix. */
+  actionKey(key: string): string;
 }
 
 export function keys(prefix = 'awo'): Keys {
+  const name = (entry: NameEntry, ...parts: string[]) => `${prefix}:${fillPath(entry.path, parts)}`;
   return {
     prefix,
-    stream: (name) => `${prefix}:stream:${name}`,
-    plan: `${prefix}:plan`,
-    lease: `${prefix}:plan:lease`,
-    applied: `${prefix}:plan:applied`,
-    spans: `${prefix}:spans`,
-    bullPrefix: `${prefix}:bull`,
-    tap: (step) => `${prefix}:tap:${step}`,
-    sink: (step) => `${prefix}:sink:${step}`,
-    workflowCounts: `${prefix}:wf:counts`,
-    key: (...parts) => [prefix, ...parts].join(':'),
+    stream: (s) => name(STREAM_BY_NAME[s]),
+    plan: name(NAMES.plan),
+    planRevisionIndex: name(NAMES.planRevisionIndex),
+    lease: name(NAMES.lease),
+    applied: name(NAMES.applied),
+    spans: name(NAMES.spans),
+    bullPrefix: name(NAMES.bull),
+    tap: (step) => name(NAMES.tap, step),
+    sink: (step) => name(NAMES.sink, step),
+    workflowCounts: name(NAMES.workflowCounts),
+    workflowOnce: (counter, record) => name(NAMES.workflowOnce, counter, record),
+    workflowJoin: (record, step) => name(NAMES.workflowJoin, record, step),
+    benchRaw: name(NAMES.benchRaw),
+    actionKey: (key) => name(NAMES.actionKey, key),
   };
 }

@@ -6,3 +6,4 @@ export { runScript } from './scripts.js';
 export * from './rewrite.js';
 export * from './epoch.js';
 export * from './keys.js';
+export * from './reader.js';

@@ -17,7 +17,7 @@ function source(name: string, dir: URL): string {
 
 /**
  * Runs a Lua script by name from `dir` (default: the shared scripts); its key count is in the
- * name (`plan-commit-3` takes 3 keys).
+ * name (`plan-commit-4` takes 4 keys).
  */
 export function runScript(redis: Redis, name: string, keys: string[], args: (string | number)[], dir: URL = HERE): Promise<unknown> {
   const numKeys = Number(name.split('-').pop());

@@ -17,10 +17,21 @@ export interface StoredRevision {
   headers: TraceHeaders;
 }
 
+/** The current plan hash as stored: the strings a reader parses (and compares, to parse them once). */
+export interface StoredPlan {
+  version: string;
+  epoch: string;
+  plan: string;
+  revision: string | null;
+}
+
+/** Revisions scanned to find an old version in a store written before the revision index existed. */
+const LEGACY_SCAN = 10_000;
+
 /**
- * The current plan (a hash: epoch, version, plan JSON) and its revision history (a stream).
- * Writes go through one Lua script: compare-and-set on (epoch, version), fenced by the
- * planner's lease.
+ * The current plan (a hash: epoch, version, plan JSON) and its revision history (a stream,
+ * indexed by version in a hash). Writes go through one Lua script: compare-and-set on
+ * (epoch, version), fenced by the planner's lease.
  */
 export class PlanStore {
   constructor(
@@ -35,7 +46,7 @@ export class PlanStore {
    */
   async current(): Promise<Plan> {
     const [version, json] = await this.redis.hmget(this.keys.plan, 'version', 'plan');
-    if (!version || !json) return this.#initial();
+    if (!version || !json) return this.initial();
     return planSchema.parse(JSON.parse(json));
   }
 
@@ -45,8 +56,16 @@ export class PlanStore {
     return version ? Number(version) : 0;
   }
 
-  #initial(): Plan {
+  /** Version 0: the config's workflow, with a fresh epoch (the lineage a first revision starts). */
+  initial(): Plan {
     return { epoch: newEpoch(), ...planFromConfig(this.config.workflow) };
+  }
+
+  /** The current plan hash, unparsed; undefined until the first revision. */
+  async stored(): Promise<StoredPlan | undefined> {
+    const [version, json, revision, epoch] = await this.redis.hmget(this.keys.plan, 'version', 'plan', 'revision', 'epoch');
+    if (!version || !json) return undefined;
+    return { version, epoch: epoch ?? '', plan: json, revision: revision ?? null };
   }
 
   /**
@@ -54,11 +73,8 @@ export class PlanStore {
    * must check the revision's signature before acting on the plan.
    */
   async currentWithRevision(): Promise<{ plan: Plan; revision: PlanRevision | undefined }> {
-    const [version, json, revision] = await this.redis.hmget(this.keys.plan, 'version', 'plan', 'revision');
-    if (!version || !json) return { plan: this.#initial(), revision: undefined };
-    const plan = planSchema.parse(JSON.parse(json));
-    const parsed = revision ? planRevisionSchema.safeParse(JSON.parse(revision)) : undefined;
-    return { plan, revision: parsed?.success ? parsed.data : undefined };
+    const stored = await this.stored();
+    return stored ? parseStored(stored) : { plan: this.initial(), revision: undefined };
   }
 
   /**
@@ -72,7 +88,7 @@ export class PlanStore {
       throw new AwoError('AWO_PLAN_CONFLICT', `revision ${valid.version} must follow its parent ${valid.parentVersion} and carry a plan of its own version`);
     }
     const fields = encode(valid, headers);
-    const [status, detail, stored] = (await runScript(this.redis, 'plan-commit-3', [this.keys.plan, this.keys.stream('revisions'), this.keys.lease], [
+    const [status, detail, stored] = (await runScript(this.redis, 'plan-commit-4', [this.keys.plan, this.keys.stream('revisions'), this.keys.lease, this.keys.planRevisionIndex], [
       String(valid.parentVersion),
       String(valid.version),
       JSON.stringify(valid.plan),
@@ -102,8 +118,23 @@ export class PlanStore {
     return out;
   }
 
-  /** The stored revision of a plan version, if still in the (trimmed) stream. */
-  async revision(version: number, scan = 10_000): Promise<StoredRevision | undefined> {
-    return (await this.history(scan)).find((r) => r.revision.version === version);
+  /**
+   * The stored revision of a plan version, if still in the (trimmed) stream: its entry id from
+   * the index, then that one entry. A store written before the index existed is scanned instead.
+   */
+  async revision(version: number): Promise<StoredRevision | undefined> {
+    const [id, indexed] = await this.redis.hmget(this.keys.planRevisionIndex, String(version), '_min');
+    if (!id) return indexed ? undefined : (await this.history(LEGACY_SCAN)).find((r) => r.revision.version === version);
+    const [entry] = (await this.redis.xrange(this.keys.stream('revisions'), id, id)) as [string, string[]][];
+    if (!entry) return undefined;
+    const d = decode('revisions', entry[1]);
+    return d.ok && d.message.version === version ? { id, revision: d.message, headers: d.headers } : undefined;
   }
+}
+
+/** The plan and its revision from the stored hash (a revision that fails its schema is left out). */
+export function parseStored(stored: StoredPlan): { plan: Plan; revision: PlanRevision | undefined } {
+  const plan = planSchema.parse(JSON.parse(stored.plan));
+  const parsed = stored.revision ? planRevisionSchema.safeParse(JSON.parse(stored.revision)) : undefined;
+  return { plan, revision: parsed?.success ? parsed.data : undefined };
 }

@@ -1,3 +1,4 @@
+import { quantileSorted } from '../math.js';
 import type { RecentKeys } from './recent-keys.js';
 import type { DataRecord, FieldSpec, Freshness, QualityMetrics, QualitySpec } from './types.js';
 
@@ -113,8 +114,7 @@ export function freshnessOf(lags: readonly number[]): Freshness | undefined {
 
 /** Nearest-rank q-quantile of sorted values: the ⌈q·n⌉-th smallest (the smallest for q = 0). */
 export function nearestRank(sorted: readonly number[], q: number): number {
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1]!;
+  return quantileSorted(sorted, q, 'nearest-rank');
 }
 
 /** A key as a string that keeps 1 and "1" apart; undefined unless a string or a finite number. */

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { fillPath, GROUPS, keys, NAMES, QUEUES, STREAMS } from './streams.js';
+
+describe('the name table', () => {
+  it('derives the names awo has always used', () => {
+    const k = keys('awo');
+    expect(STREAMS.map((s) => k.stream(s))).toEqual(['awo:stream:metrics', 'awo:stream:insights', 'awo:stream:revisions', 'awo:stream:actions', 'awo:stream:results', 'awo:stream:deadletter']);
+    expect([k.plan, k.lease, k.applied, k.spans, k.bullPrefix, k.workflowCounts]).toEqual(['awo:plan', 'awo:plan:lease', 'awo:plan:applied', 'awo:spans', 'awo:bull', 'awo:wf:counts']);
+    expect([k.tap('a'), k.sink('b'), k.workflowOnce('out:b', 'r1'), k.workflowJoin('r1', 'c'), k.actionKey('route:x'), k.benchRaw]).toEqual(['awo:tap:a', 'awo:sink:b', 'awo:wf:once:out:b:r1', 'awo:wf:join:r1:c', 'awo:route:x', 'awo:raw']);
+    expect(GROUPS).toEqual({ analyzer: 'analyzer', planner: 'planner', executor: 'executor', plannerResults: 'planner-results', demoStatus: 'demo-status', bench: 'bench' });
+    expect([QUEUES.actions, QUEUES.step('parse'), QUEUES.demo]).toEqual(['actions', 'wf.parse', 'work']);
+  });
+
+  it('gives every entry its kind, what it holds, who reads it and its bounds; no two names collide', () => {
+    const seen = new Set<string>();
+    for (const [id, e] of Object.entries(NAMES)) {
+      expect(e.holds.length, id).toBeGreaterThan(0);
+      expect(e.consumers.length, id).toBeGreaterThan(0);
+      expect(e.bounds.length, id).toBeGreaterThan(0);
+      if (e.kind === 'stream') expect(e.producers.length, id).toBeGreaterThan(0);
+      const where = `${e.kind === 'group' ? 'group' : e.kind === 'queue' ? 'queue' : 'key'}:${e.path}`;
+      expect(seen.has(where), `${id} repeats ${where}`).toBe(false);
+      seen.add(where);
+    }
+  });
+
+  it('fills a family name with exactly its parts', () => {
+    expect(fillPath('wf:join:<record>:<step>', ['r', 's'])).toBe('wf:join:r:s');
+    expect(() => fillPath('wf:join:<record>:<step>', ['r'])).toThrow(/needs 2 parts/);
+    expect(() => fillPath('plan', ['x'])).toThrow(/takes 0 parts/);
+  });
+});

@@ -13,7 +13,6 @@ import {
   MESSAGING_SYSTEM_BULLMQ,
   runScript,
   spanName,
-  verifyKeys,
   type AgentDeps,
   type ExecutorConfig,
   type Plan,

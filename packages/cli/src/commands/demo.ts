@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { ExecutorAgent } from '@awo/executor';
-import { createLogger, delay, parseConfig, PlanStore, QUEUES, Runtime, type Consumer } from '@awo/shared';
+import { createLogger, delay, parseConfig, PlanStore, Runtime, type Consumer } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
 import { numberFlag, parse, UsageError } from '../args.js';
 import { finishDemo, watchInsights } from '../demo/support.js';

@@ -36,8 +36,9 @@ export async function readAppliedEntry(redis: Redis, key: string, step: string, 
 }
 
 /**
- * Records that an action's value is applied, unless the same or a newer version of the same
- * plan epoch is already recorded (one Lua script, `lua/applied-record-1.lua`). True when written.
+ * Records the value an action applied (one Lua script, `lua/applied-record-1.lua`): the ledger
+ * mirrors the last actuation, also when a plan went back to an older version's value; only the
+ * same value from an older version of the same epoch is not written. True when written.
  */
 export async function recordApplied(redis: Redis, key: string, action: Pick<Action, 'step' | 'param' | 'value' | 'version' | 'epoch'>): Promise<boolean> {
   const entry: AppliedEntry = { value: action.value, version: action.version, ...(action.epoch !== undefined ? { epoch: action.epoch } : {}) };

@@ -32,11 +32,29 @@ import { readApplied } from './applied.js';
 import { declareExecutorMetrics, remember } from './metrics.js';
 import { ManagedPool } from './pool.js';
 import type { PoolProcessor } from './processors.js';
-import { reconcile } from './reconcile.js';
+import { observedValue } from './actions/index.js';
+import { appliedField, own, reconcile } from './reconcile.js';
+import type { AppliedEntry } from './types.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
 import { within } from '@awo/shared';
 import { WorkflowRunner } from '@awo/workflow';
+
+/**
+ * A correction of drift gets an id of its own: the plan's action for this (epoch, version) may
+ * have run already (its job id is kept to deduplicate), and must run again now that the world
+ * moved away from it. The id stays within the schema's 200 characters.
+ */
+/** Whether a stored job's action is this one: the same id, plan, step, parameter, action and value. */
+function sameAction(stored: Partial<Action> | undefined, action: Action): boolean {
+  if (!stored) return false;
+  return stored.id === action.id && stored.epoch === action.epoch && stored.version === action.version && stored.action === action.action && stored.kind === action.kind && stored.step === action.step && stored.param === action.param && stored.value === action.value;
+}
+
+function driftAction(action: Action, now: number): Action {
+  const id = `${action.id}.d${now.toString(36)}`;
+  return id.length <= 200 ? { ...action, id } : action;
+}
 
 /** Completed action jobs are kept this long (and at most this many), so their ids keep deduplicating. */
 const KEEP = { age: 86_400, count: 10_000 } as const;
@@ -64,7 +82,7 @@ export class ExecutorAgent extends Agent {
   /** The one reader of the plan, shared by reconciliation, the action runner and the workflow. */
   readonly #plans: PlanReader;
   readonly #reconciling = new Semaphore(1);
-  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0 };
+  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0, squatted: 0 };
   #consumer: Consumer | undefined;
   #queue: Queue | undefined;
   #worker: Worker | undefined;
@@ -147,7 +165,8 @@ export class ExecutorAgent extends Agent {
             return;
           }
           this.workflow.applyPlan(plan);
-          const actions = reconcile(plan, applied, this.deps.config);
+          const drifted = new Set<string>();
+          const actions = reconcile(plan, this.#observed(applied, drifted), this.deps.config).map((a) => (drifted.has(appliedField(a.step, a.param)) ? driftAction(a, this.deps.now()) : a));
           span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length });
           for (const action of actions) {
             if (revision) remember(this.#revisionAt, action.id, revision.at);
@@ -160,6 +179,28 @@ export class ExecutorAgent extends Agent {
       },
       parent,
     );
+  }
+
+  /**
+   * The applied state with what this executor can read back from the world in place of what the
+   * ledger says (a pool's size): the world is compared with the plan, never a belief about it.
+   */
+  #observed(applied: Map<string, AppliedEntry>, drifted: Set<string>): Map<string, AppliedEntry> {
+    const out = new Map(applied);
+    for (const [stepName, step] of Object.entries(this.deps.config.workflow.steps)) {
+      for (const [param, actionName] of Object.entries(step.apply)) {
+        const config = own(this.deps.config.executor.actions, actionName);
+        const value = config && observedValue(config, this.pools);
+        if (value === undefined) continue;
+        const field = appliedField(stepName, param);
+        const entry = out.get(field);
+        if (!entry || entry.value === value) continue;
+        // The ledger says one value, the world holds another: drift (a restart, a failover that took the plan back).
+        drifted.add(field);
+        out.set(field, { value, version: entry.version, ...(entry.epoch !== undefined ? { epoch: entry.epoch } : {}) });
+      }
+    }
+    return out;
   }
 
   /**
@@ -177,22 +218,34 @@ export class ExecutorAgent extends Agent {
       [AWO_ATTR.ACTION_KIND]: action.kind,
     };
     await inSpan(this.deps.tracer, spanName('publish', ACTIONS_QUEUE), { kind: SpanKind.PRODUCER, attributes }, async (span) => {
-      const nonce = randomUUID();
-      const data = jobData('action', { action, trace: injectHeaders(), nonce }, action.id);
-      await queue.add(action.action, data, {
-        jobId: action.id,
-        attempts: this.deps.config.executor.attempts,
-        backoff: { type: 'exponential', delay: this.deps.config.executor.backoff },
-        removeOnComplete: KEEP,
-        removeOnFail: { age: KEEP.age },
-      });
-      // BullMQ answers a duplicate add with the existing id; the stored nonce tells who created it.
-      const stored = await queue.getJob(action.id);
-      const created = stored === undefined || (stored.data as Partial<ActionJob>).nonce === nonce;
-      span.setAttribute(AWO_ATTR.ACTION_CREATED, created);
-      if (!created) {
-        this.#counts.duplicates++;
-        return;
+      for (let attempt = 0; ; attempt++) {
+        const nonce = randomUUID();
+        const data = jobData('action', { action, trace: injectHeaders(), nonce }, action.id);
+        await queue.add(action.action, data, {
+          jobId: action.id,
+          attempts: this.deps.config.executor.attempts,
+          backoff: { type: 'exponential', delay: this.deps.config.executor.backoff },
+          removeOnComplete: KEEP,
+          removeOnFail: { age: KEEP.age },
+        });
+        // BullMQ answers a duplicate add with the existing id; the stored nonce tells who created it.
+        const stored = await queue.getJob(action.id);
+        const created = stored === undefined || (stored.data as Partial<ActionJob>).nonce === nonce;
+        span.setAttribute(AWO_ATTR.ACTION_CREATED, created);
+        if (created) break;
+        if (sameAction((stored.data as Partial<ActionJob>).action, action)) {
+          this.#counts.duplicates++;
+          return;
+        }
+        // Someone else took this action's id with other content (a forged job squatting on it):
+        // remove theirs and add ours, so a squatter cannot make a signed action look done.
+        this.#counts.squatted++;
+        this.deps.log.warn({ jobId: action.id }, 'an action job with another content holds this action\'s id; replacing it');
+        const removed = await stored.remove().then(
+          () => true,
+          (err: unknown) => (this.deps.log.warn({ jobId: action.id, err: errorMessage(err) }, 'could not remove the job holding this action\'s id; the next reconciliation tries again'), false),
+        );
+        if (!removed || attempt >= 1) return;
       }
       this.#counts.enqueued++;
       await this.deps.bus.publish('actions', action);
@@ -217,6 +270,7 @@ export class ExecutorAgent extends Agent {
       executor_actions_enqueued_total: this.#counts.enqueued,
       executor_actions_duplicate_total: this.#counts.duplicates,
       executor_revisions_untrusted_total: this.#counts.untrusted,
+      executor_actions_squatted_total: this.#counts.squatted,
       executor_actions_run_total: r.run,
       executor_actions_succeeded_total: r.succeeded,
       executor_actions_failed_total: r.failed,

@@ -20,7 +20,7 @@ import {
   type ExecutorConfig,
   type PlanReader,
 } from '@awo/shared';
-import { runAction } from './actions/index.js';
+import { observedValue, runAction } from './actions/index.js';
 import { readAppliedEntry, recordApplied } from './applied.js';
 import type { ManagedPool } from './pool.js';
 import { appliedField, own } from './reconcile.js';
@@ -123,7 +123,15 @@ export class ActionRunner {
   async #apply(job: Job, action: Action, config: ActionConfig, span: Span, signal: AbortSignal | undefined): Promise<JobOutcome> {
     const started = performance.now();
     const attempts = job.attemptsMade + 1;
-    const skip = await this.#skipReason(action);
+    const skip = await this.#skipReason(action, config);
+    if (skip?.forged) {
+      // Nothing but a trusted revision moves the world: refused for good, never recorded as applied.
+      this.counters.refused++;
+      span.setAttribute(AWO_ATTR.OUTCOME, 'refused');
+      this.deps.log.warn({ jobId: job.id, action: action.action, version: action.version, err: skip.text }, 'action refused: no trusted revision vouches for it');
+      await this.#publish(action, { ok: false, error: `AWO_ACTION_NOT_ALLOWED: ${skip.text}`, attempts, durationMs: 0 });
+      throw unrecoverable(new AwoError('AWO_ACTION_NOT_ALLOWED', skip.text));
+    }
     if (skip) {
       this.counters.skipped++;
       span.setAttribute(AWO_ATTR.OUTCOME, 'skipped');
@@ -155,20 +163,35 @@ export class ActionRunner {
   }
 
   /**
-   * Why an action must not run: its version (or a newer one) of its plan epoch is applied, the
-   * plan is now of another epoch (a lineage Redis lost, or a new one), or a newer plan wants
-   * another value.
+   * Why an action must not run, judged by values, not versions alone:
+   * - the job must be what a trusted revision says: its (epoch, version) is a plan this executor
+   *   verifies, no newer than the current one, and that plan sets the step's parameter to exactly
+   *   the job's value (a forged job, or one naming version 999999, is refused and never recorded
+   *   as applied, so later signed revisions still act);
+   * - the plan is now of another epoch, or the current plan wants another value: superseded;
+   * - the applied value (and the world, where this executor can read it back) already is the job's
+   *   value: already applied. A newer version recorded with another value is no reason to skip,
+   *   so a plan that went back (a failover, a rollback) is acted on.
    */
-  async #skipReason(action: Action): Promise<{ ok: boolean; text: string } | undefined> {
+  async #skipReason(action: Action, config: ActionConfig): Promise<{ ok: boolean; text: string; forged?: true } | undefined> {
     const epoch = epochOf(action);
-    const stored = await readAppliedEntry(this.deps.redis, this.deps.keys.applied, action.step, action.param);
-    if (stored && epochOf(stored) === epoch && stored.version >= action.version) {
-      return stored.version === action.version ? { ok: true, text: `already applied at plan version ${stored.version}` } : { ok: false, text: `superseded: plan version ${stored.version} is already applied` };
-    }
-    const { plan } = await this.plans.current();
+    const current = await this.plans.current();
+    if (!current.trust.ok) return { ok: false, text: `the current plan is not trusted: ${current.trust.reason}`, forged: true };
+    const plan = current.plan;
     if (epochOf(plan) !== epoch) return { ok: false, text: `superseded: the plan is now v${plan.version} of epoch ${epochOf(plan) || '(none)'}, not of this action's epoch ${epoch || '(none)'}` };
+    if (action.version > plan.version) return { ok: false, text: `forged: the job names plan v${action.version}, but the plan is at v${plan.version}`, forged: true };
+    const own = action.version === plan.version ? current : await this.plans.atVersion(action.version).catch((err: unknown) => ({ error: describe(err) }));
+    if ('error' in own) return { ok: false, text: `cannot vouch for plan v${action.version}: ${own.error}`, forged: true };
+    if (!own.trust.ok) return { ok: false, text: `plan v${action.version} is not trusted: ${own.trust.reason}`, forged: true };
+    const signed = paramOf(own.plan, action.step, action.param);
+    if (signed !== action.value) return { ok: false, text: `forged: plan v${action.version} sets ${action.step}.${action.param} to ${JSON.stringify(signed ?? null)}, not ${JSON.stringify(action.value)}`, forged: true };
     const wanted = paramOf(plan, action.step, action.param);
-    if (plan.version > action.version && wanted !== action.value) return { ok: false, text: `superseded: plan version ${plan.version} wants ${JSON.stringify(wanted ?? null)}` };
+    if (wanted !== action.value) return { ok: false, text: `superseded: plan version ${plan.version} wants ${JSON.stringify(wanted ?? null)}` };
+    const stored = await readAppliedEntry(this.deps.redis, this.deps.keys.applied, action.step, action.param);
+    const observed = observedValue(config, this.pools);
+    if (stored && epochOf(stored) === epoch && stored.value === action.value && (observed === undefined || observed === action.value)) {
+      return { ok: true, text: `already applied at plan version ${stored.version}` };
+    }
     return undefined;
   }
 

@@ -1,4 +1,5 @@
-import type { Action, ActionConfig } from '@awo/shared';
+import type { Action, ActionConfig, ParamValue } from '@awo/shared';
+import type { ManagedPool } from '../pool.js';
 import type { ActionConfigOf, ActionContext, ActionHandler, ActionKind, ActionOutcome } from '../types.js';
 import { commandHandler } from './command.js';
 import { httpHandler } from './http.js';
@@ -27,4 +28,12 @@ export function runAction(action: Action, config: ActionConfig, ctx: ActionConte
     case 'redis-set':
       return handlers[config.kind](action, config, ctx);
   }
+}
+
+/**
+ * What the world holds now for an action's config, where this executor can read it back (the
+ * size of a pool it manages); undefined where it cannot (a URL, a command, a Redis key others own).
+ */
+export function observedValue(config: ActionConfig, pools: ReadonlyMap<string, ManagedPool>): ParamValue | undefined {
+  return config.kind === 'scale-bullmq-workers' ? pools.get(config.pool)?.size() : undefined;
 }

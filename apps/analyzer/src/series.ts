@@ -1,4 +1,5 @@
-import { CombinedDetector, createDefaultDetector, EwmaDetector, RobustZDetector, type CombinedDetection, type Detection, type Detector } from './detect/index.js';
+import { CombinedDetector, type CombinedDetection, type Detection, type Detector } from './detect/index.js';
+import { DETECTORS, type DetectorName } from './detect/registry.js';
 import { defaultForecasters, detectSeason, ModelSelector, Ring, type Forecast } from './forecast/index.js';
 
 export interface ForecastRule {
@@ -11,7 +12,7 @@ export interface ForecastRule {
 
 export interface AnomalyRule {
   series: string;
-  detectors: ('records' | 'robust-z' | 'ewma')[];
+  detectors: DetectorName[];
   threshold: number | undefined;
 }
 
@@ -102,11 +103,9 @@ export class SeriesState {
   }
 }
 
-/** The same construction the NAB benchmark measures (`createDefaultDetector`) for `records`. */
+/** The rule's detectors from the registry, combined when it lists more than one. */
 function detectorFor(rule: AnomalyRule): Detector {
-  const detectors: Detector[] = rule.detectors.map((d) =>
-    d === 'records' ? createDefaultDetector() : d === 'robust-z' ? new RobustZDetector({ window: 200, threshold: rule.threshold ?? 5 }) : new EwmaDetector({ threshold: rule.threshold ?? 4 }),
-  );
+  const detectors: Detector[] = rule.detectors.map((d) => DETECTORS[d](rule));
   return detectors.length === 1 ? (detectors[0] as Detector) : new CombinedDetector({ detectors });
 }
 

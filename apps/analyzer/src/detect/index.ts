@@ -15,3 +15,4 @@ export { RecordDetector } from './record.js';
 export type { RecordOptions } from './record.js';
 export { CombinedDetector, createDefaultDetector, defaultDetectors, DEFAULT_SUPPRESS } from './combined.js';
 export type { CombinedDetection, CombinedOptions, DefaultDetectorOptions } from './combined.js';
+export { DETECTORS, type DetectorName } from './registry.js';

@@ -48,7 +48,7 @@ export const NAMES = {
   plan: { kind: 'key', path: 'plan', holds: 'hash: the current plan (epoch, version, plan JSON, revision JSON)', producers: ['planner (plan-commit Lua, compare-and-set on (epoch, version), fenced by the lease)'], consumers: ['executor (plan reader)', 'planner', 'CLI'], bounds: 'one per prefix' },
   planRevisionIndex: { kind: 'key', path: 'plan:revisions', holds: 'hash: plan version → its revisions-stream entry id (field `_min`: the oldest version indexed)', producers: ['planner (plan-commit Lua)'], consumers: ['plan store (`revision(version)`: HGET then XRANGE id id)'], bounds: 'entries whose stream ids were trimmed are removed on commit; emptied when a new lineage starts' },
   lease: { kind: 'key', path: 'plan:lease', holds: 'string: the planner leader\'s token (PX expiry)', producers: ['planner (lease Lua)'], consumers: ['planner', 'plan-commit Lua (fencing)'], bounds: 'one per prefix, expires' },
-  applied: { kind: 'key', path: 'plan:applied', holds: 'hash: `step\\u0000param` → JSON {value, epoch, version}, written only by newer versions', producers: ['executor (action runner)'], consumers: ['executor (reconcile, skip checks)'], bounds: 'one field per step parameter the config applies' },
+  applied: { kind: 'key', path: 'plan:applied', holds: 'hash: `step\\u0000param` → JSON {value, epoch, version}: the value the last actuation applied', producers: ['executor (action runner)'], consumers: ['executor (reconcile, skip checks)'], bounds: 'one field per step parameter the config applies' },
   workflowCounts: { kind: 'key', path: 'wf:counts', holds: 'hash: workflow record counters `in`, `out:<step>`, `rejected`, `failed`', producers: ['workflow runner (wf-once Lua)'], consumers: ['users', 'demo and bench checks'], bounds: 'one field per counter' },
   workflowOnce: { kind: 'key', path: 'wf:once:<counter>:<record>', holds: 'string: the mark that a record was counted once for a counter', producers: ['workflow runner (wf-once Lua)'], consumers: ['wf-once Lua'], bounds: 'PX workflow.dedupeWindow' },
   workflowJoin: { kind: 'key', path: 'wf:join:<record>:<step>', holds: 'hash: upstream step → its output, until every upstream step of a join arrived', producers: ['workflow runner (wf-join Lua)'], consumers: ['wf-join Lua'], bounds: 'PX workflow.dedupeWindow (refreshed on each arrival)' },
@@ -122,7 +122,7 @@ export interface Keys {
   planRevisionIndex: string;
   /** The planner leadership lease. */
   lease: string;
-  /** Applied parameters (hash): field "step\u0000param" → JSON {value, version}, written only by newer versions. */
+  /** Applied parameters (hash): field "step\u0000param" → JSON {value, epoch, version}: the value the last actuation applied. */
   applied: string;
   /** Recent spans kept for `awo trace` without a collector. */
   spans: string;

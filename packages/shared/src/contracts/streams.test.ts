@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fillPath, GROUPS, keys, NAMES, QUEUES, STREAMS } from './streams.js';
 
@@ -22,6 +23,11 @@ describe('the name table', () => {
       expect(seen.has(where), `${id} repeats ${where}`).toBe(false);
       seen.add(where);
     }
+  });
+
+  it('is described entry by entry in docs/architecture.md', () => {
+    const doc = readFileSync(new URL('../../../../docs/architecture.md', import.meta.url), 'utf8');
+    for (const [id, e] of Object.entries(NAMES)) expect(doc.includes(`\`${e.path}\``) || doc.includes(` \`${e.path}\`,`), `${id} (${e.path}) is missing from docs/architecture.md`).toBe(true);
   });
 
   it('fills a family name with exactly its parts', () => {

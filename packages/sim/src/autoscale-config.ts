@@ -1,4 +1,5 @@
 import { keys, parseConfig, QUEUES, type Config } from '@awo/shared';
+import { demoSigningEnv } from './demo-key.js';
 
 export interface DemoSettings {
   prefix: string;
@@ -79,5 +80,5 @@ export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Con
       actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
       pools: { work: { queue: QUEUES.demo, queuePrefix: bull, processor: 'sleep', startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
     },
-  });
+  }, demoSigningEnv());
 }

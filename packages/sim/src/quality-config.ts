@@ -1,4 +1,5 @@
 import { parseConfig, type Config } from '@awo/shared';
+import { demoSigningEnv } from './demo-key.js';
 
 export interface QualityDemoSettings {
   prefix: string;
@@ -68,5 +69,5 @@ export function qualityDemoConfig(s: QualityDemoSettings): Config {
         },
       ],
     },
-  });
+  }, demoSigningEnv());
 }

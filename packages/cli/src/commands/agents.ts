@@ -22,6 +22,9 @@ export function agentsCommand(which: 'up' | AgentName) {
     const { values } = parse(argv, {});
     const config = await readConfig(values.config, io, true);
     const log = createLogger({ level: config.log.level, base: { service: 'awo', agent: which } });
+    if (!config.signing.key) {
+      log.warn({ signing: false }, 'signing is off: plan revisions are not signed, so anyone who can write to this Redis can change what the executor does (awo_signing_enabled 0). Make a key with "npx awo keys init" and set signing.keyFile');
+    }
     const redis = await resolveRedis(config, log);
     const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
     const names = which === 'up' ? AGENT_NAMES : [which];

@@ -10,6 +10,8 @@ export interface HandlerContext {
   params: Readonly<Record<string, ParamValue>>;
   /** `workflow.schema`. */
   schema: QualitySpec | undefined;
+  /** Aborted when the step's `timeout` is over (or the runner is closing): stop and let the attempt fail. */
+  signal?: AbortSignal;
 }
 
 /** A step's work on one record. A throw is a failure to retry (with the step's backoff), not a refusal. */

@@ -7,6 +7,7 @@ import {
   extractContext,
   injectHeaders,
   inSpan,
+  AwoError,
   isAwoError,
   jobData,
   parseJob,
@@ -115,6 +116,10 @@ export class WorkflowRunner {
     const plan = await this.#plans.get(version);
     const entries = entrySteps(plan, this.deps.config.workflow);
     const schema = this.deps.config.workflow.schema;
+    records.forEach((record, i) => {
+      const bytes = recordBytes(record, this.deps.config.workflow.maxRecordBytes);
+      if (bytes !== undefined) throw new AwoError('AWO_MESSAGE_INVALID', `record ${i} is ${bytes} bytes of JSON, more than workflow.maxRecordBytes (${this.deps.config.workflow.maxRecordBytes}); nothing of this batch was added`);
+    });
     const ids: string[] = [];
     const byStep = new Map<string, { name: string; data: RecordJob; opts: JobsOptions }[]>();
     const entered = Date.now();
@@ -161,11 +166,15 @@ export class WorkflowRunner {
         throw isAwoError(err, 'AWO_PLAN_CONFLICT') || isAwoError(err, 'AWO_SIGNATURE_INVALID') ? new UnrecoverableError(`${err.code}: ${err.message}`) : err;
       });
       if (!(step in plan.steps)) throw new UnrecoverableError(`record ${data.id} reached step "${step}", which its plan v${data.version} does not have`);
+      const bytes = recordBytes(data.record, this.deps.config.workflow.maxRecordBytes);
+      if (bytes !== undefined) throw new UnrecoverableError(`AWO_MESSAGE_INVALID: record ${data.id} is ${bytes} bytes of JSON, more than workflow.maxRecordBytes (${this.deps.config.workflow.maxRecordBytes})`);
       if (job.attemptsMade === 0) await this.#tap(step, data.record);
       const handlerName = handlerOf(config, plan, step);
       if (handlerName === undefined) throw new UnrecoverableError(`step "${step}" has no handler`);
       const handler = await loadHandler(handlerName);
-      const result: HandlerResult = await handler(data.record, { step, params: plan.steps[step]?.params ?? {}, schema: this.deps.config.workflow.schema });
+      const result: HandlerResult = await withTimeout(config.timeout, `step "${step}" handler on record ${data.id}`, (signal) =>
+        Promise.resolve(handler(data.record, { step, params: plan.steps[step]?.params ?? {}, schema: this.deps.config.workflow.schema, signal })),
+      );
       this.counters.processed++;
       if (!result.ok) this.counters.refused++;
       span.setAttribute('awo.record.passed', result.ok);
@@ -207,8 +216,9 @@ export class WorkflowRunner {
       attempts: config.attempts,
       backoff: { type: 'exponential', delay: config.backoff },
       removeOnComplete: { age: Math.ceil(this.deps.config.workflow.dedupeWindow / 1000) },
-      // A record that failed every attempt stays in the failed set, to be retried or inspected.
-      removeOnFail: false,
+      // A record that failed every attempt stays in the failed set, to be retried or inspected,
+      // for workflow.failedRetention (it was logged and counted when it failed).
+      removeOnFail: { age: Math.ceil(this.deps.config.workflow.failedRetention.age / 1000), count: this.deps.config.workflow.failedRetention.count },
     };
   }
 
@@ -230,7 +240,7 @@ export class WorkflowRunner {
     this.counters.failed++;
     const data: unknown = job.data;
     const id = typeof data === 'object' && data !== null && typeof (data as { id?: unknown }).id === 'string' ? (data as { id: string }).id.slice(0, 256) : String(job.id);
-    this.deps.log.error({ step, record: id, err: err.message, attempts: job.attemptsMade }, 'a record failed every attempt at a step; it stays in the failed set');
+    this.deps.log.error({ step, record: id, err: err.message, attempts: job.attemptsMade }, 'a record failed every attempt at a step; it stays in the failed set for workflow.failedRetention');
     await this.#once('failed', `${id}.${step}`, 0, []).catch(() => undefined);
   }
 
@@ -264,4 +274,31 @@ export function mergeOutputs(flat: string[], order: readonly string[]): unknown 
   const outputs = order.filter((s) => byStep.has(s)).map((s) => byStep.get(s));
   if (outputs.every((o) => typeof o === 'object' && o !== null && !Array.isArray(o))) return Object.assign({}, ...outputs);
   return outputs.at(-1);
+}
+
+/** The size of a record's JSON when it is over `max` bytes; undefined when it fits. */
+export function recordBytes(record: unknown, max: number): number | undefined {
+  const json = JSON.stringify(record ?? null);
+  // Characters never exceed bytes; count bytes only when the characters are near the bound.
+  if (json.length * 3 <= max) return undefined;
+  const bytes = Buffer.byteLength(json, 'utf8');
+  return bytes > max ? bytes : undefined;
+}
+
+/** Runs `work` with a signal that aborts after `ms`; rejects with AWO_TIMEOUT (retryable) then. */
+async function withTimeout<T>(ms: number, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new AwoError('AWO_TIMEOUT', `${what} took longer than its timeout of ${ms} ms`);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -28,6 +28,8 @@ export const stepSchema = z.strictObject({
   /** Tries per record before it is kept as failed, and the first retry delay (doubling). */
   attempts: z.number().int().min(1).default(3),
   backoff: duration.default(500),
+  /** A handler call that takes longer fails this attempt (AWO_TIMEOUT, retried) and its signal aborts. */
+  timeout: duration.default(30_000),
 });
 
 /** The record contract of the workflow: what strict validation and the `records` source check. */
@@ -56,6 +58,13 @@ export const workflowSchema = z.strictObject({
   dedupeWindow: duration.default(3_600_000),
   /** Sink streams are trimmed to about this many entries. */
   sinkMaxLen: z.number().int().min(100).default(100_000),
+  /** The largest record (its JSON, in bytes) the workflow takes: a larger one is refused with its size. */
+  maxRecordBytes: z.number().int().min(64).max(64 * 1024 * 1024).default(256 * 1024),
+  /**
+   * Records that failed every attempt stay in their step's failed set (to retry or inspect) this
+   * long, and at most this many per step; each was logged and counted (`wf:counts` `failed`).
+   */
+  failedRetention: z.strictObject({ age: duration.default(7 * 86_400_000), count: z.number().int().min(1).default(10_000) }).prefault({}),
 });
 
 export type StepConfig = z.infer<typeof stepSchema>;

@@ -11,11 +11,10 @@ import {
   inSpan,
   isAwoError,
   Lease,
-  planFromConfig,
+  PlanReader,
   PlanStore,
   seriesFilter,
   signRevision,
-  trustedPlan,
   verifyKeys,
   spanContextOf,
   type AgentDeps,
@@ -35,6 +34,8 @@ import { createGoal, type Goal, type Proposal } from './goals/index.js';
  */
 export class PlannerAgent extends Agent {
   readonly #store: PlanStore;
+  /** Reads and verifies the stored plan (once per version), refusing edits and replays of older revisions. */
+  readonly #reader: PlanReader;
   readonly #lease: Lease;
   readonly #goals: Goal[];
   readonly #bySeries = new Map<string, Goal[]>();
@@ -53,6 +54,7 @@ export class PlannerAgent extends Agent {
   constructor(private readonly deps: AgentDeps<PlannerConfig>) {
     super('planner');
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
+    this.#reader = new PlanReader(this.#store, { workflow: deps.config.workflow, keys: verifyKeys(deps.config.signing), maxClockSkew: deps.config.bus.maxClockSkew });
     this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);
     const env = { workflow: deps.config.workflow, evaluateInterval: deps.config.planner.evaluateInterval };
     this.#goals = deps.config.planner.goals.map((g) => createGoal(g, env));
@@ -192,8 +194,7 @@ export class PlannerAgent extends Agent {
    * edited in Redis never becomes a signed revision.
    */
   async #trustedCurrent(): Promise<Plan | undefined> {
-    const { plan, revision } = await this.#store.currentWithRevision();
-    const trust = trustedPlan(plan, revision, verifyKeys(this.deps.config.signing), planFromConfig(this.deps.config.workflow));
+    const { plan, trust } = await this.#reader.current();
     if (trust.ok) return plan;
     this.#counts.tamperRefusals++;
     const seen = `${plan.epoch ?? ''}.${plan.version}.${trust.reason}`;

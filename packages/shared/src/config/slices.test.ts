@@ -63,7 +63,7 @@ describe('config slices', () => {
     expect(Object.keys(slices.monitor).sort()).toEqual(['bus', 'monitor', 'prefix', 'workflow']);
     expect(Object.keys(slices.planner).sort()).toEqual(['bus', 'planner', 'prefix', 'signing', 'workflow']);
     expect(slices.monitor.bus).toEqual({ closeGrace: config.bus.closeGrace, maxClockSkew: config.bus.maxClockSkew });
-    expect(slices.planner.bus).toEqual({ maxLen: config.bus.maxLen });
+    expect(slices.planner.bus).toEqual({ maxLen: config.bus.maxLen, maxClockSkew: config.bus.maxClockSkew });
     expect(slices.planner.planner).toEqual(config.planner);
   });
 

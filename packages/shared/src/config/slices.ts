@@ -31,7 +31,7 @@ export interface AnalyzerConfig {
 /** The planner's slice: its section, the workflow its plans describe, the signing key and the revisions stream's bound. */
 export interface PlannerConfig {
   readonly prefix: string;
-  readonly bus: Pick<BusConfig, 'maxLen'>;
+  readonly bus: Pick<BusConfig, 'maxLen' | 'maxClockSkew'>;
   readonly workflow: WorkflowConfig;
   readonly signing: Pick<Config['signing'], 'key' | 'previousKey'>;
   readonly planner: Config['planner'];
@@ -40,7 +40,7 @@ export interface PlannerConfig {
 /** The executor's slice: its section, the workflow it runs, the signing key, and the steps the monitor's `records` sources tap. */
 export interface ExecutorConfig {
   readonly prefix: string;
-  readonly bus: Pick<BusConfig, 'maxLen'>;
+  readonly bus: Pick<BusConfig, 'maxLen' | 'maxClockSkew'>;
   readonly workflow: WorkflowConfig;
   readonly signing: Pick<Config['signing'], 'key' | 'previousKey'>;
   readonly executor: Config['executor'];
@@ -90,7 +90,7 @@ export function configSlices(config: Config): AgentConfigs {
       analyzer: { ...c.analyzer, forecast },
       quality: { limits: qualityLimits(c.planner.goals), horizons: forecast.map((r) => ({ series: r.series, steps: Math.max(1, Math.ceil(r.horizon / r.step)) })) },
     },
-    planner: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen }, workflow: c.workflow, signing, planner: c.planner },
-    executor: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen }, workflow: c.workflow, signing, executor: c.executor, taps },
+    planner: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, signing, planner: c.planner },
+    executor: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, signing, executor: c.executor, taps },
   });
 }

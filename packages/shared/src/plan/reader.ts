@@ -2,7 +2,7 @@ import type { Plan, PlanRevision } from '../contracts/messages.js';
 import type { WorkflowConfig } from '../config/workflow.js';
 import { AwoError } from '../errors.js';
 import { planFromConfig } from './model.js';
-import { trustedPlan, type VerifyKeys } from './sign.js';
+import { trustedPlan, verifyKeyCount as keyCount, type VerifyKeys } from './sign.js';
 import { parseStored, type PlanStore } from './store.js';
 
 /** Whether a plan may be acted on (see `trustedPlan`). */
@@ -21,6 +21,18 @@ export interface PlanReaderOptions {
   keys: VerifyKeys;
   /** Plans kept (each cache); default 64. */
   maxCached?: number;
+  /**
+   * How far a new lineage's first revision may be signed before the newest one seen (ms, the
+   * planners' clock skew): an older one is a replay. Default 5000 (`bus.maxClockSkew`).
+   */
+  maxClockSkew?: number;
+}
+
+/** The newest trusted revision a reader has seen: what a replayed older one is told apart by. */
+interface Newest {
+  epoch: string;
+  version: number;
+  at: number;
 }
 
 interface Verified {
@@ -39,6 +51,8 @@ interface Verified {
 export class PlanReader {
   /** Plans parsed from Redis, and signature checks made: each once per (epoch, version) and bytes. */
   readonly counters = { reads: 0, verifications: 0 };
+  /** Current plans refused as replays of an older signed revision. */
+  replaysRefused = 0;
   readonly #current = new Map<string, Verified>();
   readonly #versions = new Map<number, Promise<PlanRead>>();
   readonly #max: number;
@@ -46,6 +60,7 @@ export class PlanReader {
   readonly #baseline: Plan;
   /** The epoch of the plan last read: versions restart in a new lineage, so the version cache is dropped when it changes. */
   #epoch: string | undefined;
+  #newest: Newest | undefined;
 
   constructor(
     private readonly store: PlanStore,
@@ -73,11 +88,39 @@ export class PlanReader {
     }
     const key = `${stored.epoch}\u0000${stored.version}`;
     const known = this.#current.get(key);
-    if (known && known.plan === stored.plan && known.revision === stored.revision) return known.read;
-    this.counters.reads++;
-    const { plan, revision } = parseStored(stored);
-    const read = this.#verify(plan, revision);
-    remember(this.#current, key, { plan: stored.plan, revision: stored.revision, read }, this.#max);
+    let read: PlanRead;
+    if (known && known.plan === stored.plan && known.revision === stored.revision) read = known.read;
+    else {
+      this.counters.reads++;
+      const { plan, revision } = parseStored(stored);
+      read = this.#verify(plan, revision);
+      remember(this.#current, key, { plan: stored.plan, revision: stored.revision, read }, this.#max);
+    }
+    return this.#fresh(read);
+  }
+
+  /**
+   * A signed revision proves who wrote it, not when: anyone who can write the plan hash could put
+   * an older signed revision back and roll the world back with it. So the current plan must not be
+   * older than the newest trusted one this reader has seen: in its lineage by version, and a new
+   * lineage (after Redis lost its data) by the signed time of its revision, within the clock skew.
+   */
+  #fresh(read: PlanRead): PlanRead {
+    const revision = read.revision;
+    if (!read.trust.ok || !revision || keyCount(this.options.keys) === 0) return read;
+    const epoch = revision.plan.epoch ?? '';
+    const newest = this.#newest;
+    if (newest) {
+      if (epoch === newest.epoch && revision.version < newest.version) {
+        this.replaysRefused++;
+        return { ...read, trust: { ok: false, reason: `replayed: revision v${revision.version} is older than v${newest.version} of the same lineage, already seen` } };
+      }
+      if (epoch !== newest.epoch && revision.at + (this.options.maxClockSkew ?? 5000) < newest.at) {
+        this.replaysRefused++;
+        return { ...read, trust: { ok: false, reason: `replayed: revision v${revision.version} of lineage ${epoch || '(none)'} was signed at ${revision.at}, before v${newest.version} of lineage ${newest.epoch || '(none)'} (${newest.at}) already seen` } };
+      }
+    }
+    if (!newest || epoch !== newest.epoch || revision.version > newest.version) this.#newest = { epoch, version: revision.version, at: revision.at };
     return read;
   }
 

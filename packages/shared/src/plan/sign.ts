@@ -32,6 +32,11 @@ function keyList(keys: VerifyKeys): string[] {
   return (typeof keys === 'string' ? [keys] : (keys ?? [])).filter((k): k is string => typeof k === 'string' && k !== '');
 }
 
+/** How many keys verify (0: signing is off and every plan is trusted). */
+export function verifyKeyCount(keys: VerifyKeys): number {
+  return keyList(keys).length;
+}
+
 /** True when the revision carries a signature made with one of these keys. */
 export function verifyRevision(revision: PlanRevision, keys: VerifyKeys): boolean {
   if (!revision.sig || !/^[0-9a-f]{64}$/.test(revision.sig)) return false;

@@ -46,7 +46,7 @@ describe('workflow limits', () => {
     await expect(t.agent.workflow.submit([{ id: 'ok-1' }, big])).rejects.toThrow(/record 1 is \d+ bytes of JSON, more than workflow.maxRecordBytes \(1024\); nothing of this batch was added/);
     expect(await t.stored()).toBe(0);
     await t.agent.workflow.submit([{ id: 'ok-2' }]);
-    await t.queue.add('ingest', jobData('record', { id: 'raw-big', record: big }, 'raw-big'), { jobId: 'raw-big', attempts: 3 });
+    await t.queue.add('ingest', jobData('record', { id: 'raw-big', record: big, trace: {} }, 'raw-big'), { jobId: 'raw-big', attempts: 3 });
     await waitFor(async () => (await t.stored()) === 1 && (await t.queue.getJobCounts('failed')).failed === 1, 'the small record stored, the big raw one failed');
     const [failed] = await t.queue.getJobs(['failed']);
     expect(failed?.failedReason).toMatch(/AWO_MESSAGE_INVALID: record raw-big is \d+ bytes/);

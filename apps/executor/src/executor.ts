@@ -82,7 +82,7 @@ export class ExecutorAgent extends Agent {
   /** The one reader of the plan, shared by reconciliation, the action runner and the workflow. */
   readonly #plans: PlanReader;
   readonly #reconciling = new Semaphore(1);
-  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0, squatted: 0 };
+  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0, squatted: 0, requeued: 0 };
   #consumer: Consumer | undefined;
   #queue: Queue | undefined;
   #worker: Worker | undefined;
@@ -234,7 +234,14 @@ export class ExecutorAgent extends Agent {
         span.setAttribute(AWO_ATTR.ACTION_CREATED, created);
         if (created) break;
         if (sameAction((stored.data as Partial<ActionJob>).action, action)) {
-          this.#counts.duplicates++;
+          // The plan still wants this action and the world does not have it: one that failed for
+          // good (say, refused while the stored plan was tampered with) is tried again.
+          if (await stored.isFailed()) {
+            await stored.retry('failed').then(
+              () => this.#counts.requeued++,
+              (err: unknown) => this.deps.log.warn({ jobId: action.id, err: errorMessage(err) }, 'could not retry a failed action job'),
+            );
+          } else this.#counts.duplicates++;
           return;
         }
         // Someone else took this action's id with other content (a forged job squatting on it):
@@ -271,6 +278,7 @@ export class ExecutorAgent extends Agent {
       executor_actions_duplicate_total: this.#counts.duplicates,
       executor_revisions_untrusted_total: this.#counts.untrusted,
       executor_actions_squatted_total: this.#counts.squatted,
+      executor_actions_requeued_total: this.#counts.requeued,
       executor_actions_run_total: r.run,
       executor_actions_succeeded_total: r.succeeded,
       executor_actions_failed_total: r.failed,

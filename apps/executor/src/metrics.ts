@@ -6,6 +6,7 @@ interface Counts {
   duplicates: number;
   untrusted: number;
   squatted: number;
+  requeued: number;
 }
 interface RunnerCounts {
   run: number;
@@ -35,6 +36,7 @@ export function declareExecutorMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>
     awo_executor_actions_enqueued_total: counter('Action jobs this executor created', () => c.enqueued),
     awo_executor_actions_duplicate_total: counter('Action jobs that already existed (a repeated or duplicated delivery)', () => c.duplicates),
     awo_executor_revisions_untrusted_total: counter('Plan revisions refused as unsigned, forged or edited', () => c.untrusted),
+    awo_executor_actions_requeued_total: counter('Action jobs that had failed for good, tried again because the plan still wants them', () => c.requeued),
     awo_executor_actions_squatted_total: counter('Action jobs found holding a signed action\'s id with other content, and replaced', () => c.squatted),
     awo_executor_actions_run_total: counter('Actions whose handler ran', () => r.run),
     awo_executor_actions_succeeded_total: counter('Actions applied', () => r.succeeded),

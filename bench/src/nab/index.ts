@@ -5,6 +5,7 @@
 export * from './csv.js';
 export * from './labels.js';
 export * from './scorer.js';
+export * from './threshold.js';
 export * from './corpus.js';
 export * from './results.js';
 export * from './score-corpus.js';

@@ -5,15 +5,8 @@
 import path from 'node:path';
 import { loadNabCorpus, type NabCorpus, type NabSeries } from './corpus.js';
 import { writeDetectorResults } from './results.js';
-import {
-  baselines,
-  normalizeScore,
-  optimizeThreshold,
-  rankCorpus,
-  scoreCorpusAtThreshold,
-  type CorpusEntry,
-  type FileScore,
-} from './scorer.js';
+import type { FileScore } from './scorer.js';
+import { baselines, normalizeScore, optimizeThreshold, rankCorpus, scoreCorpusAtThreshold, type CorpusEntry } from './threshold.js';
 
 /** The three profiles of NAB's `config/profiles.json`. */
 export const NAB_PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;

@@ -11,18 +11,15 @@ import { readDetectorScores, readResultFile, resultFilePath, writeDetectorResult
 import { scoreCorpus } from './score-corpus.js';
 import {
   MAX_TP,
-  baselines,
-  normalizeScore,
-  optimizeThreshold,
   prepareFile,
   probationaryLength,
   rowValues,
   scaledSigmoid,
-  scoreCorpusAtThreshold,
   scoreFile,
   scorePreparedFile,
   type CostProfile,
 } from './scorer.js';
+import { baselines, normalizeScore, optimizeThreshold, scoreCorpusAtThreshold } from './threshold.js';
 
 const STANDARD: CostProfile = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1 };
 const LOW_FP: CostProfile = { tpWeight: 1, fpWeight: 0.22, fnWeight: 1 };

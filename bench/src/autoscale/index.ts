@@ -20,7 +20,8 @@ export { minuteMet, Oracle } from './oracle.js';
 export { FixedPolicy, HpaPolicy, KedaPolicy, type Policy } from './policies.js';
 export { replay, type PolicyResult, type ReplayOptions } from './replay.js';
 export { buildPolicy, runGroup, runGroups, type PolicySpec, type RunConfig, type Workload } from './run.js';
-export { interpolatedQuantile, PoolSim, type PoolView } from './sim.js';
+export { PoolSim, type PoolView } from './sim.js';
+export { interpolatedQuantile } from './arrays.js';
 
 export interface AutoscaleArgs {
   /** CSV trace (default: NASA-HTTP 1995 requests per minute). Values are jobs per step. */

@@ -3,7 +3,8 @@ import { JobSource, type JobBatch } from './jobs.js';
 import { minuteMet, Oracle } from './oracle.js';
 import { FixedPolicy, HpaPolicy } from './policies.js';
 import { replay } from './replay.js';
-import { interpolatedQuantile, PoolSim } from './sim.js';
+import { interpolatedQuantile } from './arrays.js';
+import { PoolSim } from './sim.js';
 
 const jobs = (times: number[], service: number | number[]): JobBatch => ({
   times: Float64Array.from(times),

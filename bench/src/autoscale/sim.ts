@@ -1,9 +1,9 @@
-import { copyRing, grow, interpolatedQuantile, ringCapacity, siftDown, siftUp } from './arrays.js';
+import { copyRing, grow, ringCapacity, siftDown, siftUp } from './arrays.js';
 import type { JobBatch } from './jobs.js';
 import type { PoolSimOptions, PoolSnapshot, PoolView } from './types.js';
+import { WaitSample } from './wait-sample.js';
 
 export type { PoolSimOptions, PoolSnapshot, PoolView } from './types.js';
-export { interpolatedQuantile } from './arrays.js';
 
 const NO_JOBS: JobBatch = { times: new Float64Array(0), services: new Float64Array(0), n: 0 };
 
@@ -57,9 +57,7 @@ export class PoolSim implements PoolView {
   // Per minute (closeMinute) and per sampling interval (takeWaitP95).
   #mStarts = 0;
   #mOver = 0;
-  #sZero = 0;
-  #sPos = new Float64Array(1024);
-  #sPosN = 0;
+  readonly #waits = new WaitSample();
 
   constructor(opts: PoolSimOptions) {
     if (!(opts.startupDelay >= 0)) throw new RangeError(`startupDelay must be >= 0, got ${opts.startupDelay}`);
@@ -211,7 +209,7 @@ export class PoolSim implements PoolView {
         started++;
         totalWait += wait;
         if (wait > target) over++;
-        if (sample) this.#sample(wait);
+        if (sample) this.#waits.add(wait);
         if (kind === 0) siftDown(heap, t + startSvc, hn);
         else {
           if (hn === heap.length) heap = grow(heap);
@@ -327,16 +325,7 @@ export class PoolSim implements PoolView {
    * waits), interpolated between ranks; 0 when there is neither. Needs `sampleWaits`.
    */
   takeWaitP95(): number {
-    const extra = this.#qLen > 0 ? this.now - (this.#qT[this.#qHead] as number) : undefined;
-    if (extra !== undefined) {
-      if (this.#sPosN === this.#sPos.length) this.#sPos = grow(this.#sPos);
-      this.#sPos[this.#sPosN] = extra;
-    }
-    const values = this.#sPos.subarray(0, this.#sPosN + (extra !== undefined ? 1 : 0));
-    const p = interpolatedQuantile(this.#sZero, values, 0.95);
-    this.#sZero = 0;
-    this.#sPosN = 0;
-    return p;
+    return this.#waits.takeP95(this.#qLen > 0 ? this.now - (this.#qT[this.#qHead] as number) : undefined);
   }
 
   snapshot(): PoolSnapshot {
@@ -384,15 +373,7 @@ export class PoolSim implements PoolView {
     this.#qS.set(s.queueServices);
     this.#qHead = 0;
     this.#qLen = s.queueTimes.length;
-    this.#sZero = 0;
-    this.#sPosN = 0;
-  }
-
-  #sample(wait: number): void {
-    if (wait > 0) {
-      if (this.#sPosN === this.#sPos.length) this.#sPos = grow(this.#sPos);
-      this.#sPos[this.#sPosN++] = wait;
-    } else this.#sZero++;
+    this.#waits.clear();
   }
 
   /** Idle workers take waiting jobs (after workers were added). */
@@ -410,12 +391,10 @@ export class PoolSim implements PoolView {
         this.startedOverTarget++;
         this.#mOver++;
       }
-      if (this.#sampleWaits) this.#sample(wait);
+      if (this.#sampleWaits) this.#waits.add(wait);
       if (this.#hn === this.#heap.length) this.#heap = grow(this.#heap);
       siftUp(this.#heap, this.now + svc, this.#hn);
       this.#hn++;
     }
   }
-
-
 }

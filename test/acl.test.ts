@@ -25,12 +25,23 @@ function config(prefix: string, url: string): Config {
       redis: { url },
       bus: { block: 100, ackInterval: 5 },
       signing: { required: true },
-      workflow: { steps: { work: { params: { concurrency: 1 }, apply: { concurrency: 'flag' } } } },
+      workflow: {
+        schema: { fields: { id: { type: 'string', required: true } }, key: 'id' },
+        steps: {
+          work: { params: { concurrency: 1 }, apply: { concurrency: 'flag' } },
+          // Records through a fan-out and a join into a sink: the workflow runner's queues, taps, once-marks, joins and counters.
+          ingest: { handler: 'pass' },
+          left: { handler: 'pass', after: ['ingest'] },
+          right: { handler: 'pass', after: ['ingest'] },
+          store: { handler: 'sink', after: ['left', 'right'] },
+        },
+      },
       monitor: {
         interval: '200ms',
         sources: [
           { kind: 'redis-stream', name: 'raw', stream: `${prefix}:raw` },
           { kind: 'bullmq', name: 'actions', queue: 'actions', queuePrefix: `${prefix}:bull` },
+          { kind: 'records', name: 'in', step: 'ingest' },
         ],
       },
       analyzer: { forecast: [{ series: 'redis-stream.raw.length', horizon: '1s', step: '200ms' }] },
@@ -98,7 +109,8 @@ describe('one ACL user per agent', () => {
     const log = createLogger({ level: 'warn', destination });
     const runtimes = Object.fromEntries(AGENTS.map((a) => [a, new Runtime({ config: config(prefix, url(a)), redisUrl: url(a), log: log.child({ user: a }), env: {} })])) as Record<Name, Runtime>;
     const { monitor: m, analyzer: a, planner: p, executor: e, reader: r } = runtimes;
-    const agents: Agent[] = [new ExecutorAgent(e.deps('executor')), new PlannerAgent(p.deps('planner')), new AnalyzerAgent(a.deps('analyzer')), new MonitorAgent(m.deps('monitor'))];
+    const executor = new ExecutorAgent(e.deps('executor'));
+    const agents: Agent[] = [executor, new PlannerAgent(p.deps('planner')), new AnalyzerAgent(a.deps('analyzer')), new MonitorAgent(m.deps('monitor'))];
     const flag = `${prefix}:flags.work.concurrency`;
     const refused = /NOPERM|can't (run|access)/;
     try {
@@ -111,7 +123,12 @@ describe('one ACL user per agent', () => {
       const revision = entry?.revision as PlanRevision;
       expect(verifyRevision(revision, KEY), 'the planner signed it').toBe(true);
       expect(String(revision.plan.steps.work?.params.concurrency)).toBe(await admin.get(flag));
-      // The monitor read the actions queue it may only read; every agent stored spans.
+      // Records run through the workflow as the executor's user; the monitor samples them as they enter.
+      await executor.workflow.submit([{ id: 'r1' }, { id: 'r2' }]);
+      await waitFor(async () => (await admin.hget(`${prefix}:wf:counts`, 'out:store')) === '2', 'both records stored once, after the join', 10_000, 50);
+      expect(await admin.xlen(`${prefix}:sink:store`)).toBe(2);
+      // The monitor read the actions queue and the tapped records it may only read; every agent stored spans.
+      await waitFor(async () => JSON.stringify(await admin.xrevrange(`${prefix}:stream:metrics`, '+', '-', 'COUNT', 500)).includes('records.in.'), 'the records source sampled the tapped step');
       await waitFor(async () => JSON.stringify(await admin.xrevrange(`${prefix}:stream:metrics`, '+', '-', 'COUNT', 200)).includes('bullmq.actions.'), 'the bullmq source sampled the actions queue');
       await waitFor(async () => new Set((await admin.xrange(`${prefix}:spans`, '-', '+')).map(([, f]) => JSON.parse(f[1] ?? '{}').service)).size === 4, 'spans from all four agents', 10_000, 50);
       // Redis refused nothing the agents did (its ACL LOG lists every refusal).

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACL_AGENTS, aclRules, GRANTS, namePattern, type AclAgent } from './acl.js';
 import { parseConfig } from './config/load.js';
@@ -69,5 +70,10 @@ describe('ACL rules', () => {
     expect(monitor).toContain('(%R~bull:orders:* %R~events +multi');
     expect(monitor).not.toContain('%R~awo:bull:work:*');
     expect(aclRules('planner', 'awo', config)).toEqual(aclRules('planner', 'awo'));
+  });
+
+  it('are in docs/security.md exactly as `awo acl <agent>` prints them for the default prefix', () => {
+    const doc = readFileSync(new URL('../../../docs/security.md', import.meta.url), 'utf8');
+    for (const agent of ACL_AGENTS) expect(doc, agent).toContain(`ACL SETUSER awo-${agent} ${aclRules(agent).join(' ')} >change-me`);
   });
 });

@@ -19,6 +19,8 @@ usage:
   awo keys init|rotate [--file <path>] [--force]
                                          make (or rotate) the key that signs plan revisions
                                          (default file .awo/signing.key, mode 0600)
+  awo acl monitor|analyzer|planner|executor|reader [--prefix <p>] [--user <name>] [--config <file>]
+                                         the agent's least-privilege Redis ACL user (ACL SETUSER …)
 
 The config comes from --config or AWO_CONFIG. Without a Redis in the config, awo uses the one
 on 127.0.0.1:6379, or starts a private redis-server.`;
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   keys: async () => (await import('./commands/keys.js')).keysCommand,
+  acl: async () => (await import('./commands/acl.js')).aclCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -16,3 +16,4 @@ export * from './within.js';
 export * from './encode-part.js';
 export * from './redis-server.js';
 export * from './delete-prefix.js';
+export * from './acl.js';

@@ -1,0 +1,166 @@
+/**
+ * Least-privilege Redis ACL rules, one user per agent, generated from the name table (`NAMES`)
+ * so they cannot drift from the keys the code uses. `aclRules(agent, prefix)` gives the
+ * arguments of `ACL SETUSER <user> …` after the user name (Redis ≥ 7.0: `%R~`/`%W~` key
+ * permissions and `(…)` selectors).
+ *
+ * Each grant becomes one selector: its key patterns and the only commands allowed on them. A
+ * command is allowed when one selector allows the command and every key it names; a Lua
+ * script's keys must all sit in one selector, and every call inside the script is checked again,
+ * so a script can do no more than its user could do by hand. `EVAL`/`EVALSHA` need read and
+ * write permission on the keys they are given (Redis cannot know what the script does with them).
+ */
+import type { Config } from './config/schema.js';
+import { NAMES, type NameId } from './contracts/streams.js';
+
+/** The users: the four agents, and `reader` for the CLI's read-only commands (`plan`, `trace`, `explain`). */
+export const ACL_AGENTS = ['monitor', 'analyzer', 'planner', 'executor', 'reader'] as const;
+export type AclAgent = (typeof ACL_AGENTS)[number];
+
+/**
+ * What a grant allows on its keys: `read` (`%R~`, read commands only), `append` (`%W~`: XADD to a
+ * stream, without reading it), `consume` (a consumer group's reads and acks: Redis counts
+ * XREADGROUP as a write, so `~`, but with no command that adds, edits or deletes entries),
+ * `own` (`~`: the writer of the key, with exactly the commands it uses).
+ */
+export type Access = 'read' | 'append' | 'consume' | 'own';
+
+export interface Grant {
+  access: Access;
+  /** Names of the table (a queue: all of its BullMQ keys; a `<x>` part: any). */
+  names: readonly NameId[];
+  /** Raw key patterns, already under their prefix (from the config: action keys, source keys). */
+  patterns?: readonly string[];
+  commands: readonly string[];
+  why: string;
+}
+
+/** Every connection: authenticate, name itself (ioredis and BullMQ do), ping; INFO for ioredis's ready check and BullMQ's version check. */
+export const CONNECTION_COMMANDS = ['auth', 'hello', 'ping', 'quit', 'client|setname', 'client|getname', 'info'] as const;
+const APPEND = ['xadd'] as const;
+const CONSUME = ['xgroup|create', 'xreadgroup', 'xack', 'xautoclaim', 'xpending'] as const;
+const SCRIPTS = ['evalsha', 'eval'] as const;
+/**
+ * What BullMQ 5 runs on a queue's own keys: every command its Lua scripts call (read from its
+ * `commands/*.lua`), what its classes call directly (MULTI, BZPOPMIN on the marker, XREAD on the
+ * events stream) and EVALSHA/EVAL for the scripts themselves.
+ */
+export const BULLMQ_COMMANDS = [
+  ...SCRIPTS, 'multi', 'exec', 'bzpopmin', 'xread',
+  'del', 'exists', 'get', 'hdel', 'hexists', 'hget', 'hgetall', 'hincrby', 'hlen', 'hmget', 'hmset', 'hset', 'incr',
+  'lindex', 'llen', 'lpop', 'lpos', 'lpush', 'lrange', 'lrem', 'lset', 'ltrim', 'persist', 'pexpire', 'pttl', 'rename',
+  'rpop', 'rpoplpush', 'rpush', 'sadd', 'scard', 'set', 'sismember', 'smembers', 'srem', 'type', 'xadd', 'xtrim', 'xrange', 'xrevrange',
+  'zadd', 'zcard', 'zcount', 'zpopmin', 'zrange', 'zrangebyscore', 'zrem', 'zremrangebyrank', 'zremrangebyscore', 'zrevrange', 'zrevrangebyscore', 'zscore',
+] as const;
+
+const STREAM_READ = ['xrange', 'xrevrange', 'xlen'] as const;
+const PLAN_READ = ['hget', 'hmget', ...STREAM_READ] as const;
+
+/** Every agent exports its spans to the span stream; every agent with a bus consumer dead-letters. */
+const SPANS: Grant = { access: 'append', names: ['spans'], commands: APPEND, why: 'recent spans for `awo trace`' };
+const DEADLETTER: Grant = { access: 'append', names: ['deadletterStream'], commands: APPEND, why: 'entries its consumers refuse' };
+
+/** What each user may do, by name of the table. */
+export const GRANTS: Record<AclAgent, readonly Grant[]> = {
+  monitor: [
+    { access: 'append', names: ['metricsStream'], commands: APPEND, why: 'the metrics it samples' },
+    { access: 'read', names: ['tap'], commands: STREAM_READ, why: 'the `records` source reads what enters a tapped step' },
+    { access: 'read', names: ['bull', 'benchRaw'], commands: ['multi', 'exec', 'time', 'get', 'hmget', 'llen', 'lindex', 'zcard', 'xinfo|groups', ...STREAM_READ], why: 'the `bullmq` source reads queues under `<prefix>:bull`, the `redis-stream` source the benchmark\'s raw stream' },
+    SPANS,
+  ],
+  analyzer: [
+    { access: 'consume', names: ['metricsStream'], commands: CONSUME, why: 'group `analyzer`' },
+    { access: 'append', names: ['insightsStream'], commands: APPEND, why: 'its forecasts, anomalies and findings' },
+    DEADLETTER,
+    SPANS,
+  ],
+  planner: [
+    { access: 'consume', names: ['metricsStream', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` and `planner-results`' },
+    {
+      access: 'own', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'lease'],
+      commands: [...SCRIPTS, 'get', 'set', 'del', 'pexpire', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ],
+      why: 'the plan-commit script writes the plan, the revisions stream and its index at once, fenced by the lease (one selector: a script\'s keys must share one)',
+    },
+    DEADLETTER,
+    SPANS,
+  ],
+  executor: [
+    { access: 'consume', names: ['revisionsStream'], commands: CONSUME, why: 'group `executor` (it cannot add, edit or delete a revision)' },
+    { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream'], commands: PLAN_READ, why: 'the plan reader checks the plan against its signed revisions' },
+    { access: 'append', names: ['actionsStream', 'resultsStream', 'tap'], commands: APPEND, why: 'the audit copy of actions, their results, and tapped records' },
+    { access: 'own', names: ['applied'], commands: [...SCRIPTS, 'hget', 'hgetall', 'hset'], why: 'what the last actuation applied' },
+    { access: 'own', names: ['bull'], commands: BULLMQ_COMMANDS, why: 'the BullMQ queues it runs: actions, workflow steps, managed pools' },
+    { access: 'own', names: ['workflowCounts', 'workflowOnce', 'workflowJoin', 'sink'], commands: [...SCRIPTS, 'set', 'hset', 'hincrby', 'hlen', 'hgetall', 'pexpire', 'xadd'], why: 'the workflow runner\'s once-marks, joins, counters and sinks (wf-once and wf-join scripts)' },
+    DEADLETTER,
+    SPANS,
+  ],
+  reader: [
+    { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'spans', 'metricsStream', 'insightsStream', 'resultsStream'], commands: PLAN_READ, why: '`awo plan`, `awo trace`, `awo explain`' },
+  ],
+};
+
+/** A key pattern that matches `text` literally (glob characters escaped). */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** The key pattern of a name under `prefix`: `<x>` parts match anything; a queue matches all of its BullMQ keys. */
+export function namePattern(id: NameId, prefix: string): string {
+  const entry = NAMES[id];
+  const p = globEscape(prefix);
+  const path = entry.path.split(/<[^>]+>/).map(globEscape).join('*');
+  switch (entry.kind) {
+    case 'queue':
+      return `${p}:${globEscape(NAMES.bull.path)}:${path}:*`;
+    case 'group':
+      throw new Error(`"${id}" is a consumer group, not a key`);
+    default:
+      return id === 'bull' ? `${p}:${path}:*` : `${p}:${path}`;
+  }
+}
+
+const MODE: Record<Access, string> = { read: '%R~', append: '%W~', consume: '~', own: '~' };
+
+/**
+ * The keys a config adds to a user: the executor's `redis-set` action keys (templated parts
+ * match anything) and managed pools under another queue prefix; the monitor's `bullmq` and
+ * `redis-stream` sources (keys of the user's own queues and streams, outside awo's names).
+ */
+export function configGrants(agent: AclAgent, config: Config): Grant[] {
+  const queueKeys = (queuePrefix: string, queue: string) => `${globEscape(queuePrefix)}:${globEscape(queue)}:*`;
+  const bullPrefix = `${config.prefix}:${NAMES.bull.path}`;
+  if (agent === 'executor') {
+    const keys = Object.values(config.executor.actions).flatMap((a) => (a.kind === 'redis-set' ? [`${globEscape(config.prefix)}:${a.key.split(/\{\{(?:step|param)\}\}/).map(globEscape).join('*')}`] : []));
+    const pools = Object.values(config.executor.pools).flatMap((p) => (p.queuePrefix !== undefined && p.queuePrefix !== bullPrefix ? [queueKeys(p.queuePrefix, p.queue)] : []));
+    return [
+      ...(keys.length > 0 ? [{ access: 'own' as const, names: [], patterns: keys, commands: ['set'], why: 'the keys its `redis-set` actions write' }] : []),
+      ...(pools.length > 0 ? [{ access: 'own' as const, names: [], patterns: pools, commands: BULLMQ_COMMANDS, why: 'managed pools under their own queue prefix' }] : []),
+    ];
+  }
+  if (agent === 'monitor') {
+    const patterns = config.monitor.sources.flatMap((s) => {
+      if (s.kind === 'bullmq') return (s.queuePrefix ?? 'bull') === bullPrefix ? [] : [queueKeys(s.queuePrefix ?? 'bull', s.queue)];
+      if (s.kind === 'redis-stream') return [globEscape(s.stream)];
+      return [];
+    });
+    const read = GRANTS.monitor.find((g) => g.names.includes('bull'));
+    return patterns.length > 0 && read ? [{ ...read, names: [], patterns, why: 'the queues and streams its sources read' }] : [];
+  }
+  return [];
+}
+
+/** One grant as a selector: `(<mode><pattern>… +<command>…)`. */
+export function selector(grant: Grant, prefix: string): string {
+  const patterns = [...grant.names.map((n) => namePattern(n, prefix)), ...(grant.patterns ?? [])];
+  return `(${[...patterns.map((p) => `${MODE[grant.access]}${p}`), ...grant.commands.map((c) => `+${c}`)].join(' ')})`;
+}
+
+/**
+ * The `ACL SETUSER <user>` arguments for one agent: starting from nothing (`reset`), no channels,
+ * the connection commands, then one selector per grant (and per grant a config adds). The
+ * password is not part of them: add `>password` (or `#<sha256>`).
+ */
+export function aclRules(agent: AclAgent, prefix = 'awo', config?: Config): string[] {
+  const grants = [...GRANTS[agent], ...(config ? configGrants(agent, config) : [])];
+  return ['reset', 'on', 'resetchannels', '-@all', ...CONNECTION_COMMANDS.map((c) => `+${c}`), ...grants.map((g) => selector(g, prefix))];
+}

@@ -69,15 +69,6 @@ export class PlanStore {
   }
 
   /**
-   * The current plan with the revision that wrote it (undefined at version 0), for readers that
-   * must check the revision's signature before acting on the plan.
-   */
-  async currentWithRevision(): Promise<{ plan: Plan; revision: PlanRevision | undefined }> {
-    const stored = await this.stored();
-    return stored ? parseStored(stored) : { plan: this.initial(), revision: undefined };
-  }
-
-  /**
    * Writes a revision if the plan is still at `revision.parentVersion` of the revision's epoch
    * (any epoch when the parent is version 0) and, when a lease token is given, this writer holds
    * the lease. Returns the revision's stream id.

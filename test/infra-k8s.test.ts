@@ -33,7 +33,7 @@ describe.skipIf(!KUBECTL)('infra/k8s/overlays/example, rendered by kubectl kusto
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has a Deployment per agent and one for `awo api`, the planner with two replicas', () => {
-    const deployments = Object.fromEntries(of('Deployment').map((d) => [d.metadata.name, d]));
+    const deployments: Record<string, K8s> = Object.fromEntries(of('Deployment').map((d) => [d.metadata.name, d]));
     expect(Object.keys(deployments).sort()).toEqual(['awo-analyzer', 'awo-api', 'awo-executor', 'awo-monitor', 'awo-planner']);
     expect(deployments['awo-planner'].spec.replicas).toBe(2);
     for (const [name, d] of Object.entries(deployments)) {

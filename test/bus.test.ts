@@ -84,6 +84,8 @@ describe('RedisBus', () => {
     expect(dead[0]?.raw.data).toBe('{not json');
     expect(dead.every((d) => d.stream === key && d.group === 'g')).toBe(true);
     expect((await t.redis.xpending(key, 'g'))[0]).toBe(0);
+    // Counted by the stream they were read from (awo_bus_dead_lettered_total{stream}), kept after the consumer closed.
+    expect([...t.bus.deadLettered]).toEqual([['metrics', 5]]);
   });
 
   it('dead-letters a poison message after maxDeliveries and processes the rest', async () => {

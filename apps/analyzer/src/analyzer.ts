@@ -53,6 +53,8 @@ export class AnalyzerAgent extends Agent {
   #sweptAt: number;
   #consumer: Consumer | undefined;
   readonly #counts = { metrics: 0, forecasts: 0, anomalies: 0, qualityFindings: 0, batches: 0 };
+  /** The newest forecast of each forecast rule (by its `series` pattern from the config: bounded), for dashboards. */
+  readonly #lastForecast = new Map<string, Record<'observed' | 'value' | 'lower' | 'upper', number>>();
 
   constructor(private readonly deps: AgentDeps<AnalyzerConfig>) {
     super('analyzer');
@@ -75,6 +77,11 @@ export class AnalyzerAgent extends Agent {
       awo_analyzer_forecasts_total: counter('Forecast insights published', () => this.#counts.forecasts),
       awo_analyzer_anomalies_total: counter('Anomaly insights published', () => this.#counts.anomalies),
       awo_analyzer_quality_findings_total: counter('Data-quality insights published', () => this.#counts.qualityFindings),
+      awo_analyzer_forecast: gauge(
+        "The newest forecast of each forecast rule (series: the rule's pattern from the config; bound: observed, the value it forecast from, or the forecast's value, lower or upper bound)",
+        ['series', 'bound'],
+        () => [...this.#lastForecast].flatMap(([series, f]) => Object.entries(f).map(([bound, v]) => [{ series, bound }, v] as const)),
+      ),
       awo_analyzer_series: gauge('Series whose state the analyzer keeps, over all its rules', () => this.#tables().reduce((n, t) => n + t.size, 0)),
       awo_analyzer_series_expired_total: counter('Series forgotten after analyzer.idleExpiry without a point', () => this.#tables().reduce((n, t) => n + t.expired, 0)),
       awo_analyzer_series_refused_total: counter('Points of new series refused for being over a rule\'s or the analyzer\'s limit of series (admitted series are never evicted)', ['rule'], () => this.#tables().map((t) => [{ rule: t.rule }, t.refused] as const)),
@@ -161,6 +168,9 @@ export class AnalyzerAgent extends Agent {
       const f = state.forecastNow();
       if (!f || !Number.isFinite(f.forecast.value)) continue;
       causes.push(d);
+      const lower = Math.min(f.forecast.lower, f.forecast.value);
+      const upper = Math.max(f.forecast.upper, f.forecast.value);
+      if (state.forecast) this.#lastForecast.set(state.forecast.series, { observed: d.message.value, value: f.forecast.value, lower, upper });
       insights.push({
         v: 1,
         id: randomUUID(),
@@ -170,8 +180,8 @@ export class AnalyzerAgent extends Agent {
         metricIds: state.causes.map((c) => c.id),
         model: f.forecast.model,
         value: f.forecast.value,
-        lower: Math.min(f.forecast.lower, f.forecast.value),
-        upper: Math.max(f.forecast.upper, f.forecast.value),
+        lower,
+        upper,
         horizonMs: state.horizon * (state.forecast?.stepMs ?? 0),
         observed: d.message.value,
         ...(f.error !== undefined && Number.isFinite(f.error) ? { error: f.error } : {}),

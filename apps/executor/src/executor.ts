@@ -82,7 +82,7 @@ export class ExecutorAgent extends Agent {
   /** The one reader of the plan, shared by reconciliation, the action runner and the workflow. */
   readonly #plans: PlanReader;
   readonly #reconciling = new Semaphore(1);
-  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0, squatted: 0, requeued: 0 };
+  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0, squatted: 0, requeued: 0, planVersion: 0 };
   #consumer: Consumer | undefined;
   #queue: Queue | undefined;
   #worker: Worker | undefined;
@@ -173,6 +173,7 @@ export class ExecutorAgent extends Agent {
             await this.#enqueue(action);
           }
           this.#counts.revisions++;
+          this.#counts.planVersion = plan.version;
         } finally {
           this.#reconciling.release();
         }

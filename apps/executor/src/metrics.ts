@@ -7,6 +7,8 @@ interface Counts {
   untrusted: number;
   squatted: number;
   requeued: number;
+  /** The version of the newest trusted plan reconciled (0 before the first). */
+  planVersion: number;
 }
 interface RunnerCounts {
   run: number;
@@ -33,6 +35,7 @@ export function declareExecutorMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>
   const perPool = (read: (p: Pool) => number) => () => [...pools].map(([pool, p]) => [{ pool }, read(p)] as const);
   deps.metrics.live({
     awo_executor_revisions_total: counter('Plan revisions reconciled', () => c.revisions),
+    awo_plan_version: gauge('Version of the newest trusted plan this executor reconciled (0 before the first)', () => c.planVersion),
     awo_executor_actions_enqueued_total: counter('Action jobs this executor created', () => c.enqueued),
     awo_executor_actions_duplicate_total: counter('Action jobs that already existed (a repeated or duplicated delivery)', () => c.duplicates),
     awo_executor_revisions_untrusted_total: counter('Plan revisions refused as unsigned, forged or edited', () => c.untrusted),

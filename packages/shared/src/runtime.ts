@@ -10,7 +10,7 @@ import { keys as makeKeys, type Keys } from './contracts/streams.js';
 import { errorMessage } from './errors.js';
 import { closeInOrder } from './lifecycle.js';
 import { createRedis, type ConnectionOptions } from './redis.js';
-import { AgentMetrics, gauge, HISTOGRAMS, Metrics } from './telemetry/metrics.js';
+import { AgentMetrics, counter, gauge, HISTOGRAMS, Metrics } from './telemetry/metrics.js';
 import { createTelemetry, type Telemetry } from './telemetry/otel.js';
 import { RedisSpanExporter } from './telemetry/span-store.js';
 
@@ -71,7 +71,10 @@ export class Runtime {
     this.redis = this.connect('command');
     this.bus = new RedisBus({ redis: this.redis, config: config.bus, prefix: config.prefix, log: options.log.child({ component: 'bus' }), now: this.now });
     this.metrics = options.metrics ?? new Metrics();
-    this.metrics.live({ awo_signing_enabled: gauge('1 when plan revisions are signed and verified (a signing key is configured), else 0', () => (config.signing.key ? 1 : 0)) });
+    this.metrics.live({
+      awo_signing_enabled: gauge('1 when plan revisions are signed and verified (a signing key is configured), else 0', () => (config.signing.key ? 1 : 0)),
+      awo_bus_dead_lettered_total: counter('Entries this process\'s consumers moved to the dead-letter stream, by the stream they were read from', ['stream'], () => [...this.bus.deadLettered].map(([stream, n]) => [{ stream }, n] as const)),
+    });
   }
 
   /** The clock this runtime's agents and consumers share. */

@@ -41,7 +41,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
   constructor(
     private readonly stream: S,
     private readonly options: ConsumeOptions<S>,
-    private readonly deps: { redis: Redis; reader: Redis; keys: Keys; publisher: Publisher; log: Logger; settings: Settings; now: () => number; onClosed?: () => void },
+    private readonly deps: { redis: Redis; reader: Redis; keys: Keys; publisher: Publisher; log: Logger; settings: Settings; now: () => number; onClosed?: () => void; onDeadLettered?: () => void },
   ) {
     this.#key = deps.keys.stream(stream);
     this.#settings = { ...deps.settings, ...stripUndefined(options) } as Settings;
@@ -213,6 +213,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
         { headers: {} },
       );
       this.stats.deadLettered++;
+      this.deps.onDeadLettered?.();
       this.#log.warn({ msgId: id, code, reason: reason.slice(0, 500) }, 'message dead-lettered');
       this.#acks.add(id);
     } catch (err) {

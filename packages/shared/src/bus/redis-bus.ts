@@ -23,6 +23,8 @@ export class RedisBus implements Bus {
   readonly keys: Keys;
   readonly #publisher: Publisher;
   readonly #consumers = new Set<StreamConsumer<StreamName>>();
+  /** Entries dead-lettered by this bus's consumers, by the stream they were read from (kept after a consumer closes). */
+  readonly deadLettered = new Map<StreamName, number>();
   #closing: Promise<void> | undefined;
 
   constructor(private readonly options: RedisBusOptions) {
@@ -48,6 +50,7 @@ export class RedisBus implements Bus {
       settings: this.options.config,
       now: this.options.now ?? Date.now,
       onClosed: (): void => void this.#consumers.delete(consumer as unknown as StreamConsumer<StreamName>),
+      onDeadLettered: (): void => void this.deadLettered.set(stream, (this.deadLettered.get(stream) ?? 0) + 1),
     });
     try {
       await consumer.start();

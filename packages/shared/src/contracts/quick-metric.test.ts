@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { metricSchema, quickMetric } from './messages.js';
 
-const base = { v: 1, series: 'app.latency', value: 12.5, unit: 'ms', ts: 1_700_000_000_000, source: 'prom:api', labels: { host: 'a', '1': 'b' } };
+const base: Record<string, unknown> = { v: 1, series: 'app.latency', value: 12.5, unit: 'ms', ts: 1_700_000_000_000, source: 'prom:api', labels: { host: 'a', '1': 'b' } };
 const variants: Record<string, unknown[]> = {
   v: [1, 2, '1', null, 1.0000001],
   series: ['s', '', 'x'.repeat(256), 'x'.repeat(257), 5, null],

@@ -3,6 +3,7 @@ import { checkRedis, configPath, createLogger, HealthServer, loadConfig, parseCo
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents, type AgentName } from '../agents.js';
 import { parse, UsageError } from '../args.js';
 import { resolveRedis } from '@awo/shared';
+import { tuneAgentHeap } from '../heap.js';
 import type { Io } from '../io.js';
 
 /** The config from --config / AWO_CONFIG, or the defaults when neither is given and that is allowed. */
@@ -21,6 +22,7 @@ export function agentsCommand(which: 'up' | AgentName) {
   return async (argv: string[], io: Io): Promise<number> => {
     const { values } = parse(argv, {});
     const config = await readConfig(values.config, io, true);
+    tuneAgentHeap();
     const log = createLogger({ level: config.log.level, base: { service: 'awo', agent: which } });
     if (!config.signing.key) {
       log.warn({ signing: false }, 'signing is off: plan revisions are not signed, so anyone who can write to this Redis can change what the executor does (awo_signing_enabled 0). Make a key with "npx awo keys init" and set signing.keyFile');

@@ -13,7 +13,7 @@ import { cleanup, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 const FIXTURE = new URL('./fixtures/failing-agent.ts', import.meta.url).pathname;
 
 function start(config: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWO_LOG_LEVEL: 'info', ...env } });
+  const child = spawn(process.execPath, ['--conditions', 'development', '--import', 'tsx', FIXTURE, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWO_LOG_LEVEL: 'info', ...env } });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

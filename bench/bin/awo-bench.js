@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench -- <name> [--json]`: awo's benchmarks. Sources are TypeScript, run through tsx.
-import { register } from 'tsx/esm/api';
+// `npm run bench -- <name> [--json]`: awo's benchmarks. Sources are TypeScript, run through tsx,
+// with every @awo/* package from its sources too (`@awo/cli/source`).
+import '@awo/cli/source';
 
-register();
 await import('../src/main.ts');

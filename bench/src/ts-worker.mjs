@@ -1,6 +1,6 @@
-// Entry of a worker thread that runs a TypeScript module (workerData.module) through tsx.
+// Entry of a worker thread that runs a TypeScript module (workerData.module) through tsx, with
+// every @awo/* package from its sources (`@awo/cli/source`; loader hooks are per thread).
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import '@awo/cli/source';
 
-register();
 await import(workerData.module);

@@ -17,6 +17,9 @@ export abstract class Agent implements AsyncDisposable {
   #state: AgentState = 'idle';
   #closing: Promise<void> | undefined;
   #failure: string | undefined;
+  #onFailed: ((failure: string) => void) | undefined;
+  /** Resolves with the failure's message when the agent becomes `failed`; never rejects. */
+  readonly failed: Promise<string> = new Promise((resolve) => (this.#onFailed = resolve));
 
   constructor(readonly name: string) {}
 
@@ -32,8 +35,7 @@ export abstract class Agent implements AsyncDisposable {
       // close() may have been called while starting.
       if (this.#state === 'starting') this.#state = 'running';
     } catch (err) {
-      this.#state = 'failed';
-      this.#failure = errorMessage(err);
+      this.#markFailed(err);
       await this.onClose().catch(() => undefined);
       throw err;
     }
@@ -57,8 +59,13 @@ export abstract class Agent implements AsyncDisposable {
 
   /** Marks the agent failed (a fatal error in a background loop); `/healthz` then reports it. */
   protected fail(err: unknown): void {
+    this.#markFailed(err);
+  }
+
+  #markFailed(err: unknown): void {
     this.#state = 'failed';
     this.#failure = errorMessage(err);
+    this.#onFailed?.(this.#failure);
   }
 
   status(): AgentStatus {

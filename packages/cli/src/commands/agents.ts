@@ -1,10 +1,10 @@
-import { once } from 'node:events';
-import { checkRedis, configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, type Config } from '@awo/shared';
+import { checkRedis, configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, shutdownTimeoutOf, type Config } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents, type AgentName } from '../agents.js';
 import { parse, UsageError } from '../args.js';
 import { resolveRedis } from '@awo/shared';
 import { tuneAgentHeap } from '../heap.js';
 import type { Io } from '../io.js';
+import { untilStopped } from '../supervise.js';
 
 /** The config from --config / AWO_CONFIG, or the defaults when neither is given and that is allowed. */
 export async function readConfig(flag: string | undefined, io: Io, required: boolean): Promise<Config> {
@@ -16,9 +16,11 @@ export async function readConfig(flag: string | undefined, io: Io, required: boo
 
 /**
  * `awo up` (all four agents in this process) or `awo <agent>` (one per process): runs until
- * SIGINT/SIGTERM, serving /healthz, /readyz and /metrics, then drains within a bounded time.
+ * SIGINT/SIGTERM (exit 0) or until an agent fails (exit 1, unless `exitOnFailure: false`), serving
+ * /healthz, /readyz and /metrics, then drains within `shutdownTimeout`. `build` makes the agents
+ * (`buildAgents`; a caller running awo's process wiring around agents of its own hands another).
  */
-export function agentsCommand(which: 'up' | AgentName) {
+export function agentsCommand(which: 'up' | AgentName, build: typeof buildAgents = buildAgents) {
   return async (argv: string[], io: Io): Promise<number> => {
     const { values } = parse(argv, {});
     const config = await readConfig(values.config, io, true);
@@ -30,7 +32,7 @@ export function agentsCommand(which: 'up' | AgentName) {
     const redis = await resolveRedis(config, log);
     const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
     const names = which === 'up' ? AGENT_NAMES : [which];
-    const agents = buildAgents(runtime, names);
+    const agents = build(runtime, names);
     const health = new HealthServer(agents, which === 'up' ? config.health : config[which].health, runtime.metrics);
     let code = 0;
     try {
@@ -38,13 +40,12 @@ export function agentsCommand(which: 'up' | AgentName) {
       await startAgents(agents);
       const port = await health.start();
       log.info({ agents: names, health: `http://${(which === 'up' ? config.health : config[which].health).host}:${port}/healthz`, redis: redis.origin }, 'awo is running');
-      if (!io.signal.aborted) await once(io.signal, 'abort');
-      log.info({ signal: String(io.signal.reason) }, 'stopping: draining in-flight work');
+      code = await untilStopped(agents, { signal: io.signal, exitOnFailure: config.exitOnFailure, log });
     } catch (err) {
       log.error({ err: (err as Error).message }, 'awo failed');
       code = 1;
     } finally {
-      const bound = config.bus.closeGrace + 5000;
+      const bound = shutdownTimeoutOf(config);
       const clean = await stopAgents(agents, bound, (agent, err) => log.error({ agent, err }, 'agent did not close cleanly'));
       if (!clean) {
         log.error({ boundMs: bound }, 'agents did not stop in time');

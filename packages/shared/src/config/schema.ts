@@ -188,6 +188,17 @@ export const configSchema = z
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     /** Port for `awo up`, where one process serves every agent's health. */
     health: healthSchema.prefault({}),
+    /**
+     * On SIGTERM/SIGINT, how long `awo up` / `awo <agent>` waits for its agents to drain before
+     * it exits 1 anyway. Unset: `bus.closeGrace` + 5 s (see `shutdownTimeoutOf`).
+     */
+    shutdownTimeout: duration.optional(),
+    /**
+     * When an agent fails while running (its state becomes `failed`, e.g. the executor's action
+     * worker loop stopped), the process drains the other agents and exits 1, so that systemd or
+     * Kubernetes restarts it. `false` keeps it running with `/healthz` at 503.
+     */
+    exitOnFailure: z.boolean().default(true),
     workflow: workflowSchema.prefault({}),
     monitor: monitorSchema.prefault({}),
     analyzer: analyzerSchema.prefault({}),
@@ -234,3 +245,8 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type BusConfig = z.infer<typeof busSchema>;
 export type RedisConfig = z.infer<typeof redisSchema>;
+
+/** The bound on draining at shutdown: `shutdownTimeout`, or `bus.closeGrace` + 5 s when unset. */
+export function shutdownTimeoutOf(config: Pick<Config, 'shutdownTimeout' | 'bus'>): number {
+  return config.shutdownTimeout ?? config.bus.closeGrace + 5000;
+}

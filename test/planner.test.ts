@@ -28,29 +28,40 @@ function runtime(prefix: string, lease?: string, suffix?: string, env?: Record<s
 
 const forecast = (value: number, id = `f-${value}`) => ({ v: 1 as const, id, kind: 'forecast' as const, series: 'bullmq.work.arrival_rate', ts: Date.now(), metricIds: [], model: 'linear-trend', value, lower: value - 5, upper: value + 5, horizonMs: 10_000, observed: value / 2 });
 
+const KEY = 'planner-test-key-0123456789';
+
+/** One planner on a runtime of its own under a fresh prefix, started and leading; disposing stops it and cleans up. */
+async function leadingPlanner(options: { env?: Record<string, string>; now?: () => number } = {}) {
+  const prefix = testPrefix();
+  const rt = new Runtime({ config: config(prefix, undefined, options.env), redisUrl: REDIS_URL, log: quietLogger(), env: {}, ...(options.now ? { now: options.now } : {}) });
+  const planner = new PlannerAgent(rt.deps('planner'));
+  const dispose = async () => {
+    await planner.close();
+    await rt.close();
+    await cleanupPrefix(prefix);
+  };
+  try {
+    await planner.start();
+    await waitFor(() => planner.isLeader, 'leadership');
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { rt, planner, store: new PlanStore(rt.redis, rt.keys, rt.config), [Symbol.asyncDispose]: dispose };
+}
+
 describe('PlannerAgent', () => {
   it('revises the plan from a forecast, with the goal, reason and the insight that caused it', async () => {
-    const prefix = testPrefix();
-    const rt = runtime(prefix, undefined, undefined, { AWO_SIGNING_KEY: 'planner-test-key-0123456789' });
-    const planner = new PlannerAgent(rt.deps('planner'));
-    try {
-      await planner.start();
-      await waitFor(() => planner.isLeader, 'leadership');
-      await rt.bus.publish('insights', forecast(60, 'f-60'));
-      const store = new PlanStore(rt.redis, rt.keys, rt.config);
-      await waitFor(async () => (await store.current()).version === 1, 'revision 1');
-      const [rev] = await store.history(1);
-      // 60/s ÷ (10/s × 0.8) = 7.5 → 8 workers.
-      expect(rev?.revision).toMatchObject({ version: 1, parentVersion: 0, goal: 'work-wait', insightIds: ['f-60'], changes: [{ op: 'set', step: 'work', param: 'concurrency', from: 2, to: 8 }] });
-      expect(rev?.revision.reason).toMatch(/arrival forecast 60\.0\/s 10s ahead/);
-      expect(rev?.revision.trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
-      // Signed with the configured key.
-      expect(verifyRevision(rev?.revision as never, 'planner-test-key-0123456789')).toBe(true);
-    } finally {
-      await planner.close();
-      await rt.close();
-      await cleanupPrefix(prefix);
-    }
+    await using t = await leadingPlanner({ env: { AWO_SIGNING_KEY: KEY } });
+    await t.rt.bus.publish('insights', forecast(60, 'f-60'));
+    await waitFor(async () => (await t.store.current()).version === 1, 'revision 1');
+    const [rev] = await t.store.history(1);
+    // 60/s ÷ (10/s × 0.8) = 7.5 → 8 workers.
+    expect(rev?.revision).toMatchObject({ version: 1, parentVersion: 0, goal: 'work-wait', insightIds: ['f-60'], changes: [{ op: 'set', step: 'work', param: 'concurrency', from: 2, to: 8 }] });
+    expect(rev?.revision.reason).toMatch(/arrival forecast 60\.0\/s 10s ahead/);
+    expect(rev?.revision.trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    // Signed with the configured key.
+    expect(verifyRevision(rev?.revision as never, KEY)).toBe(true);
   });
 
   it('two planners never both lead; the standby takes over within the lease time when the leader dies', async () => {
@@ -89,52 +100,29 @@ describe('PlannerAgent', () => {
   });
 
   it('refuses to build on a plan edited in Redis (AWO_PLAN_TAMPERED, counted) and never signs it', async () => {
-    const prefix = testPrefix();
-    const key = 'planner-test-key-0123456789';
-    const rt = runtime(prefix, undefined, undefined, { AWO_SIGNING_KEY: key });
-    const planner = new PlannerAgent(rt.deps('planner'));
-    try {
-      await planner.start();
-      await waitFor(() => planner.isLeader, 'leadership');
-      await rt.bus.publish('insights', forecast(60, 'f-60'));
-      const store = new PlanStore(rt.redis, rt.keys, rt.config);
-      await waitFor(async () => (await store.current()).version === 1, 'revision 1');
-      // A hostile writer raises the concurrency in the plan hash, behind the signed revision.
-      const stored = await store.current();
-      await rt.redis.hset(rt.keys.plan, 'plan', JSON.stringify({ ...stored, steps: { work: { ...stored.steps.work, params: { concurrency: 19 } } } }));
-      await rt.bus.publish('insights', forecast(150, 'f-150'));
-      await waitFor(() => (planner.metrics().planner_tamper_refusals_total ?? 0) >= 2, 'the tampered plan refused');
-      expect((await store.current()).version).toBe(1);
-      expect(await store.history()).toHaveLength(1);
-    } finally {
-      await planner.close();
-      await rt.close();
-      await cleanupPrefix(prefix);
-    }
+    await using t = await leadingPlanner({ env: { AWO_SIGNING_KEY: KEY } });
+    await t.rt.bus.publish('insights', forecast(60, 'f-60'));
+    await waitFor(async () => (await t.store.current()).version === 1, 'revision 1');
+    // A hostile writer raises the concurrency in the plan hash, behind the signed revision.
+    const stored = await t.store.current();
+    await t.rt.redis.hset(t.rt.keys.plan, 'plan', JSON.stringify({ ...stored, steps: { work: { ...stored.steps.work, params: { concurrency: 19 } } } }));
+    await t.rt.bus.publish('insights', forecast(150, 'f-150'));
+    await waitFor(() => (t.planner.metrics().planner_tamper_refusals_total ?? 0) >= 2, 'the tampered plan refused');
+    expect((await t.store.current()).version).toBe(1);
+    expect(await t.store.history()).toHaveLength(1);
   });
 
   it('judges a forecast stamped ahead of its clock as received now: a newer honest one wins', async () => {
-    const prefix = testPrefix();
     let clock = Date.now();
-    const rt = new Runtime({ config: config(prefix), redisUrl: REDIS_URL, log: quietLogger(), env: {}, now: () => clock });
-    const planner = new PlannerAgent(rt.deps('planner'));
-    try {
-      await planner.start();
-      await waitFor(() => planner.isLeader, 'leadership');
-      const store = new PlanStore(rt.redis, rt.keys, rt.config);
-      // Stamped 4 s ahead (within bus.maxClockSkew, so delivered): taken as now.
-      await rt.bus.publish('insights', { ...forecast(60, 'f-ahead'), ts: clock + 4000 });
-      await waitFor(async () => (await store.current()).version === 1, 'revision 1 from the early-stamped forecast');
-      clock += 1000;
-      // An honest forecast made a second later must win, though its stamp is earlier than the first one's.
-      await rt.bus.publish('insights', { ...forecast(150, 'f-honest'), ts: clock });
-      await waitFor(async () => (await store.current()).version === 2, 'revision 2 from the honest forecast', 5000);
-      const [rev] = await store.history(1);
-      expect(rev?.revision.insightIds).toEqual(['f-honest']);
-    } finally {
-      await planner.close();
-      await rt.close();
-      await cleanupPrefix(prefix);
-    }
+    await using t = await leadingPlanner({ now: () => clock });
+    // Stamped 4 s ahead (within bus.maxClockSkew, so delivered): taken as now.
+    await t.rt.bus.publish('insights', { ...forecast(60, 'f-ahead'), ts: clock + 4000 });
+    await waitFor(async () => (await t.store.current()).version === 1, 'revision 1 from the early-stamped forecast');
+    clock += 1000;
+    // An honest forecast made a second later must win, though its stamp is earlier than the first one's.
+    await t.rt.bus.publish('insights', { ...forecast(150, 'f-honest'), ts: clock });
+    await waitFor(async () => (await t.store.current()).version === 2, 'revision 2 from the honest forecast', 5000);
+    const [rev] = await t.store.history(1);
+    expect(rev?.revision.insightIds).toEqual(['f-honest']);
   });
 });

@@ -17,6 +17,7 @@ import {
   MESSAGING_SYSTEM_BULLMQ,
   MESSAGING_SYSTEM_REDIS,
   PlanReader,
+  planReaderOptions,
   PlanStore,
   Semaphore,
   spanName,
@@ -26,7 +27,6 @@ import {
   type Consumer,
   type Delivery,
   type Observe,
-  verifyKeys,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
 import { declareExecutorMetrics, remember } from './metrics.js';
@@ -103,7 +103,7 @@ export class ExecutorAgent extends Agent {
     for (const [name, action] of Object.entries(executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
     }
-    this.#plans = new PlanReader(new PlanStore(deps.redis, deps.keys, deps.config), { workflow: deps.config.workflow, keys: verifyKeys(deps.config.signing), maxClockSkew: deps.config.bus.maxClockSkew });
+    this.#plans = new PlanReader(new PlanStore(deps.redis, deps.keys, deps.config), planReaderOptions(deps.config));
     this.#runner = new ActionRunner(deps, this.pools, this.#plans, (action, at) => this.#resultPublished(action, at));
     this.workflow = new WorkflowRunner(deps, this.#plans);
     this.#actionLatency = deps.metrics.histogram(HISTOGRAMS.actionLatency);

@@ -12,10 +12,10 @@ import {
   isAwoError,
   Lease,
   PlanReader,
+  planReaderOptions,
   PlanStore,
   seriesFilter,
   signRevision,
-  verifyKeys,
   spanContextOf,
   type AgentDeps,
   type Consumer,
@@ -54,7 +54,7 @@ export class PlannerAgent extends Agent {
   constructor(private readonly deps: AgentDeps<PlannerConfig>) {
     super('planner');
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
-    this.#reader = new PlanReader(this.#store, { workflow: deps.config.workflow, keys: verifyKeys(deps.config.signing), maxClockSkew: deps.config.bus.maxClockSkew });
+    this.#reader = new PlanReader(this.#store, planReaderOptions(deps.config));
     this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);
     const env = { workflow: deps.config.workflow, evaluateInterval: deps.config.planner.evaluateInterval };
     this.#goals = deps.config.planner.goals.map((g) => createGoal(g, env));

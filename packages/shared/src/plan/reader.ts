@@ -2,7 +2,7 @@ import type { Plan, PlanRevision } from '../contracts/messages.js';
 import type { WorkflowConfig } from '../config/workflow.js';
 import { AwoError } from '../errors.js';
 import { planFromConfig } from './model.js';
-import { trustedPlan, verifyKeyCount as keyCount, type VerifyKeys } from './sign.js';
+import { trustedPlan, verifyKeyCount as keyCount, verifyKeys, type VerifyKeys } from './sign.js';
 import { parseStored, type PlanStore } from './store.js';
 
 /** Whether a plan may be acted on (see `trustedPlan`). */
@@ -26,6 +26,11 @@ export interface PlanReaderOptions {
    * planners' clock skew): an older one is a replay. Default 5000 (`bus.maxClockSkew`).
    */
   maxClockSkew?: number;
+}
+
+/** The reader options an agent's config slice gives: its workflow, its signing keys and the bus's clock skew. */
+export function planReaderOptions(config: { workflow: WorkflowConfig; signing: { key?: string | undefined; previousKey?: string | undefined }; bus: { maxClockSkew: number } }): PlanReaderOptions {
+  return { workflow: config.workflow, keys: verifyKeys(config.signing), maxClockSkew: config.bus.maxClockSkew };
 }
 
 /** The newest trusted revision a reader has seen: what a replayed older one is told apart by. */

@@ -32,7 +32,7 @@ import { readApplied } from './applied.js';
 import { declareExecutorMetrics, remember } from './metrics.js';
 import { ManagedPool } from './pool.js';
 import type { PoolProcessor } from './processors.js';
-import { observedValue } from './actions/index.js';
+import { observe } from './actions/index.js';
 import { appliedField, own, reconcile } from './reconcile.js';
 import type { AppliedEntry } from './types.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
@@ -166,7 +166,7 @@ export class ExecutorAgent extends Agent {
           }
           this.workflow.applyPlan(plan);
           const drifted = new Set<string>();
-          const actions = reconcile(plan, this.#observed(applied, drifted), this.deps.config).map((a) => (drifted.has(appliedField(a.step, a.param)) ? driftAction(a, this.deps.now()) : a));
+          const actions = reconcile(plan, await this.#observed(applied, drifted), this.deps.config).map((a) => (drifted.has(appliedField(a.step, a.param)) ? driftAction(a, this.deps.now()) : a));
           span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length });
           for (const action of actions) {
             if (revision) remember(this.#revisionAt, action.id, revision.at);
@@ -186,12 +186,13 @@ export class ExecutorAgent extends Agent {
    * The applied state with what this executor can read back from the world in place of what the
    * ledger says (a pool's size): the world is compared with the plan, never a belief about it.
    */
-  #observed(applied: Map<string, AppliedEntry>, drifted: Set<string>): Map<string, AppliedEntry> {
+  async #observed(applied: Map<string, AppliedEntry>, drifted: Set<string>): Promise<Map<string, AppliedEntry>> {
     const out = new Map(applied);
+    const ctx = { pools: this.pools, redis: this.deps.redis, keys: this.deps.keys, log: this.deps.log };
     for (const [stepName, step] of Object.entries(this.deps.config.workflow.steps)) {
       for (const [param, actionName] of Object.entries(step.apply)) {
         const config = own(this.deps.config.executor.actions, actionName);
-        const value = config && observedValue(config, this.pools);
+        const value = config && (await observe(config, ctx).catch((err: unknown) => (this.deps.log.warn({ step: stepName, param, err: errorMessage(err) }, 'could not read the world back; trusting the ledger'), undefined)));
         if (value === undefined) continue;
         const field = appliedField(stepName, param);
         const entry = out.get(field);

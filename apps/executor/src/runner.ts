@@ -20,7 +20,7 @@ import {
   type ExecutorConfig,
   type PlanReader,
 } from '@awo/shared';
-import { observedValue, runAction } from './actions/index.js';
+import { observe, runAction } from './actions/index.js';
 import { readAppliedEntry, recordApplied } from './applied.js';
 import type { ManagedPool } from './pool.js';
 import { appliedField, own } from './reconcile.js';
@@ -188,7 +188,7 @@ export class ActionRunner {
     const wanted = paramOf(plan, action.step, action.param);
     if (wanted !== action.value) return { ok: false, text: `superseded: plan version ${plan.version} wants ${JSON.stringify(wanted ?? null)}` };
     const stored = await readAppliedEntry(this.deps.redis, this.deps.keys.applied, action.step, action.param);
-    const observed = observedValue(config, this.pools);
+    const observed = await observe(config, { pools: this.pools, redis: this.deps.redis, keys: this.deps.keys, log: this.deps.log }).catch(() => undefined);
     if (stored && epochOf(stored) === epoch && stored.value === action.value && (observed === undefined || observed === action.value)) {
       return { ok: true, text: `already applied at plan version ${stored.version}` };
     }

@@ -1,4 +1,5 @@
-import type { Action, ActionConfig, ParamValue } from '@awo/shared';
+import type { Redis } from 'ioredis';
+import type { Action, ActionConfig, Keys, Logger, ParamValue } from '@awo/shared';
 import type { ManagedPool } from '../pool.js';
 import type { ActionConfigOf, ActionContext, ActionHandler, ActionKind, ActionOutcome } from '../types.js';
 import { commandHandler } from './command.js';
@@ -30,10 +31,28 @@ export function runAction(action: Action, config: ActionConfig, ctx: ActionConte
   }
 }
 
+/** What reading the world back needs: never globals. */
+export interface ObserveContext {
+  /** The worker pools this executor manages, by `executor.pools` name. */
+  pools: ReadonlyMap<string, ManagedPool>;
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
 /**
  * What the world holds now for an action's config, where this executor can read it back (the
- * size of a pool it manages); undefined where it cannot (a URL, a command, a Redis key others own).
+ * size of a pool it manages); undefined where it cannot (a URL, a command, a Redis key others
+ * own). Each action kind that can read its world back adds its case here. Async, since most
+ * worlds are read over the network; a read that fails throws, and the caller treats the value
+ * as unknown.
  */
-export function observedValue(config: ActionConfig, pools: ReadonlyMap<string, ManagedPool>): ParamValue | undefined {
-  return config.kind === 'scale-bullmq-workers' ? pools.get(config.pool)?.size() : undefined;
+export async function observe(config: ActionConfig, ctx: ObserveContext): Promise<ParamValue | undefined> {
+  switch (config.kind) {
+    case 'scale-bullmq-workers':
+      return ctx.pools.get(config.pool)?.size();
+    default:
+      return undefined;
+  }
 }

@@ -32,7 +32,7 @@ import { readApplied } from './applied.js';
 import { declareExecutorMetrics, remember } from './metrics.js';
 import { ManagedPool } from './pool.js';
 import type { PoolProcessor } from './processors.js';
-import { observe } from './actions/index.js';
+import { checkKubernetesActions, observe } from './actions/index.js';
 import { appliedField, own, reconcile } from './reconcile.js';
 import type { AppliedEntry } from './types.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
@@ -116,6 +116,7 @@ export class ExecutorAgent extends Agent {
   }
 
   protected async onStart(): Promise<void> {
+    await checkKubernetesActions(this.deps.config.executor.actions);
     for (const pool of this.pools.values()) if (pool.state === 'idle') await pool.start();
     // One connection for the queue and the worker's commands; the worker duplicates it for its blocking reads.
     this.#connection = this.deps.connect('bullmq', { blocking: true });

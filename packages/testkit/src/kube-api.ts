@@ -124,6 +124,11 @@ export class KubeApiServer {
     this.#faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
+  /** Forgets every injected fault not used up yet. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
   /** Injected faults not used up yet. */
   faultsLeft(): number {
     return this.#faults.reduce((n, f) => n + f.left, 0);
@@ -161,7 +166,12 @@ export class KubeApiServer {
     return file;
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   close(): Promise<void> {
+    if (!this.server.listening) return Promise.resolve();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -26,6 +26,25 @@ export interface KubeApiOptions {
   tls?: { cert: string; key: string };
   /** A patch of spec.replicas also sets status.replicas and readyReplicas at once, like an instant controller. */
   converge?: boolean;
+  /**
+   * When set, RBAC as a Role's `rules` grant it: a request whose verb (`get`, `patch`) on its
+   * resource (`deployments`, `deployments/scale`, …) in API group `apps` no rule allows is
+   * answered 403, as the API server's authorizer does.
+   */
+  rules?: readonly KubeRule[];
+}
+
+/** One rule of a Kubernetes Role (the fields the fake server checks). */
+export interface KubeRule {
+  apiGroups: readonly string[];
+  resources: readonly string[];
+  verbs: readonly string[];
+  resourceNames?: readonly string[];
+}
+
+function allowed(rules: readonly KubeRule[], verb: string, resource: string, name: string): boolean {
+  const has = (list: readonly string[], x: string) => list.includes(x) || list.includes('*');
+  return rules.some((r) => has(r.apiGroups, 'apps') && has(r.resources, resource) && has(r.verbs, verb) && (!r.resourceNames || r.resourceNames.length === 0 || r.resourceNames.includes(name)));
 }
 
 /** An error answer to give instead of the real one, `times` times (default 1), to matching requests. */
@@ -59,6 +78,7 @@ export class KubeApiServer {
   readonly #workloads = new Map<string, Workload>();
   readonly #faults: (KubeFault & { left: number })[] = [];
   #revision = 1000;
+  #rules: readonly KubeRule[] | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -77,6 +97,7 @@ export class KubeApiServer {
     });
     const { port } = server.address() as AddressInfo;
     api = new KubeApiServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, options);
+    api.#rules = options.rules;
     return api;
   }
 
@@ -122,6 +143,11 @@ export class KubeApiServer {
   /** Answers the next `times` matching requests with this error instead. */
   inject(fault: KubeFault): void {
     this.#faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  /** Replaces the RBAC rules the server enforces (undefined: allow everything). */
+  setRules(rules: readonly KubeRule[] | undefined): void {
+    this.#rules = rules;
   }
 
   /** Forgets every injected fault not used up yet. */
@@ -207,6 +233,9 @@ export class KubeApiServer {
     const subresource = sub !== undefined;
     if (method !== 'GET' && !(method === 'PATCH' && subresource)) return answer(405, status(405, 'MethodNotAllowed', `${method} is not supported on ${path} by this test server`));
     const verb = method === 'GET' ? 'get' : 'patch';
+    if (this.#rules && !allowed(this.#rules, verb, `${plural}${subresource ? '/scale' : ''}`, name)) {
+      return answer(403, statusFor(403, { verb, plural, namespace, name, subresource }));
+    }
     const fault = this.#faults.find((f) => f.left > 0 && (f.method === undefined || f.method === method) && (f.path === undefined || path.includes(f.path)));
     if (fault) {
       fault.left--;

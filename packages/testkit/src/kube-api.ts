@@ -88,16 +88,18 @@ export class KubeApiServer {
 
   static async start(options: KubeApiOptions = {}): Promise<KubeApiServer> {
     const tls = options.tls ? { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } : undefined;
-    let api: KubeApiServer | undefined;
-    const handler = (req: IncomingMessage, res: ServerResponse) => void api?.handle(req, res);
+    // The handler needs the server object, made once the port is known.
+    const holder: { api?: KubeApiServer } = {};
+    const handler = (req: IncomingMessage, res: ServerResponse) => void holder.api?.handle(req, res);
     const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    api = new KubeApiServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, options);
+    const api = new KubeApiServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, options);
     api.#rules = options.rules;
+    holder.api = api;
     return api;
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -71,7 +72,8 @@ const MAX_BODY = 1024 * 1024;
 const MAX_REQUESTS = 10_000;
 const ROUTE = /^\/apis\/apps\/v1\/namespaces\/([a-z0-9][-a-z0-9]*)\/(deployments|statefulsets)\/([a-z0-9][-a-z0-9.]*)(\/scale)?$/;
 
-export class KubeApiServer {
+/** Emits `request` (a {@link KubeApiRequest}) after answering each request. */
+export class KubeApiServer extends EventEmitter<{ request: [KubeApiRequest] }> {
   /** The requests answered, oldest first (at most 10,000; older ones are dropped and counted). */
   readonly requests: KubeApiRequest[] = [];
   requestsDropped = 0;
@@ -84,7 +86,9 @@ export class KubeApiServer {
     private readonly server: Server,
     readonly url: string,
     private readonly options: KubeApiOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(options: KubeApiOptions = {}): Promise<KubeApiServer> {
     const tls = options.tls ? { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) } : undefined;
@@ -224,9 +228,11 @@ export class KubeApiServer {
         this.requests.shift();
         this.requestsDropped++;
       }
-      this.requests.push({ method, path, contentType, status: code, ...(body !== undefined ? { body } : {}) });
+      const seen: KubeApiRequest = { method, path, contentType, status: code, ...(body !== undefined ? { body } : {}) };
+      this.requests.push(seen);
       res.writeHead(code, { 'content-type': 'application/json', 'audit-id': randomUUID(), ...headers });
       res.end(JSON.stringify(object));
+      this.emit('request', seen);
     };
     if (this.options.token !== undefined && req.headers.authorization !== `Bearer ${this.options.token}`) return answer(401, status(401, 'Unauthorized', 'Unauthorized'));
     const m = ROUTE.exec(path);

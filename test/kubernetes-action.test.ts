@@ -170,6 +170,23 @@ describe('kubernetes-scale', () => {
     cluster.api.clearFaults();
   });
 
+  it('a server that does not answer: each request is cut at `timeout` (and retried), and an abort cuts the one in flight', async () => {
+    const w = workload(1);
+    cluster.api.inject({ status: 500, path: w.name, times: 2, delayMs: 10_000 });
+    let started = performance.now();
+    const err = await kubernetesScaleHandler(action(2), config({ target: w.target, timeout: '150ms', retries: 1 }), ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AWO_KUBE_UNAVAILABLE', message: expect.stringMatching(/^GET \S+ timed out: the API server did not answer in time \(gave up after 2 tries\)$/) });
+    expect(performance.now() - started).toBeLessThan(5000);
+    cluster.api.inject({ status: 500, path: w.name, delayMs: 10_000 });
+    const ctl = new AbortController();
+    started = performance.now();
+    const running = kubernetesScaleHandler(action(2), config({ target: w.target, timeout: '30s' }), ctx(ctl.signal)).catch((e: unknown) => e);
+    setTimeout(() => ctl.abort(new Error('job cancelled')), 100);
+    expect(await running).toMatchObject({ code: 'AWO_TIMEOUT', message: expect.stringContaining('job cancelled') });
+    expect(performance.now() - started).toBeLessThan(5000);
+    cluster.api.clearFaults();
+  });
+
   it('an unreachable server: retried, then AWO_KUBE_UNAVAILABLE naming the cause', async () => {
     await using gone = await fakeCluster();
     await gone.api.close();

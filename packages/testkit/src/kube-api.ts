@@ -57,6 +57,8 @@ export interface KubeFault {
   times?: number;
   /** Seconds, sent as `Retry-After` (429, 503). */
   retryAfter?: number;
+  /** Answer only after this many ms (a server that hangs: the client's timeout or abort must cut it). */
+  delayMs?: number;
 }
 
 /** One request the server answered. */
@@ -81,6 +83,7 @@ export class KubeApiServer extends EventEmitter<{ request: [KubeApiRequest] }> {
   readonly #faults: (KubeFault & { left: number })[] = [];
   #revision = 1000;
   #rules: readonly KubeRule[] | undefined;
+  readonly #timers = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly server: Server,
@@ -203,6 +206,8 @@ export class KubeApiServer extends EventEmitter<{ request: [KubeApiRequest] }> {
   }
 
   close(): Promise<void> {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
     if (!this.server.listening) return Promise.resolve();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
@@ -248,6 +253,13 @@ export class KubeApiServer extends EventEmitter<{ request: [KubeApiRequest] }> {
     if (fault) {
       fault.left--;
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      if (fault.delayMs !== undefined) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => (this.#timers.delete(t), resolve()), fault.delayMs);
+          this.#timers.add(t);
+        });
+        if (res.destroyed) return;
+      }
       return answer(fault.status, statusFor(fault.status, { verb, plural, namespace, name, subresource, ...(fault.retryAfter !== undefined ? { retryAfter: fault.retryAfter } : {}) }), headers);
     }
     const kind: WorkloadKind = plural === 'deployments' ? 'Deployment' : 'StatefulSet';

@@ -72,6 +72,16 @@ describe('kubernetes-scale', () => {
     expect(w.since().map((r) => `${r.method} ${r.path.split('/').slice(-3).join('/')}`)).toEqual([`GET statefulsets/${w.name}/scale`, `PATCH statefulsets/${w.name}/scale`, `GET statefulsets/${w.name}/scale`]);
   });
 
+  it('reuses its connections: ten actions (twenty requests) over one or two TLS connections, not twenty', async () => {
+    const w = workload(1);
+    const c = config({ target: w.target });
+    await kubernetesScaleHandler(action(2), c, ctx());
+    const before = cluster.api.connections;
+    for (let i = 0; i < 10; i++) await kubernetesScaleHandler(action(3 + (i % 2)), c, ctx());
+    expect(w.since().filter((r) => r.method === 'PATCH').length).toBe(11);
+    expect(cluster.api.connections - before).toBeLessThanOrEqual(2);
+  });
+
   it('observe() reads spec.replicas back from the scale subresource', async () => {
     const w = workload(4);
     const octx = { pools: new Map(), redis, keys: keys('test'), log: quietLogger() };

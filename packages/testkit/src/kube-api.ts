@@ -79,6 +79,8 @@ export class KubeApiServer extends EventEmitter<{ request: [KubeApiRequest] }> {
   /** The requests answered, oldest first (at most 10,000; older ones are dropped and counted). */
   readonly requests: KubeApiRequest[] = [];
   requestsDropped = 0;
+  /** TCP connections accepted (each a TLS handshake over HTTPS): how well clients reuse them. */
+  connections = 0;
   readonly #workloads = new Map<string, Workload>();
   readonly #faults: (KubeFault & { left: number })[] = [];
   #revision = 1000;
@@ -107,6 +109,7 @@ export class KubeApiServer extends EventEmitter<{ request: [KubeApiRequest] }> {
     const api = new KubeApiServer(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, options);
     api.#rules = options.rules;
     holder.api = api;
+    server.on('connection', () => api.connections++);
     return api;
   }
 

@@ -52,6 +52,7 @@ export function kubernetesSource(config: KubernetesSourceConfig, deps: SourceDep
       return samples;
     },
     async close(): Promise<void> {
+      client?.close();
       client = undefined;
     },
   };

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { KubeconfigConfig, KubeTarget } from '../config/kube.js';
 import { AwoError, errorMessage } from '../errors.js';
+import { KeepAliveAgents } from './agents.js';
 import { kubeError, pluralOf, type KubeOp } from './errors.js';
 
 /** What the scale subresource of a workload says (autoscaling/v1 `Scale`). */
@@ -38,11 +39,16 @@ const workloadSchema = z.object({
   status: z.object({ replicas: replicas.optional(), readyReplicas: replicas.optional() }).optional(),
 });
 
-/** A middleware (the client's observable kind) that hands the request an abort signal. */
-function signalMiddleware(k8s: typeof import('@kubernetes/client-node'), signal: AbortSignal): ObservableMiddleware {
+/**
+ * A middleware (the client's observable kind) that hands the request an abort signal and a
+ * kept keep-alive agent (it runs after the client has set the request's credentials and agent).
+ */
+function requestMiddleware(k8s: typeof import('@kubernetes/client-node'), signal: AbortSignal, agents: KeepAliveAgents): ObservableMiddleware {
   return {
     pre: (ctx) => {
       ctx.setSignal(signal);
+      const agent = agents.reuse(ctx.getAgent());
+      if (agent) ctx.setAgent(agent);
       return new k8s.Observable(Promise.resolve(ctx));
     },
     post: (res) => new k8s.Observable(Promise.resolve(res)),
@@ -56,6 +62,8 @@ function signalMiddleware(k8s: typeof import('@kubernetes/client-node'), signal:
  * the caller's (`withKubeRetries`).
  */
 export class KubeClient {
+  readonly #agents = new KeepAliveAgents();
+
   private constructor(
     private readonly k8s: typeof import('@kubernetes/client-node'),
     private readonly apps: AppsV1Api,
@@ -99,6 +107,11 @@ export class KubeClient {
     }
     if (!kc.getCurrentUser()) throw new AwoError('AWO_CONFIG_INVALID', `${field}.kubeconfig: the current context of ${kubeconfig?.path ?? 'the in-cluster config'} names no user`);
     return new KubeClient(k8s, kc.makeApiClient(k8s.AppsV1Api), credentials, cluster.server);
+  }
+
+  /** Closes the connections it keeps open. The client can be used again after (it reconnects). */
+  close(): void {
+    this.#agents.destroy();
   }
 
   /** GET the scale subresource. */
@@ -164,7 +177,7 @@ export class KubeClient {
   async #call<T>(op: KubeOp, signal: AbortSignal, timeout: number, contentType: string | undefined, run: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
     const timer = AbortSignal.timeout(timeout);
     const both = AbortSignal.any([signal, timer]);
-    const base: ConfigurationOptions = { middleware: [signalMiddleware(this.k8s, both)], middlewareMergeStrategy: 'append' };
+    const base: ConfigurationOptions = { middleware: [requestMiddleware(this.k8s, both, this.#agents)], middlewareMergeStrategy: 'append' };
     const options = contentType ? this.k8s.setHeaderOptions('Content-Type', contentType, base) : base;
     try {
       return await run(options);

@@ -69,7 +69,7 @@ function isApiException(err: unknown): err is ApiExceptionLike {
  */
 export function kubeError(err: unknown, op: KubeOp, timedOut = false): AwoError {
   if (isAwoError(err)) return err;
-  const what = `${op.verb.toUpperCase() === 'GET' ? 'GET' : 'PATCH'} ${op.path}`;
+  const what = `${op.verb.toUpperCase()} ${op.path}`;
   const obj = describeTarget(op.target);
   if (isApiException(err)) {
     const status = err.code;

@@ -25,8 +25,6 @@ export interface KubeApiOptions {
   token?: string;
   /** Serve HTTPS with this certificate (paths of PEM files); else plain HTTP. */
   tls?: { cert: string; key: string };
-  /** A patch of spec.replicas also sets status.replicas and readyReplicas at once, like an instant controller. */
-  converge?: boolean;
   /**
    * When set, RBAC as a Role's `rules` grant it: a request whose verb (`get`, `patch`) on its
    * resource (`deployments`, `deployments/scale`, …) in API group `apps` no rule allows is
@@ -293,7 +291,6 @@ export class KubeApiServer extends EventEmitter<{ request: [KubeApiRequest] }> {
     if (replicas !== w.replicas) {
       w.replicas = replicas;
       w.generation++;
-      if (this.options.converge) w.statusReplicas = w.readyReplicas = replicas;
       w.resourceVersion = this.#nextRevision();
     }
     return answer(200, scaleOf(w));

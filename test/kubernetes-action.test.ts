@@ -215,6 +215,11 @@ describe('kubernetes-scale', () => {
   it('refuses credentials it cannot load, naming the field', async () => {
     await expect(checkKubernetesActions({ a: config({ kubeconfig: { path: '/nonexistent/kubeconfig' } }) })).rejects.toMatchObject({ code: 'AWO_CONFIG_INVALID', message: expect.stringContaining('executor.actions.a.kubeconfig.path: cannot load the kubeconfig /nonexistent/kubeconfig') });
     await expect(checkKubernetesActions({ b: config({ kubeconfig: { path: cluster.kubeconfig, context: 'prod' } }) })).rejects.toThrow(`executor.actions.b.kubeconfig.context: ${cluster.kubeconfig} has no context "prod" (it has: fake, other)`);
+    // In-cluster credentials outside a pod: refused, saying how to give a kubeconfig instead.
+    if (process.env.KUBERNETES_SERVICE_HOST === undefined) {
+      const inCluster = kubernetesScaleActionSchema.parse({ kind: 'kubernetes-scale', target: { kind: 'Deployment', namespace: 'shop', name: 'api' }, max: 5 });
+      await expect(checkKubernetesActions({ c: inCluster })).rejects.toThrow('executor.actions.c.kubeconfig: not running in a Kubernetes pod (no KUBERNETES_SERVICE_HOST); set kubeconfig.path for credentials from a file');
+    }
     // Its current context points at a closed port: without `context: fake` the action cannot reach the server.
     await expect(kubernetesScaleHandler(action(2), config({ kubeconfig: { path: cluster.kubeconfig }, retries: 0 }), ctx())).rejects.toMatchObject({ code: 'AWO_KUBE_UNAVAILABLE', message: expect.stringContaining('https://127.0.0.1:1') });
   });

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster[Symbol.asyncDispose]());
 
-function harness(name: string) {
+function harness(name: string, kubeconfig: { path: string; context?: string } = cluster.credentials) {
   const prefix = testPrefix();
   const config = parseConfig(
     {
@@ -28,7 +28,7 @@ function harness(name: string) {
       executor: {
         attempts: 3,
         backoff: 100,
-        actions: { 'scale-web': { kind: 'kubernetes-scale', target: { kind: 'Deployment', namespace: 'shop', name }, kubeconfig: cluster.credentials, max: 20, backoff: '20ms' } },
+        actions: { 'scale-web': { kind: 'kubernetes-scale', target: { kind: 'Deployment', namespace: 'shop', name }, kubeconfig, max: 20, backoff: '20ms' } },
       },
     },
     { AWO_SIGNING_KEY: SIGNING_KEY },
@@ -95,6 +95,11 @@ describe('kubernetes-scale end to end', () => {
     await waitFor(() => (t.agent.metrics().executor_revisions_untrusted_total ?? 0) >= 1, 'the revision refused');
     expect(cluster.api.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/web-forged/'))).toEqual([]);
     expect(cluster.api.get('Deployment', 'shop', 'web-forged')?.replicas).toBe(2);
+  });
+
+  it('the executor does not start when an action\'s kubeconfig cannot be loaded, and says which field', async () => {
+    await using t = harness('web-x', { path: '/nonexistent/kubeconfig', context: 'fake' });
+    await expect(t.agent.start()).rejects.toMatchObject({ code: 'AWO_CONFIG_INVALID', message: expect.stringContaining('executor.actions.scale-web.kubeconfig.path: cannot load the kubeconfig /nonexistent/kubeconfig') });
   });
 
   it('a 403 fails the action for good with the RBAC message in its result; BullMQ does not retry it', async () => {

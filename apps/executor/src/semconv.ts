@@ -14,4 +14,8 @@ export const AWO_ATTR = {
   ACTION_COUNT: 'awo.actions.count',
   OUTCOME: 'awo.action.outcome',
   POOL: 'awo.pool',
+  /** What made a reconciliation run: `revision`, `start` or `resync`. */
+  TRIGGER: 'awo.reconcile.trigger',
+  /** Actions of a reconciliation that correct drift. */
+  DRIFT_COUNT: 'awo.drift.count',
 } as const;

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { autoscaleGoalSchema } from '@awo/shared';
+import { decideAutoscale, type AutoscaleInputs, type AutoscaleMemory } from './autoscale.js';
+import { capacityCeiling, fitUsl, uslThroughput } from './capacity.js';
+import { AutoscaleGoalState } from './goal-state.js';
+
+const goal = autoscaleGoalSchema.parse({
+  kind: 'autoscale', name: 'g', step: 'work', metric: 'wait', target: 2000, arrivalSeries: 'a', completionSeries: 'c', activeSeries: 'x', backlogSeries: 'b',
+  min: 1, max: 20, targetUtilization: 0.8, maxStep: 20, cooldown: '5s', scaleDownStabilization: '30s', staleAfter: '10s',
+});
+const now = 1_000_000;
+const mem = (): AutoscaleMemory => ({ recommendations: [] });
+const curve = { lambda: 10, sigma: 0.1, kappa: 0.025 }; // N* = 6
+const ceiling = capacityCeiling(fitUsl([1, 4, 9, 16].map((n) => ({ n, x: uslThroughput(curve, n), samples: 3 }))));
+const load = (value: number, over: Partial<AutoscaleInputs> = {}): AutoscaleInputs => ({ now, current: 2, throughput: 10, forecast: { value, upper: value, ts: now, horizonMs: 5000, model: 'm' }, ...over });
+
+describe('decideAutoscale with the capacity ceiling', () => {
+  it('never scales past N*, and the reason says so with σ, κ and N*', () => {
+    expect(ceiling?.n).toBe(6);
+    const without = decideAutoscale(goal, load(120), mem());
+    expect(without.desired).toBe(15);
+    const d = decideAutoscale(goal, load(120, ceiling ? { ceiling } : {}), mem());
+    expect([d.desired, d.recommended]).toEqual([6, 6]);
+    expect(d.reason).toMatch(/throughput peaks at N\* = 6 \(USL fit over 4 concurrency levels: λ 10\.00\/s, σ 0\.10, κ 0\.025\)/);
+  });
+
+  it('adds no worker past N* when the metric breaks its target, and brings a pool above N* down to it', () => {
+    const breached = decideAutoscale(goal, load(20, { current: 6, metric: { value: 5000, ts: now }, ...(ceiling ? { ceiling } : {}) }), mem());
+    expect(breached.desired).toBe(6);
+    // Held neither by the tolerance band nor by the stabilisation window's older, higher recommendations.
+    const memory: AutoscaleMemory = { recommendations: [{ ts: now - 1000, value: 12 }] };
+    const above = decideAutoscale(goal, load(90, { current: 12, ...(ceiling ? { ceiling } : {}) }), memory);
+    expect(above.desired).toBe(6);
+    expect(above.reason).toMatch(/N\* = 6/);
+  });
+
+  it('says nothing of capacity where the ceiling does not bind, and never goes below min', () => {
+    const d = decideAutoscale(goal, load(24, ceiling ? { ceiling } : {}), mem());
+    expect(d.desired).toBe(3);
+    expect(d.reason).not.toMatch(/N\*/);
+    const high = decideAutoscale({ ...goal, min: 8 }, load(24, { current: 8, ...(ceiling ? { ceiling } : {}) }), mem());
+    expect(high.desired).toBe(8);
+  });
+});
+
+describe('AutoscaleGoalState capacity learning', () => {
+  const state = () => new AutoscaleGoalState(goal);
+  /** One monitor sample: completions, busy workers and backlog at one timestamp. */
+  const sample = (s: AutoscaleGoalState, ts: number, completions: number, active: number, backlog: number) => {
+    s.observe('c', completions, ts, `${ts}-0`);
+    s.observe('x', active, ts, `${ts}-1`);
+    s.observe('b', backlog, ts, `${ts}-2`);
+  };
+
+  it('learns X(N) only from saturated, steady samples', () => {
+    const s = state();
+    let ts = 0;
+    for (const n of [2, 5, 9]) for (let i = 0; i < 4; i++) sample(s, (ts += 500), uslThroughput(curve, n), n, 50);
+    // Idle (no backlog) and moving (busy changed since the sample before) samples teach nothing.
+    sample(s, (ts += 500), 1, 14, 0);
+    sample(s, (ts += 500), 1, 14, 0);
+    sample(s, (ts += 500), 3, 3, 40);
+    expect(s.capacity.points()).toEqual([2, 5, 9].map((n) => ({ n, x: uslThroughput(curve, n), samples: 3 })));
+    expect(s.capacity.fit()).toMatchObject({ ok: true, fit: { levels: 3 } });
+  });
+
+  it('learns from the worker members\' own series while a backlog waits', () => {
+    const s = state();
+    expect(s.series).toEqual(expect.arrayContaining(['worker.work.jobs_per_s', 'worker.work.concurrency']));
+    let ts = 0;
+    s.observe('b', 10, 0, '0-0');
+    for (const n of [3, 6, 12]) for (let i = 0; i < 3; i++) {
+      ts += 500;
+      s.observe('worker.work.jobs_per_s', uslThroughput(curve, n), ts, `${ts}-0`);
+      s.observe('worker.work.concurrency', n, ts, `${ts}-1`);
+    }
+    expect(s.capacity.points().map((p) => p.n)).toEqual([3, 6, 12]);
+    s.observe('b', 0, ts, 'x');
+    s.observe('worker.work.jobs_per_s', 1, (ts += 500), 'y');
+    s.observe('worker.work.concurrency', 20, ts, 'z');
+    expect(s.capacity.points().map((p) => p.n)).toEqual([3, 6, 12]);
+  });
+});

@@ -101,18 +101,4 @@ describe('CapacityModel', () => {
     expect(ceiling?.n).toBe(6);
     expect(ceiling?.reason).toBe('capacity: throughput peaks at N* = 6 (USL fit over 4 concurrency levels: λ 10.00/s, σ 0.10, κ 0.025); more workers would lower it, so not past 6');
   });
-
-  it('never puts the ceiling below the level that measured the most throughput', () => {
-    // Flat up to 6, contended past it: the σ = 0 fit puts its peak at 4, the measurements at 5.
-    const points = [[4, 38.8], [5, 45], [9, 38.9], [13, 27.6]].map(([n, x]) => ({ n: n as number, x: x as number, samples: 5 }));
-    const result = fitUsl(points);
-    expect(result).toMatchObject({ ok: true, fit: { peak: 4, constrained: 'sigma' } });
-    const ceiling = capacityCeiling(result, points);
-    expect(ceiling?.n).toBe(5);
-    expect(ceiling?.reason).toMatch(/N\* = 4 .*, but 5 in flight measured the most \(45\.00\/s\); .*not past 5$/);
-    expect(capacityCeiling(result, points.slice(0, 1))?.n).toBe(4);
-    // A physical free fit is trusted as it is.
-    const usl = [1, 4, 9, 16].map((n) => ({ n, x: uslThroughput({ lambda: 10, sigma: 0.1, kappa: 0.025 }, n), samples: 3 }));
-    expect(capacityCeiling(fitUsl(usl), [...usl, { n: 9, x: 1000, samples: 3 }])?.n).toBe(6);
-  });
 });

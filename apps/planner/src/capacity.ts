@@ -169,17 +169,10 @@ export function describeFit(fit: UslFit): string {
 
 /**
  * The most workers that still raise a step's throughput, from its capacity model: N*, with the
- * words that say so, or undefined while there is no fit or the curve has no peak. Where the free
- * fit was not physical and a coefficient was held at 0 (a resource flat up to a hard limit, which
- * a smooth USL curve fits only roughly), the ceiling is never below the level with the highest
- * measured throughput (`points`): there, what was measured wins over the curve.
+ * words that say so, or undefined while there is no fit or the curve has no peak.
  */
-export function capacityCeiling(result: FitResult, points: readonly CapacityPoint[] = []): { n: number; reason: string } | undefined {
+export function capacityCeiling(result: FitResult): { n: number; reason: string } | undefined {
   if (!result.ok || result.fit.peak === undefined) return undefined;
   const { fit } = result;
-  const peak = fit.peak as number;
-  const best = points.reduce<CapacityPoint | undefined>((b, p) => (b === undefined || p.x > b.x ? p : b), undefined);
-  const n = fit.constrained && best && best.n > peak ? best.n : peak;
-  const measured = n > peak ? `, but ${n} in flight measured the most (${fmt((best as CapacityPoint).x)}/s)` : '';
-  return { n, reason: `capacity: throughput peaks at N* = ${peak} (${describeFit(fit)})${measured}; more workers would lower it, so not past ${n}` };
+  return { n: fit.peak as number, reason: `capacity: throughput peaks at N* = ${fit.peak} (${describeFit(fit)}); more workers would lower it, so not past ${fit.peak}` };
 }

@@ -91,8 +91,9 @@ describe('the capacity model in the loop', () => {
 
       expect(typeof final === 'number' && final >= LIMIT - 2 && final <= LIMIT + 2, `settled at ${String(final)}, not near ${LIMIT}`).toBe(true);
       expect(final).toBeLessThan(MAX);
-      // The plan's last change was the capacity model's: not past the ceiling it settled at.
-      expect(history.at(-1)?.reason).toMatch(new RegExp(`N\\* = ${fit?.peak}.*not past ${String(final)}\\b`));
+      // It settled at the fitted peak, and the plan's last change says so.
+      expect(final).toBe(fit?.peak);
+      expect(history.at(-1)?.reason).toMatch(new RegExp(`N\\* = ${String(final)} .*not past ${String(final)}\\b`));
       // `awo explain` of the capping revision says why, with σ, κ and N*.
       const capping = history.find((r) => /N\* = /.test(r.reason));
       expect(capping).toBeDefined();

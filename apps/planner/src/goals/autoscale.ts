@@ -23,7 +23,7 @@ export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
         const raw = plan.steps[config.step]?.params[config.param];
         const current = typeof raw === 'number' ? raw : config.min;
         const capacity = state.capacity.fit();
-        const ceiling = capacityCeiling(capacity, state.capacity.points());
+        const ceiling = capacityCeiling(capacity);
         const decision = decideAutoscale(
           config,
           {

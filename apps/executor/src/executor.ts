@@ -194,7 +194,8 @@ export class ExecutorAgent extends Agent {
       });
       span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length, [AWO_ATTR.DRIFT_COUNT]: actions.filter((a) => drifted.has(appliedField(a.step, a.param))).length });
       for (const action of actions) {
-        if (revision) remember(this.#revisionAt, action.id, revision.at);
+        // A correction's latency runs from when the drift was seen (its `at`), not from a revision committed long before.
+        if (revision && !drifted.has(appliedField(action.step, action.param))) remember(this.#revisionAt, action.id, revision.at);
         await this.#enqueue(action);
       }
       if (trigger === 'revision') this.#counts.revisions++;

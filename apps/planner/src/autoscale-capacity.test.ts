@@ -3,6 +3,7 @@ import { autoscaleGoalSchema } from '@awo/shared';
 import { decideAutoscale, type AutoscaleInputs, type AutoscaleMemory } from './autoscale.js';
 import { capacityCeiling, fitUsl, uslThroughput } from './capacity.js';
 import { AutoscaleGoalState } from './goal-state.js';
+import { MemberTotals } from './members.js';
 
 const goal = autoscaleGoalSchema.parse({
   kind: 'autoscale', name: 'g', step: 'work', metric: 'wait', target: 2000, arrivalSeries: 'a', completionSeries: 'c', activeSeries: 'x', backlogSeries: 'b',
@@ -64,20 +65,40 @@ describe('AutoscaleGoalState capacity learning', () => {
     expect(s.capacity.fit()).toMatchObject({ ok: true, fit: { levels: 3 } });
   });
 
-  it('learns from the worker members\' own series while a backlog waits', () => {
+  it('learns from the worker members\' own series, summed over the live members, while a backlog waits', () => {
     const s = state();
     expect(s.series).toEqual(expect.arrayContaining(['worker.work.jobs_per_s', 'worker.work.concurrency']));
     let ts = 0;
     s.observe('b', 10, 0, '0-0');
+    // Three members share N as evenly as they can; each reports its share and its own jobs/s.
     for (const n of [3, 6, 12]) for (let i = 0; i < 3; i++) {
-      ts += 500;
-      s.observe('worker.work.jobs_per_s', uslThroughput(curve, n), ts, `${ts}-0`);
-      s.observe('worker.work.concurrency', n, ts, `${ts}-1`);
+      for (const m of [0, 1, 2]) {
+        ts += 100;
+        const share = Math.floor(n / 3) + (m < n % 3 ? 1 : 0);
+        s.observe('worker.work.jobs_per_s', (uslThroughput(curve, n) * share) / n, ts, `${ts}-0`, { member: `m${m}` });
+        s.observe('worker.work.concurrency', share, ts, `${ts}-1`, { member: `m${m}` });
+      }
     }
-    expect(s.capacity.points().map((p) => p.n)).toEqual([3, 6, 12]);
+    // Each level's totals come out right once every member has reported at it.
+    const points = s.capacity.points();
+    for (const n of [3, 6, 12]) expect(points.find((p) => p.n === n)?.x).toBeCloseTo(uslThroughput(curve, n), 6);
+    // A member gone silent for longer than staleAfter no longer counts; with no backlog nothing is learned.
     s.observe('b', 0, ts, 'x');
-    s.observe('worker.work.jobs_per_s', 1, (ts += 500), 'y');
-    s.observe('worker.work.concurrency', 20, ts, 'z');
-    expect(s.capacity.points().map((p) => p.n)).toEqual([3, 6, 12]);
+    const before = JSON.stringify(s.capacity.points());
+    s.observe('worker.work.jobs_per_s', 1, (ts += 500), 'y', { member: 'm0' });
+    s.observe('worker.work.concurrency', 20, ts, 'z', { member: 'm0' });
+    expect(JSON.stringify(s.capacity.points())).toBe(before);
+    expect(s.members.observe('concurrency', 'm9', 2, ts + 60_000)).toBeUndefined();
+    expect(s.members.observe('jobsPerS', 'm9', 7, ts + 60_000)).toEqual({ n: 2, x: 7 });
+    // A report without a member label is not a member's.
+    expect(s.members.observe('jobsPerS', undefined, 7, ts)).toBeUndefined();
+  });
+
+  it('tracks a bounded number of members, refusing and counting one more', () => {
+    const totals = new MemberTotals(10_000, 2);
+    totals.observe('concurrency', 'a', 1, 1);
+    totals.observe('concurrency', 'b', 1, 1);
+    expect(totals.observe('concurrency', 'c', 1, 1)).toBeUndefined();
+    expect(totals.refused).toBe(1);
   });
 });

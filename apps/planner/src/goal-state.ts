@@ -1,10 +1,8 @@
 import type { AutoscaleGoalConfig } from '@awo/shared';
 import type { AutoscaleMemory, ForecastInput, Observation } from './autoscale.js';
 import { CapacityModel } from './capacity.js';
+import { MemberTotals, workerSeries } from './members.js';
 import { ThroughputModel } from './throughput.js';
-
-/** The series an `@awo/worker` member publishes for its step: the step's completions per second and its total concurrency. */
-export const workerSeries = (step: string) => ({ jobsPerS: `worker.${step}.jobs_per_s`, concurrency: `worker.${step}.concurrency` });
 
 /** What the planner knows for one autoscale goal: latest inputs, learned throughput, memory. */
 export class AutoscaleGoalState {
@@ -14,12 +12,15 @@ export class AutoscaleGoalState {
   /** Throughput at each total concurrency, for the USL fit and its peak N* (`capacity.ts`). */
   readonly capacity = new CapacityModel();
   #prevSaturated: { active: number; backlog: number } | undefined;
+  /** The `@awo/worker` members' own reports, summed over the live members. */
+  readonly members: MemberTotals;
   forecast: (ForecastInput & { traceparent?: string }) | undefined;
   readonly latest = new Map<string, Observation>();
   lastDecision: { at: number; desired: number; reason: string } | undefined;
 
   constructor(readonly goal: AutoscaleGoalConfig) {
     this.throughput = new ThroughputModel(goal.initialThroughput);
+    this.members = new MemberTotals(goal.staleAfter);
   }
 
   /** The series this goal reads from the metrics stream. */
@@ -30,7 +31,7 @@ export class AutoscaleGoalState {
   }
 
   /** Records a metric; pairs completions with busy workers of the same sample for learning. */
-  observe(series: string, value: number, ts: number, id: string): void {
+  observe(series: string, value: number, ts: number, id: string, labels: Readonly<Record<string, string>> = {}): void {
     this.latest.set(series, { value, ts, id });
     const g = this.goal;
     if (series === g.completionSeries || series === g.activeSeries || series === g.backlogSeries) {
@@ -44,11 +45,10 @@ export class AutoscaleGoalState {
     }
     const w = workerSeries(g.step);
     if (series === w.jobsPerS || series === w.concurrency) {
-      const x = this.latest.get(w.jobsPerS);
-      const n = this.latest.get(w.concurrency);
+      const totals = this.members.observe(series === w.jobsPerS ? 'jobsPerS' : 'concurrency', labels.member, value, ts);
       const b = this.latest.get(g.backlogSeries);
-      // The members' own report, while a backlog waits (fresh within the goal's staleAfter).
-      if (x && n && x.ts === ts && n.ts === ts && b && b.value > 0 && Math.abs(ts - b.ts) <= g.staleAfter) this.capacity.observe(n.value, x.value);
+      // The members' own reports, summed, while a backlog waits (fresh within the goal's staleAfter).
+      if (totals && totals.n >= 1 && b && b.value > 0 && Math.abs(ts - b.ts) <= g.staleAfter) this.capacity.observe(totals.n, totals.x);
     }
   }
 

@@ -11,7 +11,7 @@ export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
     return {
       config,
       series: state.series,
-      observe: (series, value, ts, id) => state.observe(series, value, ts, id),
+      observe: (series, value, ts, id, labels) => state.observe(series, value, ts, id, labels),
       accept(i, traceparent) {
         if (i.kind !== 'forecast' || config.arrivalSeries !== i.series) return false;
         if (state.forecast && state.forecast.ts > i.ts) return false;

@@ -35,6 +35,15 @@ describe('decideAutoscale with the capacity ceiling', () => {
     expect(above.reason).toMatch(/N\* = 6/);
   });
 
+  it('caps a fixed fallback size at N* too, and holds as it is told', () => {
+    const stale = { now, current: 9, throughput: 10, ...(ceiling ? { ceiling } : {}) };
+    const fixed = decideAutoscale({ ...goal, fallback: { fixed: 10 } }, stale, mem());
+    expect(fixed.desired).toBe(6);
+    expect(fixed.reason).toMatch(/fixed size 10; capacity: throughput peaks at N\* = 6/);
+    expect(decideAutoscale({ ...goal, fallback: { fixed: 4 } }, stale, mem()).desired).toBe(4);
+    expect(decideAutoscale({ ...goal, fallback: 'hold' }, stale, mem()).desired).toBe(9);
+  });
+
   it('says nothing of capacity where the ceiling does not bind, and never goes below min', () => {
     const d = decideAutoscale(goal, load(24, ceiling ? { ceiling } : {}), mem());
     expect(d.desired).toBe(3);

@@ -89,9 +89,11 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     parts.push(`forecast missing or stale; observed arrival ${fmt(load)}/s`);
   } else {
     const fb = goal.fallback;
-    const desired = fb === 'hold' ? current : fb === 'min' ? goal.min : Math.min(goal.max, Math.max(goal.min, fb.fixed));
+    // A fixed size never goes past the capacity model's peak either.
+    const cap = inputs.ceiling && fb !== 'hold' && fb !== 'min' && fb.fixed > inputs.ceiling.n ? Math.max(goal.min, inputs.ceiling.n) : undefined;
+    const desired = fb === 'hold' ? current : fb === 'min' ? goal.min : Math.min(cap ?? goal.max, Math.max(goal.min, fb.fixed));
     const how = fb === 'hold' ? 'hold' : fb === 'min' ? 'go to the minimum' : `use the fixed size ${fb.fixed}`;
-    return { desired, recommended: desired, basis: 'fallback', reason: `no fresh forecast or arrival rate (stale after ${goal.staleAfter / 1000}s): fallback is to ${how}`, insightIds: [] };
+    return { desired, recommended: desired, basis: 'fallback', reason: `no fresh forecast or arrival rate (stale after ${goal.staleAfter / 1000}s): fallback is to ${how}${cap !== undefined ? `; ${inputs.ceiling?.reason}` : ''}`, insightIds: [] };
   }
   const mu = Math.max(inputs.throughput, 1e-9);
   const base = load / (mu * goal.targetUtilization);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type Action } from '@awo/shared';
-import { driftAction, withObserved } from './drift.js';
+import { driftAction, ofLineage, withObserved } from './drift.js';
 import { appliedField, reconcile } from './reconcile.js';
 import type { AppliedEntry } from './types.js';
 
@@ -47,5 +47,17 @@ describe('driftAction', () => {
     expect({ ...a, id: action.id }).toEqual(action);
     const long = { ...action, id: 'x'.repeat(198) };
     expect(driftAction(long, 1).id).toBe(long.id);
+  });
+});
+
+describe('ofLineage', () => {
+  it('keeps only the ledger entries of the plan\'s epoch, so an old lineage\'s late write never makes a new decision look applied', () => {
+    const applied = new Map<string, AppliedEntry>([[field, { value: 5, version: 1, epoch: 'aaaaaaaaaaaa' }]]);
+    const fresh = ofLineage(applied, { epoch: 'bbbbbbbbbbbb' });
+    expect(fresh.size).toBe(0);
+    expect(reconcile({ ...plan(5), version: 1, epoch: 'bbbbbbbbbbbb' }, fresh, config, 1000)).toMatchObject([{ id: 'ebbbbbbbbbbbb.v1.work.concurrency', value: 5 }]);
+    expect(reconcile({ ...plan(5), version: 1, epoch: 'bbbbbbbbbbbb' }, applied, config, 1000)).toEqual([]);
+    expect(ofLineage(applied, { epoch: 'aaaaaaaaaaaa' }).get(field)?.value).toBe(5);
+    expect(ofLineage(new Map([[field, { value: 2, version: 1 }]]), {}).size).toBe(1);
   });
 });

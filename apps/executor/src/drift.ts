@@ -1,4 +1,4 @@
-import { errorMessage, type Action, type Config, type ParamValue } from '@awo/shared';
+import { epochOf, errorMessage, type Action, type Config, type ParamValue } from '@awo/shared';
 import { observe, type ObserveContext } from './actions/index.js';
 import { appliedField, own } from './reconcile.js';
 import type { AppliedEntry, AppliedState } from './types.js';
@@ -43,6 +43,17 @@ export async function observeWorld(config: Pick<Config, 'workflow' | 'executor'>
     }
   }
   return out;
+}
+
+/**
+ * The ledger entries of the plan's lineage (its epoch). An entry of another epoch says nothing
+ * about this plan: after Redis lost its data, an action of the old lineage that was still running
+ * may record its value into the new, empty ledger, and must not make the new lineage's first
+ * decision look applied. Pure.
+ */
+export function ofLineage(applied: AppliedState, plan: { epoch?: string | undefined }): Map<string, AppliedEntry> {
+  const epoch = epochOf(plan);
+  return new Map([...applied].filter(([, entry]) => epochOf(entry) === epoch));
 }
 
 /**

@@ -32,7 +32,7 @@ import { readApplied } from './applied.js';
 import { declareExecutorMetrics, remember } from './metrics.js';
 import { ManagedPool } from './pool.js';
 import type { PoolProcessor } from './processors.js';
-import { driftAction, observeWorld, withObserved } from './drift.js';
+import { driftAction, observeWorld, ofLineage, withObserved } from './drift.js';
 import { appliedField, reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
@@ -182,7 +182,7 @@ export class ExecutorAgent extends Agent {
       }
       this.workflow.applyPlan(plan);
       const observed = await observeWorld(this.deps.config, { pools: this.pools, redis: this.deps.redis, keys: this.deps.keys, log: this.deps.log });
-      const { state, drifted } = withObserved(applied, observed);
+      const { state, drifted } = withObserved(ofLineage(applied, plan), observed);
       const now = this.deps.now();
       const actions = reconcile(plan, state, this.deps.config, now).map((a) => {
         const drift = drifted.get(appliedField(a.step, a.param));

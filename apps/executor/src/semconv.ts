@@ -20,4 +20,8 @@ export const AWO_ATTR = {
   K8S_NAMESPACE: 'k8s.namespace.name',
   K8S_DEPLOYMENT: 'k8s.deployment.name',
   K8S_STATEFULSET: 'k8s.statefulset.name',
+  /** What made a reconciliation run: `revision`, `start` or `resync`. */
+  TRIGGER: 'awo.reconcile.trigger',
+  /** Actions of a reconciliation that correct drift. */
+  DRIFT_COUNT: 'awo.drift.count',
 } as const;

@@ -24,7 +24,7 @@
  * - MASE is scaled by the in-sample seasonal naive MAE at lag 1 day over the warm-up; sMAPE is in
  *   percent (0–200).
  */
-import { defaultForecasters, defaultOnlineForecasters, fitHoltWinters, ModelSelector, PROFILE_DEFAULTS, type Forecast, type Forecaster, type HoltWintersModel, type NamedForecaster, type OnlineForecaster } from '@awo/analyzer';
+import { defaultForecasters, defaultOnlineForecasters, fitHoltWinters, ModelSelector, type Forecast, type Forecaster, type HoltWintersModel, type NamedForecaster, type OnlineForecaster } from '@awo/analyzer';
 import { BlockErrors, blockedRollingOrigin, FORECAST_DEFAULTS, FORECAST_GRID, type ForecastParams, type TraceBlocks } from './forecast-cv.js';
 import type { BenchIo } from './context.js';
 import { NAB_ELB, NAB_TWITTER_AAPL, NASA_PER_MINUTE } from './data-paths.js';
@@ -110,7 +110,7 @@ export function analyzerModels(season: number, hw: SharedHoltWinters): NamedFore
  * (with `params`, the same with other tunable parameters).
  */
 export function analyzerSelector(models: NamedForecaster[], horizon: number, season: number, window: number, params: ForecastParams = FORECAST_DEFAULTS): ModelSelector {
-  const online = defaultOnlineForecasters(season, { alpha: params.profileAlpha, halfLife: PROFILE_DEFAULTS.halfLife });
+  const online = defaultOnlineForecasters(season, { alpha: params.profileAlpha, maxSlots: params.maxSlots });
   return new ModelSelector(models, horizon, { season, maxWindow: window, refitEvery: season > 200 ? 5 : 1, online, halfLife: params.halfLife });
 }
 

@@ -14,16 +14,22 @@ export interface ForecastParams {
   halfLife: number;
   /** Weight of the newest visit in a seasonal profile's slot. */
   profileAlpha: number;
+  /** Most slots of a seasonal profile (neighbouring steps share one beyond it). */
+  maxSlots: number;
 }
 
 /** The analyzer's defaults. */
-export const FORECAST_DEFAULTS: ForecastParams = { halfLife: DEFAULT_HALF_LIFE, profileAlpha: PROFILE_DEFAULTS.alpha };
+export const FORECAST_DEFAULTS: ForecastParams = { halfLife: DEFAULT_HALF_LIFE, profileAlpha: PROFILE_DEFAULTS.alpha, maxSlots: PROFILE_DEFAULTS.maxSlots };
 
-/** The bounded grid searched (the defaults first). */
+/**
+ * The bounded grid searched (the defaults first): the profiles' weight × slots, and the selector's
+ * half-life moved alone from the defaults (it has never mattered much, so it gets no full cross).
+ */
 export const FORECAST_GRID: readonly ForecastParams[] = [
   FORECAST_DEFAULTS,
-  ...[50, 100, 200].flatMap((halfLife) => [0.05, 0.1, 0.2].map((profileAlpha) => ({ halfLife, profileAlpha }))),
-].filter((p, i, all) => all.findIndex((q) => q.halfLife === p.halfLife && q.profileAlpha === p.profileAlpha) === i);
+  ...[0.025, 0.05, 0.1].flatMap((profileAlpha) => [96, 168, 336].map((maxSlots) => ({ halfLife: DEFAULT_HALF_LIFE, profileAlpha, maxSlots }))),
+  ...[50, 100, 200, 400].map((halfLife) => ({ ...FORECAST_DEFAULTS, halfLife })),
+].filter((p, i, all) => all.findIndex((q) => q.halfLife === p.halfLife && q.profileAlpha === p.profileAlpha && q.maxSlots === p.maxSlots) === i);
 
 /** Absolute errors of one selector, per horizon and block. */
 export class BlockErrors {

@@ -40,7 +40,7 @@ export interface FoldResult {
   windows: number;
   /** The parameters chosen on the other categories. */
   params: Params;
-  /** NAB standard score of those parameters on the other categories (in-sample for the fold). */
+  /** NAB standard score of those parameters on the other categories (in-sample for the fold; the raw score when they have no windows). */
   trainStandard: number;
   /** Per profile, θ* optimised on the other categories. */
   thresholds: PerProfile;
@@ -126,7 +126,9 @@ export function crossValidate(
         const at = scoreCorpusAtThreshold(held, profile, opt.threshold);
         heldOutRaw[name] = at.score;
         if (name === 'standard') {
-          trainStandard = normalizeScore(scoreCorpusAtThreshold(train, profile, opt.threshold).score, baselines(trainWindows, profile));
+          // Without windows in the other categories there is nothing to normalise by: the raw score (−cost of false positives) ranks.
+          const raw = scoreCorpusAtThreshold(train, profile, opt.threshold).score;
+          trainStandard = trainWindows === 0 ? raw : normalizeScore(raw, baselines(trainWindows, profile));
           detectedWindows = at.detectedWindows;
           fp = at.fp;
         }

@@ -17,10 +17,10 @@ describe('dampedTrend (ETS(A,Ad,N))', () => {
     expect(state.level).toBeCloseTo(50 + 3 * 199, 6);
     expect(state.trend).toBeCloseTo(3, 6);
     expect(state.sse).toBeCloseTo(0, 6);
-    // Fitted (φ at most 0.98), one step ahead it stays on the line within a tenth of a step.
+    // Fitted (φ at most 0.95, so it deliberately falls short of a line), one step ahead it stays within half a step.
     const f = dampedTrend(ys, 1)!;
     expect(f.model).toBe('damped-trend');
-    expect(Math.abs(f.value - (50 + 3 * 200))).toBeLessThan(0.3);
+    expect(Math.abs(f.value - (50 + 3 * 200))).toBeLessThan(1.5);
   });
 
   it('does not extrapolate a trend that is levelling off as far as a straight line does', () => {

@@ -21,7 +21,7 @@ export interface OnlineModel {
 }
 
 /** Default half-life of the selector's error average (chosen by the blocked rolling-origin search of `bench forecast`). */
-export const DEFAULT_HALF_LIFE = 100;
+export const DEFAULT_HALF_LIFE = 200;
 
 /** Options of {@link ModelSelector}. */
 export interface SelectorOptions {
@@ -267,7 +267,7 @@ export const weeklyNaive: Forecaster = (series, horizon, opts = {}) => {
 };
 
 /** Parameters of the online models (chosen by the blocked rolling-origin search of `bench forecast`). */
-export const PROFILE_DEFAULTS: Readonly<ProfileParams> = Object.freeze({ alpha: 0.1, halfLife: 500, maxSlots: 1008, log: true });
+export const PROFILE_DEFAULTS: Readonly<ProfileParams> = Object.freeze({ alpha: 0.025, halfLife: 500, maxSlots: 96, log: true });
 
 /** Parameters of the seasonal profiles (see {@link SeasonalProfile}). */
 export interface ProfileParams {

@@ -2,7 +2,7 @@ import { checkedHorizon, makeForecast, zForLevel } from './interval.js';
 import type { Forecast, ForecastOptions } from './types.js';
 
 /** At most this many trailing points are fitted. */
-export const THETA_FIT_POINTS = 500;
+export const THETA_FIT_POINTS = 300;
 
 const ALPHAS = [0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9];
 
@@ -23,7 +23,7 @@ export function runSes(ys: readonly number[], alpha: number, cutoff = Number.POS
  * The Theta method (Assimakopoulos & Nikolopoulos 2000) in Hyndman & Billah's form: simple
  * exponential smoothing with a drift of half the least-squares slope of the fitted points,
  *   ŷ(h) = ℓ + (b / 2) · (h − 1 + 1/α − (1 − α)^n / α),
- * α chosen by grid search on the one-step SSE over the last 500 points. It smooths bursts away
+ * α chosen by grid search on the one-step SSE over the last 300 points. It smooths bursts away
  * (unlike the naive forecast) and follows a trend at half speed (unlike a line). `season` is
  * ignored. Interval: ± z(level) · one-step RMS · sqrt(1 + (h − 1) α²) (the SES variance).
  * Null with fewer than 3 points or a horizon below 1.

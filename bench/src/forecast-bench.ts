@@ -23,6 +23,11 @@
  *   `holtWinters` for each horizon; a test checks both equivalences).
  * - MASE is scaled by the in-sample seasonal naive MAE at lag 1 day over the warm-up; sMAPE is in
  *   percent (0–200).
+ * - The stand-alone rows also cover the damped trend, Theta, the weekly seasonal naive within the
+ *   window, and the online daily/weekly seasonal profiles (one instance per horizon, fed every point).
+ * - Cross-validation (bench/src/forecast-cv.ts): one selector per parameter set of `FORECAST_GRID`
+ *   runs beside the default one (all share each model's fit per point); their errors per block of
+ *   origins give the blocked rolling-origin score printed beside the in-sample one.
  */
 import { defaultForecasters, defaultOnlineForecasters, fitHoltWinters, ModelSelector, type Forecast, type Forecaster, type HoltWintersModel, type NamedForecaster, type OnlineForecaster } from '@awo/analyzer';
 import { BlockErrors, blockedRollingOrigin, FORECAST_DEFAULTS, FORECAST_GRID, type ForecastParams, type TraceBlocks } from './forecast-cv.js';

@@ -266,7 +266,11 @@ export const weeklyNaive: Forecaster = (series, horizon, opts = {}) => {
   return f && { ...f, model: 'seasonal-naive-weekly' };
 };
 
-/** Parameters of the online models (chosen by the blocked rolling-origin search of `bench forecast`). */
+/**
+ * Parameters of the online models: `alpha` and `maxSlots` chosen by the blocked rolling-origin search
+ * of `bench forecast`; `log` chosen on the bench's traces while building the model; the deviation
+ * regression's `halfLife` (in points) set, not searched.
+ */
 export const PROFILE_DEFAULTS: Readonly<ProfileParams> = Object.freeze({ alpha: 0.025, halfLife: 500, maxSlots: 96, log: true });
 
 /** Parameters of the seasonal profiles (see {@link SeasonalProfile}). */

@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 
-/** The shared evaluation data, `<repo>/../shared/data` (see its README.md). */
-export const DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+/**
+ * The shared evaluation data, `<repo>/../shared/data` (see its README.md), or `AWO_DATA_DIR` when
+ * set (a checkout elsewhere, e.g. a git worktree, still finds the data).
+ */
+export const DATA_DIR = process.env['AWO_DATA_DIR'] ? `${process.env['AWO_DATA_DIR'].replace(/\/+$/, '')}/` : fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 
 /** NASA-HTTP 1995, requests per minute with a `gap` column (two months, two long gaps). */
 export const NASA_PER_MINUTE = `${DATA_DIR}load/nasa_http_1995/nasa_http_1995_requests_per_minute.csv`;

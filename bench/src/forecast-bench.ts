@@ -23,8 +23,14 @@
  *   `holtWinters` for each horizon; a test checks both equivalences).
  * - MASE is scaled by the in-sample seasonal naive MAE at lag 1 day over the warm-up; sMAPE is in
  *   percent (0–200).
+ * - The stand-alone rows also cover the damped trend, Theta, the weekly seasonal naive within the
+ *   window, and the online daily/weekly seasonal profiles (one instance per horizon, fed every point).
+ * - Cross-validation (bench/src/forecast-cv.ts): one selector per parameter set of `FORECAST_GRID`
+ *   runs beside the default one (all share each model's fit per point); their errors per block of
+ *   origins give the blocked rolling-origin score printed beside the in-sample one.
  */
-import { defaultForecasters, fitHoltWinters, ModelSelector, type Forecaster, type HoltWintersModel, type NamedForecaster } from '@awo/analyzer';
+import { defaultForecasters, defaultOnlineForecasters, fitHoltWinters, ModelSelector, type Forecast, type Forecaster, type HoltWintersModel, type NamedForecaster, type OnlineForecaster } from '@awo/analyzer';
+import { BlockErrors, blockedRollingOrigin, FORECAST_DEFAULTS, FORECAST_GRID, type ForecastParams, type TraceBlocks } from './forecast-cv.js';
 import type { BenchIo } from './context.js';
 import { NAB_ELB, NAB_TWITTER_AAPL, NASA_PER_MINUTE } from './data-paths.js';
 import { ErrorAccumulator, seasonalNaiveScale } from './forecast-metrics.js';
@@ -55,6 +61,10 @@ export interface SeriesEvalOptions {
   warmup: number;
   /** Origins every `stride` points. */
   stride: number;
+  /** Parameter sets whose selectors run beside the default one, for the cross-validation (default none). */
+  configs?: readonly ForecastParams[];
+  /** Blocks of origins in time, for the cross-validation (default 4). */
+  blocks?: number;
 }
 
 export interface ModelScore {
@@ -73,6 +83,8 @@ export interface SeriesEval {
   scores: Record<string, Record<number, ModelScore>>;
   /** Per horizon, the share of origins at which the selector used each model. */
   selectorChoice: Record<number, Record<string, number>>;
+  /** Per config of `configs`, the selector's errors per horizon and block of origins. */
+  blockErrors: BlockErrors[];
 }
 
 /** A Holt–Winters forecaster that fits once per point count and reuses the fit for every horizon. */
@@ -98,26 +110,66 @@ export function analyzerModels(season: number, hw: SharedHoltWinters): NamedFore
   return defaultForecasters(season).map((m) => (m.name === 'holt-winters' ? { name: m.name, fn: (s, h, o = {}) => hw.fn(s, h, { ...o, season: o.season ?? season }) } : m));
 }
 
-/** The selector the analyzer's `SeriesState` builds for a forecast rule with a numeric season. */
-export function analyzerSelector(models: NamedForecaster[], horizon: number, season: number, window: number): ModelSelector {
-  return new ModelSelector(models, horizon, { season, maxWindow: window, refitEvery: season > 200 ? 5 : 1 });
+/**
+ * The selector the analyzer's `SeriesState` builds for a forecast rule with a numeric season
+ * (with `params`, the same with other tunable parameters).
+ */
+export function analyzerSelector(models: NamedForecaster[], horizon: number, season: number, window: number, params: ForecastParams = FORECAST_DEFAULTS): ModelSelector {
+  const online = defaultOnlineForecasters(season, { alpha: params.profileAlpha, maxSlots: params.maxSlots });
+  return new ModelSelector(models, horizon, { season, maxWindow: window, refitEvery: season > 200 ? 5 : 1, online, halfLife: params.halfLife });
+}
+
+/**
+ * Wraps forecasters so that, at one point count `t`, each model is fitted once per horizon and the
+ * result shared by every selector and the stand-alone score (all pass the same window).
+ */
+export class SharedForecasts {
+  t = 0;
+  #at = -1;
+  #cache = new Map<string, Forecast | null>();
+
+  wrap(models: readonly NamedForecaster[]): NamedForecaster[] {
+    return models.map((m) => ({
+      name: m.name,
+      fn: (series, h, opts = {}) => {
+        if (this.#at !== this.t) {
+          this.#cache.clear();
+          this.#at = this.t;
+        }
+        const key = `${m.name}:${h}`;
+        if (!this.#cache.has(key)) this.#cache.set(key, m.fn(series, h, opts));
+        return this.#cache.get(key) ?? null;
+      },
+    }));
+  }
 }
 
 /** Rolling-origin evaluation of one series (observed points only; see the module comment). */
 export function evaluateSeries(ys: readonly number[], o: SeriesEvalOptions): SeriesEval {
   const n = ys.length;
   const hw = new SharedHoltWinters();
-  const models = analyzerModels(o.season, hw);
+  const shared = new SharedForecasts();
+  const models = shared.wrap(analyzerModels(o.season, hw));
   const selectors = o.horizons.map((h) => analyzerSelector(models, h, o.season, o.window));
-  const names = ['naive', 'seasonal-naive', 'seasonal-naive-1w', 'linear-trend', 'holt-winters', 'selector'];
+  const configs = o.configs ?? [];
+  const cvSelectors = configs.map((c) => o.horizons.map((h) => analyzerSelector(models, h, o.season, o.window, c)));
+  const online = defaultOnlineForecasters(o.season).map((m) => ({ name: m.name, perH: o.horizons.map((h): OnlineForecaster => m.create(h)) }));
+  const names = ['naive', 'seasonal-naive', 'seasonal-naive-1w', ...models.map((m) => m.name).filter((m) => !['naive', 'seasonal-naive'].includes(m)), ...online.map((m) => m.name), 'selector'];
   const acc = new Map(names.map((m) => [m, o.horizons.map(() => new ErrorAccumulator())]));
+  const blocks = Math.max(2, Math.floor(o.blocks ?? 4));
+  const firstOrigin = Math.ceil(o.warmup / o.stride) * o.stride;
+  const blockOf = (seen: number) => Math.min(blocks - 1, Math.floor(((seen - firstOrigin) * blocks) / Math.max(1, n - firstOrigin)));
+  const blockErrors = configs.map(() => new BlockErrors(o.horizons.length, blocks));
   const choice = o.horizons.map(() => new Map<string, number>());
   const week = 7 * o.season;
   let origins = 0;
   for (let t = 0; t < n; t++) {
     const y = ys[t] as number;
     hw.t = t + 1;
+    shared.t = t + 1;
     for (const s of selectors) s.observe(y);
+    for (const list of cvSelectors) for (const s of list) s.observe(y);
+    for (const m of online) for (const f of m.perH) f.observe(y);
     const seen = t + 1;
     if (seen < o.warmup || seen % o.stride !== 0 || seen >= n) continue;
     origins++;
@@ -131,6 +183,11 @@ export function evaluateSeries(ys: readonly number[], o: SeriesEvalOptions): Ser
       };
       if (seen >= week) add('seasonal-naive-1w', ys[seen - week + ((h - 1) % week)]);
       for (const m of models) add(m.name, m.fn(window, h, {})?.value);
+      for (const m of online) add(m.name, m.perH[i]?.forecast(h)?.value);
+      cvSelectors.forEach((list, c) => {
+        const v = list[i]?.forecast()?.value;
+        if (v !== undefined) blockErrors[c]?.add(i, blockOf(seen), actual, v);
+      });
       const f = selectors[i]?.forecast();
       if (f) {
         add('selector', f.value);
@@ -151,7 +208,7 @@ export function evaluateSeries(ys: readonly number[], o: SeriesEvalOptions): Ser
       return [o.horizons[i] as number, Object.fromEntries([...m].map(([k, v]) => [k, round(v / Math.max(1, total), 3)]))];
     }),
   );
-  return { points: n, origins, scale, scaleLag, scores, selectorChoice };
+  return { points: n, origins, scale, scaleLag, scores, selectorChoice, blockErrors };
 }
 
 export interface TraceReport {
@@ -194,6 +251,8 @@ export async function forecastBench(argv: ForecastArgs, io: BenchIo) {
       ];
   const started = performance.now();
   const traces: TraceReport[] = [];
+  const cvParts: TraceBlocks[] = [];
+  const blocks = 4;
   for (const spec of specs) {
     const t0 = performance.now();
     const raw = await readTrace(spec.path, { column: spec.column, scale: spec.scale });
@@ -202,7 +261,8 @@ export async function forecastBench(argv: ForecastArgs, io: BenchIo) {
     const season = Math.max(2, Math.round(DAY_MS / trace.stepMs));
     const warmup = Math.min(7 * season, Math.floor(ys.length / 2));
     io.progress(`forecast: ${spec.name}: ${ys.length} points of ${trace.stepMs / 1000}s, season ${season}, warm-up ${warmup}…`);
-    const ev = evaluateSeries(ys, { season, horizons: HORIZONS, window: ANALYZER_WINDOW, warmup, stride: ORIGIN_STRIDE });
+    const ev = evaluateSeries(ys, { season, horizons: HORIZONS, window: ANALYZER_WINDOW, warmup, stride: ORIGIN_STRIDE, configs: FORECAST_GRID, blocks });
+    cvParts.push({ scale: ev.scale, errors: ev.blockErrors });
     io.progress(`forecast: ${spec.name}: ${ev.origins} origins in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
     traces.push({
       name: spec.name,
@@ -225,6 +285,18 @@ export async function forecastBench(argv: ForecastArgs, io: BenchIo) {
   const meanMase = Object.fromEntries(
     modelNames.map((m) => [m, Object.fromEntries(HORIZONS.map((h) => [h, round(traces.reduce((s, t) => s + (t.models[m]?.[h]?.mase ?? Number.NaN), 0) / traces.length, 3)]))]),
   );
+  const cv = blockedRollingOrigin(cvParts, FORECAST_GRID.length, HORIZONS.length, blocks);
+  const perH = (rows: number[][]) => Object.fromEntries(HORIZONS.map((h, i) => [h, round(rows.reduce((s, r) => s + (r[i] ?? Number.NaN), 0) / rows.length, 3)]));
+  const crossValidated = {
+    method: `blocked rolling origin: each trace's origins cut into ${blocks} blocks in time; blocks 2..${blocks} each scored with the parameters that had the lowest mean MASE (all traces and horizons) on the blocks before it`,
+    grid: FORECAST_GRID,
+    chosenPerBlock: cv.chosen.map((c) => FORECAST_GRID[c]),
+    selector: perH(cv.mase),
+    selectorDefaultsSameBlocks: perH(cv.defaultsMase),
+    perTrace: Object.fromEntries(traces.map((t, k) => [t.name, { cv: Object.fromEntries(HORIZONS.map((h, i) => [h, round(cv.mase[k]?.[i] ?? Number.NaN, 3)])), defaults: Object.fromEntries(HORIZONS.map((h, i) => [h, round(cv.defaultsMase[k]?.[i] ?? Number.NaN, 3)])) }])),
+    final: FORECAST_GRID[cv.final],
+    defaults: FORECAST_DEFAULTS,
+  };
   const result = {
     horizons: [...HORIZONS],
     season: '1 day (MASE scale: in-sample seasonal naive MAE at lag 1 day over the warm-up)',
@@ -233,6 +305,7 @@ export async function forecastBench(argv: ForecastArgs, io: BenchIo) {
     gaps: 'missing steps skipped (the analyzer gets no point for them)',
     traces,
     meanMase,
+    crossValidated,
     seconds: round((performance.now() - started) / 1000, 1),
   };
   if (io.json) io.out(JSON.stringify(result));
@@ -252,6 +325,15 @@ export async function forecastBench(argv: ForecastArgs, io: BenchIo) {
     }
     io.out('\nmean MASE over the traces:');
     io.out(table(Object.entries(meanMase).map(([m, perH]) => ({ model: m, ...Object.fromEntries(HORIZONS.map((h) => [`h=${h}`, perH[h] ?? ''])) }))));
+    io.out(`\ncross-validated selector (${crossValidated.method}):`);
+    io.out(
+      table([
+        { selector: 'in-sample, defaults, all origins', ...Object.fromEntries(HORIZONS.map((h) => [`h=${h}`, meanMase['selector']?.[h] ?? ''])) },
+        { selector: `defaults, blocks 2..${blocks}`, ...Object.fromEntries(HORIZONS.map((h) => [`h=${h}`, crossValidated.selectorDefaultsSameBlocks[h] ?? ''])) },
+        { selector: `cross-validated, blocks 2..${blocks}`, ...Object.fromEntries(HORIZONS.map((h) => [`h=${h}`, crossValidated.selector[h] ?? ''])) },
+      ]),
+    );
+    io.out(`chosen per block: ${JSON.stringify(crossValidated.chosenPerBlock)}; on all blocks: ${JSON.stringify(crossValidated.final)} (defaults ${JSON.stringify(FORECAST_DEFAULTS)})`);
     io.out(`(${result.seconds}s)`);
   }
   return result;

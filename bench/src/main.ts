@@ -7,7 +7,7 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
   forecast   rolling-origin MASE/sMAPE per model and horizon [--trace <csv>] [--column c] [--scale k]
   autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
-  nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]
+  nab        anomaly detectors on NAB, scored by NAB's rules, and cross-validated [--data <dir>] [--no-cv]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
   cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
   kubernetes   the kubernetes-scale action against the fake Kubernetes API: latency, retries, revision -> PATCH [--actions N] [--rounds R]`;
@@ -30,6 +30,7 @@ const { values, positionals } = parseArgs({
     records: { type: 'string' },
     series: { type: 'string' },
     actions: { type: 'string' },
+    'no-cv': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -72,7 +73,7 @@ async function run(name: string | undefined): Promise<number> {
       await (await import('./kubernetes.js')).kubernetesBench({ actions: num(values.actions), rounds: num(values.rounds) }, io);
       return 0;
     case 'nab':
-      await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);
+      await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json, noCv: values['no-cv'] }, io);
       return 0;
     default:
       process.stderr.write(`${USAGE}\n`);

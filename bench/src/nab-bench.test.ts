@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDefaultDetector } from '@awo/analyzer';
+import { createDefaultDetector, DEFAULT_DETECTOR_PARAMS } from '@awo/analyzer';
 import { mulberry32 } from '@awo/shared';
 import type { BenchIo } from './context.js';
 import { formatTimestamp, loadNabCorpus, readDetectorScores, scoreCorpus } from './nab/index.js';
@@ -78,11 +78,18 @@ describe('nabBench on a synthetic folder in NAB layout', () => {
     // The null detector scores 0; both events are caught, so the corpus scores well above it.
     expect(result.scores.standard).toBeGreaterThan(50);
     expect(result.counts.standard.detectedWindows).toBe(2);
+
+    // The cross-validation ran: one fold per category, its score beside the in-sample one.
+    const cv = json['crossValidated'] as { folds: { category: string }[]; scores: Record<string, number>; final: { params: Record<string, number> } };
+    expect(cv.folds.map((f) => f.category)).toEqual(['quiet', 'synthetic']);
+    expect(typeof cv.scores['standard']).toBe('number');
+    expect(Object.keys(cv.final.params).sort()).toEqual(Object.keys(DEFAULT_DETECTOR_PARAMS).sort());
+    expect(progress.some((l) => l.startsWith('nab cv:'))).toBe(true);
   });
 
   it('writes NAB result files; the clearly anomalous file alone scores above the null detector', async () => {
     const io: BenchIo = { json: false, out: () => {}, progress: () => {} };
-    await nabBench({ data, json: false, out }, io);
+    await nabBench({ data, json: false, out, noCv: true }, io);
     const corpus = await loadNabCorpus(data);
     const scores = await readDetectorScores(path.join(out, AWO_DETECTOR), AWO_DETECTOR, ['synthetic/spike.csv']);
     const spike = await scoreCorpus({ dataDir: data, detectorName: AWO_DETECTOR, scores, corpus, allowPartial: true });

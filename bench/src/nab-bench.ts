@@ -2,16 +2,18 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDefaultDetector, type Detector } from '@awo/analyzer';
+import { createDefaultDetector, DEFAULT_DETECTOR_PARAMS, type Detector } from '@awo/analyzer';
 import type { BenchIo } from './context.js';
+import { DATA_DIR } from './data-paths.js';
 import { loadNabCorpus, NAB_PROFILES, readDetectorScores, scoreCorpus, type NabCorpus, type NabProfileName, type NabSeries, type ScoreCorpusResult } from './nab/index.js';
 import { round, table } from './stats.js';
+import { crossValidate, type CrossValidation, type ParamSpace } from './nab/cv.js';
 
 /** The monorepo root (this file is `bench/src/nab-bench.ts`). */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Where the NAB data lives by default: `<repo>/../shared/data/nab`. */
-export const DEFAULT_NAB_DIR = path.resolve(REPO_ROOT, '../shared/data/nab');
+/** Where the NAB data lives by default: `<repo>/../shared/data/nab` (or `$AWO_DATA_DIR/nab`). */
+export const DEFAULT_NAB_DIR = path.resolve(DATA_DIR, 'nab');
 
 /** Where the result files go by default (git-ignored). */
 export const DEFAULT_NAB_OUT = path.resolve(REPO_ROOT, 'bench/out/nab');
@@ -29,7 +31,30 @@ export interface NabBenchArgs {
   json: boolean;
   /** Where to write the result files (default `bench/out/nab`); they go in `<out>/awo/`. */
   out?: string;
+  /** Skip the cross-validation (default false: it runs, a few minutes). */
+  noCv?: boolean;
 }
+
+/**
+ * The bounded search space of the cross-validation: the detector's defaults and, per parameter,
+ * the values tried around them (about half to double, and the components' natural alternatives).
+ */
+export const DETECTOR_SPACE: ParamSpace = {
+  start: { ...DEFAULT_DETECTOR_PARAMS },
+  grid: {
+    suppress: [15, 25, 35, 50, 80],
+    horizon: [3000, 4500, 6000, 9000, 12000],
+    minPoints: [50, 100, 200, 400],
+    dailyAlpha: [0.05, 0.1, 0.15, 0.25, 0.4],
+    spikeBaseline: [25, 50, 100, 200],
+    meanRecent: [12, 24, 48],
+    medianRecent: [6, 12, 24],
+    shiftBaseline: [100, 200, 400],
+    recordThreshold: [1, 1.02, 1.05],
+    weeklyProfile: [0, 1],
+  },
+  rounds: 2,
+};
 
 /** What {@link nabBench} measured (also the `--json` output). */
 export interface NabBenchResult {
@@ -52,6 +77,11 @@ export interface NabBenchResult {
   scoreboard: Record<string, ProfileScores> | null;
   /** Folder holding the result files. */
   resultsDir: string;
+  /**
+   * Leave-one-category-out cross-validation (see bench/src/nab/cv.ts): the NAB score assembled from
+   * each category scored with parameters and thresholds chosen without it; null with `noCv`.
+   */
+  crossValidated: (CrossValidation & { seconds: number }) | null;
   /** Wall time of the detector over all rows, and of the whole bench. */
   detectorSeconds: number;
   seconds: number;
@@ -140,6 +170,13 @@ export async function nabBench(argv: NabBenchArgs, io: BenchIo): Promise<NabBenc
 
   const result = await scoreCorpus({ dataDir, detectorName: AWO_DETECTOR, scores, corpus, resultsDir: outDir });
   const [artime, scoreboard] = await Promise.all([scoreArtime(corpus, io), readScoreboard(corpus.paths.resultsDir)]);
+  let crossValidated: NabBenchResult['crossValidated'] = null;
+  if (argv.noCv !== true) {
+    const c0 = performance.now();
+    io.progress('nab cv: leave-one-category-out, coordinate descent per fold (a few minutes)…');
+    const cv = crossValidate(corpus, (p) => createDefaultDetector(p), (s, d) => streamScores(s, d), DETECTOR_SPACE, (line) => io.progress(line));
+    crossValidated = { ...cv, seconds: round((performance.now() - c0) / 1000, 1) };
+  }
   const counts = {} as NabBenchResult['counts'];
   const thresholds = {} as ProfileScores;
   for (const p of NAB_PROFILES) {
@@ -158,6 +195,7 @@ export async function nabBench(argv: NabBenchArgs, io: BenchIo): Promise<NabBenc
     counts,
     artimeSameFiles: artime,
     scoreboard,
+    crossValidated,
     resultsDir: path.join(outDir, AWO_DETECTOR),
     detectorSeconds: round(detectorSeconds, 3),
     seconds: round((performance.now() - started) / 1000, 3),
@@ -195,6 +233,36 @@ function report(r: NabBenchResult, corpus: NabCorpus, io: BenchIo): void {
       `The scoreboard (results/final_results.json) is over NAB's full 58-file corpus; this folder has ${r.files} file(s), ` +
         `so compare like with like${r.artimeSameFiles ? ' using the ARTime row scored here' : ''}.`,
     );
+  }
+  const cv = r.crossValidated;
+  if (cv) {
+    io.out(`\ncross-validated (leave one category out; parameters and NAB's threshold chosen on the other categories, ${cv.candidates} candidates, ${cv.seconds} s):`);
+    const fmt = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+    io.out(
+      table([
+        row(`${r.detector} in-sample (defaults)`, here, r.scores),
+        row(`${r.detector} cross-validated`, `${here}, each category held out`, cv.scores),
+        row(`${r.detector} final search (in-sample)`, here, cv.final.scores),
+      ]),
+    );
+    io.out(
+      table(
+        cv.folds.map((f) => ({
+          'held out': f.category,
+          files: f.files,
+          windows: f.windows,
+          'detected': f.detectedWindows,
+          'FP rows': f.fp,
+          'train standard': f.trainStandard.toFixed(2),
+          'held-out standard': fmt(f.heldOut.standard),
+          'held-out low FP': fmt(f.heldOut.reward_low_FP_rate),
+          'held-out low FN': fmt(f.heldOut.reward_low_FN_rate),
+          'θ standard': f.thresholds.standard.toPrecision(4),
+        })),
+      ),
+    );
+    for (const f of cv.folds) io.out(`parameters without ${f.category}: ${JSON.stringify(f.params)}`);
+    io.out(`parameters of the final search on all categories: ${JSON.stringify(cv.final.params)}`);
   }
   if (corpus.unlabelledFiles.length > 0) io.out(`not scored (no labels): ${corpus.unlabelledFiles.join(', ')}`);
   io.out(`result files: ${r.resultsDir}`);

@@ -1,6 +1,6 @@
 import { CombinedDetector, type CombinedDetection, type Detection, type Detector } from './detect/index.js';
 import { DETECTORS, type DetectorName } from './detect/registry.js';
-import { defaultForecasters, detectSeason, ModelSelector, Ring, type Forecast } from './forecast/index.js';
+import { defaultForecasters, defaultOnlineForecasters, detectSeason, ModelSelector, Ring, type Forecast } from './forecast/index.js';
 
 export interface ForecastRule {
   series: string;
@@ -53,8 +53,10 @@ export class SeriesState {
   }
 
   #newSelector(): ModelSelector {
-    const models = defaultForecasters(this.#season).filter((m) => !this.forecast?.models || this.forecast.models.includes(m.name as never));
-    return new ModelSelector(models, this.horizon, { season: this.#season, maxWindow: this.window.capacity, refitEvery: this.#season && this.#season > 200 ? 5 : 1 });
+    const wanted = (m: { name: string }) => !this.forecast?.models || this.forecast.models.includes(m.name as never);
+    const models = defaultForecasters(this.#season).filter(wanted);
+    const online = defaultOnlineForecasters(this.#season).filter(wanted);
+    return new ModelSelector(models, this.horizon, { season: this.#season, maxWindow: this.window.capacity, refitEvery: this.#season && this.#season > 200 ? 5 : 1, online });
   }
 
   /** Adds a point (timestamp in epoch ms); returns the detection when the series has an anomaly rule. */

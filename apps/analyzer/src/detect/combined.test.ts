@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CombinedDetector, createDefaultDetector, defaultDetectors } from './combined.js';
+import { CombinedDetector, createDefaultDetector, defaultDetectors, DEFAULT_DETECTOR_PARAMS, detectorParams } from './combined.js';
 import { RobustZDetector } from './robust-z.js';
 import { mulberry32 } from '@awo/shared';
 
@@ -76,5 +76,29 @@ describe('CombinedDetector', () => {
     // ...and ends after 3 quiet points
     for (let t = 0; t < 3; t++) expect(detector.update(t % 2)).toMatchObject({ anomalous: false, score: 0 });
     expect(detector.update(60).anomalous).toBe(true);
+  });
+
+  it('takes its parameters from DEFAULT_DETECTOR_PARAMS, overridden one by one, and refuses a bad one by name', () => {
+    expect(detectorParams()).toEqual(DEFAULT_DETECTOR_PARAMS);
+    expect(detectorParams({ suppress: 10 })).toEqual({ ...DEFAULT_DETECTOR_PARAMS, suppress: 10 });
+    expect(() => detectorParams({ horizon: Number.NaN })).toThrow(/horizon/);
+    expect(() => detectorParams({ dailyAlpha: 0 })).toThrow(/dailyAlpha/);
+    expect(() => detectorParams({ recordThreshold: 0 })).toThrow(/recordThreshold/);
+    expect(defaultDetectors({ weeklyProfile: 1 }).map((d) => d.method)[0]).toBe('record:weekly-profile');
+    expect(defaultDetectors({ weeklyProfile: 0 }).map((d) => d.method)).not.toContain('record:weekly-profile');
+  });
+
+  it('applies the suppress parameter: a longer quiet run before the next alert', () => {
+    const alerts = (suppress: number) => {
+      const d = createDefaultDetector({ suppress, minPoints: 20 });
+      const out: number[] = [];
+      for (let t = 0; t < 400; t++) {
+        const v = 10 + (t % 3) + (t === 150 || t === 165 ? 40 : 0);
+        if (d.update(v).anomalous) out.push(t);
+      }
+      return out;
+    };
+    expect(alerts(5)).toEqual([150, 165]);
+    expect(alerts(30)).toEqual([150]); // the second spike is within 30 quiet points of the first
   });
 });

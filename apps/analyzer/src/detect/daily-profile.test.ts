@@ -48,4 +48,21 @@ describe('DailyProfile', () => {
     expect(p.next(1)).toBeUndefined();
     expect(p.next(Number.NaN, T0)).toBeUndefined();
   });
+
+  it('with a week as the period, compares a weekend with earlier weekends (weeks start on Monday)', () => {
+    const DAY = 24 * 60 * MIN;
+    const monday = Date.UTC(2024, 0, 1); // a Monday
+    const weekly = new DailyProfile({ buckets: 7 * 24, periodMs: 7 * DAY, name: 'weekly-profile' });
+    const daily = new DailyProfile({ buckets: 24 });
+    expect(weekly.name).toBe('weekly-profile');
+    // Weekdays at 30, weekends at 10; three weeks learned, then a weekend point of week 4.
+    const value = (t: number) => ([0, 6].includes(new Date(t).getUTCDay()) ? 10 : 30);
+    for (let t = monday; t < monday + 21 * DAY; t += 60 * MIN) {
+      weekly.next(value(t), t);
+      daily.next(value(t), t);
+    }
+    const saturday = monday + 26 * DAY + 12 * 60 * MIN;
+    expect(weekly.next(10, saturday)).toBe(0); // a normal weekend
+    expect(Math.abs(daily.next(10, saturday) ?? 0)).toBeGreaterThan(5); // the daily profile mixes weekdays in
+  });
 });

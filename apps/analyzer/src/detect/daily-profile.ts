@@ -9,6 +9,10 @@ export interface DailyProfileOptions {
   buckets?: number;
   /** Weight of the newest day in each bucket's profile, in (0, 1] (default 0.15: about a week of memory). */
   alpha?: number;
+  /** Length of the cycle in ms (default a day; a week gives a weekly profile, with `buckets` per week). */
+  periodMs?: number;
+  /** Name (default 'daily-profile'). */
+  name?: string;
 }
 
 /**
@@ -23,14 +27,17 @@ export interface DailyProfileOptions {
  * shifts still show. O(1) per point, O(buckets) memory, whatever the sampling rate.
  */
 export class DailyProfile implements Statistic {
-  readonly name = 'daily-profile';
+  readonly name: string;
   private readonly buckets: number;
+  private readonly period: number;
   private readonly alpha: number;
   /** Per-slot state, allocated with the first timestamped point (a series without timestamps never needs it). */
   private slots: { profile: Float64Array; daysSeen: Int32Array; day: Float64Array; daySum: Float64Array; dayCount: Int32Array } | undefined;
 
   constructor(opts: DailyProfileOptions = {}) {
     this.buckets = Math.max(1, Math.floor(opts.buckets ?? 96));
+    this.period = opts.periodMs !== undefined && Number.isFinite(opts.periodMs) && opts.periodMs > 0 ? opts.periodMs : DAY_MS;
+    this.name = opts.name ?? 'daily-profile';
     const alpha = opts.alpha ?? 0.15;
     this.alpha = Number.isFinite(alpha) ? Math.min(1, Math.max(1e-6, alpha)) : 0.15;
   }
@@ -44,8 +51,10 @@ export class DailyProfile implements Statistic {
       daySum: new Float64Array(this.buckets),
       dayCount: new Int32Array(this.buckets),
     });
-    const dayNo = Math.floor(timestamp / DAY_MS);
-    const b = Math.min(this.buckets - 1, Math.floor(((timestamp - dayNo * DAY_MS) * this.buckets) / DAY_MS));
+    // Weeks are counted from a Monday (1970-01-05), so a weekly bucket is a time of the week.
+    const origin = this.period === DAY_MS ? 0 : 4 * DAY_MS;
+    const dayNo = Math.floor((timestamp - origin) / this.period);
+    const b = Math.min(this.buckets - 1, Math.floor(((timestamp - origin - dayNo * this.period) * this.buckets) / this.period));
     if (slots.day[b] !== dayNo) {
       // A new day for this slot: fold the slot's last day into its profile.
       const n = slots.dayCount[b]!;

@@ -13,6 +13,6 @@ export { DailyProfile } from './daily-profile.js';
 export type { DailyProfileOptions } from './daily-profile.js';
 export { RecordDetector } from './record.js';
 export type { RecordOptions } from './record.js';
-export { CombinedDetector, createDefaultDetector, defaultDetectors, DEFAULT_SUPPRESS } from './combined.js';
-export type { CombinedDetection, CombinedOptions, DefaultDetectorOptions } from './combined.js';
+export { CombinedDetector, createDefaultDetector, defaultDetectors, detectorParams, DEFAULT_DETECTOR_PARAMS, DEFAULT_SUPPRESS } from './combined.js';
+export type { CombinedDetection, CombinedOptions, DefaultDetectorOptions, DetectorParams } from './combined.js';
 export { DETECTORS, type DetectorName } from './registry.js';

@@ -8,5 +8,10 @@ export { holtWinters, fitHoltWinters, HoltWintersModel } from './holt-winters.js
 export type { SmoothingParams } from './holt-winters.js';
 export { detectSeason, autocorrelation } from './season.js';
 export type { SeasonOptions } from './season.js';
-export { ModelSelector, defaultForecasters } from './selector.js';
-export type { NamedForecaster, SelectorOptions, ModelError } from './selector.js';
+export { ModelSelector, defaultForecasters, defaultOnlineForecasters, weeklyNaive, PROFILE_DEFAULTS, DEFAULT_HALF_LIFE } from './selector.js';
+export type { NamedForecaster, OnlineModel, ProfileParams, SelectorOptions, ModelError } from './selector.js';
+export { dampedTrend, dampedSum, runDamped } from './damped-trend.js';
+export type { DampedParams } from './damped-trend.js';
+export { theta, runSes } from './theta.js';
+export { SeasonalProfile } from './profile.js';
+export type { OnlineForecaster, SeasonalProfileOptions } from './profile.js';

@@ -1,8 +1,11 @@
+import { dampedTrend } from './damped-trend.js';
 import { holtWinters } from './holt-winters.js';
 import { checkedHorizon, checkedSeason } from './interval.js';
 import { linearTrend } from './linear-trend.js';
+import { SeasonalProfile, type OnlineForecaster } from './profile.js';
 import { Ring } from './ring.js';
 import { seasonalNaive } from './seasonal-naive.js';
+import { theta } from './theta.js';
 import type { Forecast, ForecastOptions, Forecaster } from './types.js';
 
 /** A forecaster registered under a name. */
@@ -11,9 +14,18 @@ export interface NamedForecaster {
   fn: Forecaster;
 }
 
+/** A stateful forecaster registered under a name: one is made per selector, for its horizon. */
+export interface OnlineModel {
+  name: string;
+  create: (horizon: number) => OnlineForecaster;
+}
+
+/** Default half-life of the selector's error average (chosen by the blocked rolling-origin search of `bench forecast`). */
+export const DEFAULT_HALF_LIFE = 200;
+
 /** Options of {@link ModelSelector}. */
 export interface SelectorOptions {
-  /** Half-life, in scored points, of the exponentially weighted mean error (default 100). */
+  /** Half-life, in scored points, of the exponentially weighted mean error (default {@link DEFAULT_HALF_LIFE}). */
   halfLife?: number;
   /** Scored points a model needs before it may be chosen (default 20). */
   minScored?: number;
@@ -27,6 +39,8 @@ export interface SelectorOptions {
   level?: number;
   /** Model used before any has enough scored points (default 'seasonal-naive'). */
   fallback?: string;
+  /** Stateful models, fed every point, competing with the others (names unique among all). */
+  online?: readonly OnlineModel[];
 }
 
 /** Backtest error of one model: weighted mean absolute scaled error and number of scored points. */
@@ -44,6 +58,7 @@ interface Entry {
   weightedSum: number;
   weight: number;
   n: number;
+  online?: OnlineForecaster;
 }
 
 /**
@@ -81,12 +96,19 @@ export class ModelSelector {
   constructor(models: readonly NamedForecaster[], horizon: number, options: SelectorOptions = {}) {
     const h = checkedHorizon(horizon);
     if (h === undefined) throw new RangeError(`horizon must be >= 1, got ${horizon}`);
-    if (models.length === 0) throw new RangeError('ModelSelector needs at least one model');
-    if (new Set(models.map((m) => m.name)).size !== models.length) throw new RangeError('model names must be unique');
+    const online = options.online ?? [];
+    if (models.length + online.length === 0) throw new RangeError('ModelSelector needs at least one model');
+    const names = [...models, ...online].map((m) => m.name);
+    if (new Set(names).size !== names.length) throw new RangeError('model names must be unique');
     this.horizon = h;
     this.entries = models.map(({ name, fn }) => ({ name, fn, pending: [], weightedSum: 0, weight: 0, n: 0 }));
+    for (const m of online) {
+      const model = m.create(h);
+      const fn: Forecaster = (_series, horizon, opts = {}) => model.forecast(horizon, opts.level);
+      this.entries.push({ name: m.name, fn, pending: [], weightedSum: 0, weight: 0, n: 0, online: model });
+    }
     this.window = new Ring(Math.max(2, Math.floor(options.maxWindow ?? 2000)));
-    this.decay = Math.pow(2, -1 / Math.max(1e-9, options.halfLife ?? 100));
+    this.decay = Math.pow(2, -1 / Math.max(1e-9, options.halfLife ?? DEFAULT_HALF_LIFE));
     this.minScored = Math.max(1, Math.floor(options.minScored ?? 20));
     this.refitEvery = Math.max(1, Math.floor(options.refitEvery ?? 1));
     const season = checkedSeason(options.season);
@@ -117,6 +139,7 @@ export class ModelSelector {
       this.scaleWeight = this.decay * this.scaleWeight + 1;
     }
     this.window.push(value);
+    for (const e of this.entries) e.online?.observe(value);
     this.observed++;
     this.sinceRefit++;
     if (this.sinceRefit >= this.refitEvery) {
@@ -214,8 +237,10 @@ function safeCall(fn: Forecaster, series: readonly number[], h: number, opts: Fo
 
 /**
  * The standard model set: naive (the last value: the best at short horizons on real load traces,
- * see docs/benchmarks.md), seasonal naive, linear trend and Holt–Winters, with `season` bound
- * (a season given in the call's options takes precedence; naive ignores it).
+ * see docs/benchmarks.md), seasonal naive, linear trend, Holt–Winters, the damped trend and Theta,
+ * with `season` bound (a season given in the call's options takes precedence; naive, the damped
+ * trend and Theta ignore it), and the weekly seasonal naive (7 seasons back, when the window holds
+ * a week; the season is taken as a day).
  */
 export function defaultForecasters(season?: number): NamedForecaster[] {
   const bind =
@@ -227,5 +252,43 @@ export function defaultForecasters(season?: number): NamedForecaster[] {
     { name: 'seasonal-naive', fn: bind(seasonalNaive) },
     { name: 'linear-trend', fn: bind(linearTrend) },
     { name: 'holt-winters', fn: bind(holtWinters) },
+    { name: 'damped-trend', fn: dampedTrend },
+    { name: 'theta', fn: theta },
+    { name: 'seasonal-naive-weekly', fn: bind(weeklyNaive) },
   ];
+}
+
+/** Seasonal naive at 7 seasons (a week when the season is a day); null until the series holds that much. */
+export const weeklyNaive: Forecaster = (series, horizon, opts = {}) => {
+  const m = opts.season;
+  if (m === undefined || !Number.isInteger(m) || m < 2 || series.length < 7 * m) return null;
+  const f = seasonalNaive(series, horizon, { ...opts, season: 7 * m });
+  return f && { ...f, model: 'seasonal-naive-weekly' };
+};
+
+/**
+ * Parameters of the online models: `alpha` and `maxSlots` chosen by the blocked rolling-origin search
+ * of `bench forecast`; `log` chosen on the bench's traces while building the model; the deviation
+ * regression's `halfLife` (in points) set, not searched.
+ */
+export const PROFILE_DEFAULTS: Readonly<ProfileParams> = Object.freeze({ alpha: 0.025, halfLife: 500, maxSlots: 96, log: true });
+
+/** Parameters of the seasonal profiles (see {@link SeasonalProfile}). */
+export interface ProfileParams {
+  alpha: number;
+  halfLife: number;
+  maxSlots: number;
+  log: boolean;
+}
+
+/**
+ * The standard stateful models, given a season (a day of steps): the daily and the weekly
+ * {@link SeasonalProfile} (the weekly one remembers more than the window holds, in at most
+ * `maxSlots` slots). None without a season.
+ */
+export function defaultOnlineForecasters(season?: number, params: Partial<ProfileParams> = {}): OnlineModel[] {
+  if (season === undefined || !Number.isInteger(season) || season < 2) return [];
+  const p = { ...PROFILE_DEFAULTS, ...params };
+  const profile = (name: string, period: number): OnlineModel => ({ name, create: (horizon) => new SeasonalProfile({ period, horizon, name, ...p }) });
+  return [profile('profile-daily', season), profile('profile-weekly', 7 * season)];
 }

@@ -116,7 +116,7 @@ export const analyzerSchema = z
           step: duration.optional(),
           /** Season length in points, or `auto` to find it by autocorrelation. */
           season: z.union([z.number().int().min(2), z.literal('auto')]).optional(),
-          models: z.array(z.enum(['naive', 'seasonal-naive', 'linear-trend', 'holt-winters'])).optional(),
+          models: z.array(z.enum(['naive', 'seasonal-naive', 'linear-trend', 'holt-winters', 'damped-trend', 'theta', 'seasonal-naive-weekly', 'profile-daily', 'profile-weekly'])).optional(),
           ...seriesBounds,
         }),
       )

@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   AWO_SIGNATURE_INVALID: { retryable: false, summary: 'a plan revision signature is missing or does not match' },
   AWO_SOURCE_FAILED: { retryable: true, summary: 'a monitor source failed to sample' },
   AWO_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },
+  AWO_NOT_FOUND: { retryable: false, summary: 'an override, proposal or plan version with that id does not exist (or is no longer kept)' },
+  AWO_REQUEST_INVALID: { retryable: false, summary: 'an operator request (override, rollback, approval) is malformed: the message names the field' },
+  AWO_STEER_CONFLICT: { retryable: false, summary: 'an operator request does not fit the state: the override is already removed, the proposal expired, superseded or decided' },
+  AWO_STEER_LIMIT: { retryable: true, summary: 'too many override, proposal or rollback records are kept: the request is refused until finished ones age out' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,6 @@
 import type { Change, Plan, PlanPin } from '../contracts/messages.js';
 import { describeChange } from '../plan/model.js';
+import { canonicalJson } from '../plan/sign.js';
 import { LIVE_OVERRIDE, type Override } from './schemas.js';
 
 /** `step\u0000param`: one pinnable parameter. */
@@ -71,7 +72,15 @@ export function samePins(a: Record<string, PlanPin>, b: Record<string, PlanPin>)
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
   if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return false;
-  return ka.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+  return ka.every((k) => canonicalJson(a[k]) === canonicalJson(b[k]));
+}
+
+/**
+ * Whether `plan` is the very plan a proposal was computed on: its version, and its lineage (at
+ * version 0 there is no lineage yet: each read of it gets a fresh epoch).
+ */
+export function samePlan(plan: Plan, baseVersion: number, epoch: string | undefined): boolean {
+  return plan.version === baseVersion && (baseVersion === 0 || plan.epoch === epoch);
 }
 
 /**

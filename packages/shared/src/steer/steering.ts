@@ -8,7 +8,7 @@ import { AwoError, isAwoError } from '../errors.js';
 import { PlanReader, planReaderOptions } from '../plan/reader.js';
 import { PlanStore } from '../plan/store.js';
 import { publishControl, publishSteeringEvent } from './events.js';
-import { whyNotApplicable } from './rules.js';
+import { samePlan, whyNotApplicable } from './rules.js';
 import {
   decisionRequestSchema,
   overrideRequestSchema,
@@ -247,7 +247,7 @@ export class Steering {
       if (p.expiresAt <= now) finished = { ...p, status: 'expired', decidedAt: now };
       else if (to === 'approved') {
         const plan = await this.#store.current();
-        const why = plan.version === p.baseVersion && plan.epoch === p.epoch ? undefined : whyNotApplicable(plan, p.changes);
+        const why = samePlan(plan, p.baseVersion, p.epoch) ? undefined : whyNotApplicable(plan, p.changes);
         if (why !== undefined) finished = { ...p, status: 'superseded', decidedAt: now, note: why };
       }
       if (finished) {

@@ -3,7 +3,7 @@ import { readSteeringEvents, verifyRevision, type Override } from '@awo/shared';
 import { forecast, STEER_KEY, steeringHarness } from './steering-harness.js';
 import { waitFor } from './helpers.js';
 
-describe('overrides (pin, unpin) through the leading planner', () => {
+describe('overrides (pin, unpin) through the leading planner', { timeout: 20_000 }, () => {
   it('a pin ends as a signed revision the executor applies; the goal keeps it under load; unpin releases it', async () => {
     await using t = await steeringHarness();
     const asked = Date.now();
@@ -89,7 +89,7 @@ describe('overrides (pin, unpin) through the leading planner', () => {
   });
 });
 
-describe('rollback', () => {
+describe('rollback', { timeout: 20_000 }, () => {
   it('writes a new signed revision whose steps equal the version asked for; the executor applies it', async () => {
     // Forecasts go stale fast, so the goal holds (fallback) rather than scaling back up after the rollback.
     await using t = await steeringHarness({ staleAfter: '700ms' });
@@ -128,7 +128,7 @@ describe('rollback', () => {
   });
 });
 
-describe('proposals (goals in propose mode)', () => {
+describe('proposals (goals in propose mode)', { timeout: 20_000 }, () => {
   it('a proposal changes nothing until approved; approving commits it, rejecting does not; an expired one cannot be approved', async () => {
     await using t = await steeringHarness({ mode: 'propose', steering: { proposalTtl: '1500ms' } });
     const events = await readSteeringEvents(t.rt.redis, t.rt.keys, '0');

@@ -6,6 +6,8 @@ import {
   ControlListener,
   counter,
   keepPins,
+  mergeSlice,
+  type ReconfigureResult,
   errorMessage,
   gauge,
   HISTOGRAMS,
@@ -27,7 +29,7 @@ import {
   type PlanRevision,
   type PlannerConfig,
 } from '@awo/shared';
-import { createGoal, type Goal, type Proposal } from './goals/index.js';
+import { createGoal, reuseGoals, type Goal, type Proposal } from './goals/index.js';
 import { PlannerSteering, type SteerRevision } from './steer.js';
 
 /**
@@ -64,15 +66,13 @@ export class PlannerAgent extends Agent {
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
     this.#reader = new PlanReader(this.#store, planReaderOptions(deps.config));
     this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);
-    this.#steering = new PlannerSteering(deps.redis, deps.keys, deps.config, this.#reader, deps.log.child({ component: 'steering' }), deps.now);
+    this.#steering = new PlannerSteering(deps.redis, deps.keys, () => this.deps.config, this.#reader, deps.log.child({ component: 'steering' }), deps.now);
     this.#control = new ControlListener(() => deps.connect('control', { blocking: true }), deps.keys, deps.log, (m) => {
       if (m.op === 'steer') void this.#steer();
     });
     const env = { workflow: deps.config.workflow, evaluateInterval: deps.config.planner.evaluateInterval };
     this.#goals = deps.config.planner.goals.map((g) => createGoal(g, env));
-    for (const goal of this.#goals) {
-      for (const s of [...goal.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), goal]);
-    }
+    this.#indexSeries();
     this.#decisionLatency = deps.metrics.histogram(HISTOGRAMS.decisionLatency);
     deps.metrics.live({
       awo_planner_leader: gauge('1 while this planner holds the leadership lease, else 0', () => (this.#leader ? 1 : 0)),
@@ -93,6 +93,36 @@ export class PlannerAgent extends Agent {
     });
   }
 
+  /** Goal by the series it reads. */
+  #indexSeries(): void {
+    this.#bySeries.clear();
+    for (const goal of this.#goals) {
+      for (const s of [...goal.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), goal]);
+    }
+  }
+
+  /**
+   * Hot reload: goals (unchanged ones keep their state), the evaluation interval and the steering
+   * bounds change live; the workflow, signing, lease and health need a restart and are refused.
+   */
+  async reconfigure(slice: PlannerConfig): Promise<ReconfigureResult> {
+    const { merged, applied, refused } = mergeSlice(this.deps.config, slice, ['planner.goals', 'planner.evaluateInterval', 'planner.steering']);
+    const before = [...this.#bySeries.keys()].sort().join('\u0000');
+    this.deps.config = merged;
+    if (applied.some((p) => p.startsWith('planner.goals'))) {
+      this.#goals = reuseGoals(this.#goals, merged.planner.goals, { workflow: merged.workflow, evaluateInterval: merged.planner.evaluateInterval });
+      this.#indexSeries();
+      // The metrics consumer reads only the series the goals name: a leader reads the new set.
+      if ([...this.#bySeries.keys()].sort().join('\u0000') !== before) await this.#tick(true);
+    }
+    if (applied.includes('planner.evaluateInterval') && this.#evalTimer) {
+      clearInterval(this.#evalTimer);
+      this.#evalTimer = setInterval(() => this.#evaluateAll(), merged.planner.evaluateInterval);
+    }
+    this.deps.log.info({ applied, refused: refused.map((r) => r.path), goals: this.#goals.map((g) => g.config.name) }, 'planner reconfigured');
+    return { applied, refused };
+  }
+
   get isLeader(): boolean {
     return this.#leader;
   }
@@ -106,9 +136,10 @@ export class PlannerAgent extends Agent {
   }
 
   /** Takes or renews the lease; starts or stops leading accordingly. */
-  #tick(): Promise<void> {
+  #tick(resubscribe = false): Promise<void> {
     this.#transition = this.#transition.then(async () => {
       if (this.state === 'draining' || this.state === 'closed') return;
+      if (resubscribe && this.#leader) await this.#stepDown('the goals read other series now');
       let holds: boolean;
       try {
         holds = this.#leader ? await this.#lease.renew() : await this.#lease.acquire();

@@ -57,12 +57,12 @@ export class PlannerSteering {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly config: PlannerConfig,
+    private readonly configOf: () => PlannerConfig,
     private readonly reader: PlanReader,
     private readonly log: Logger,
     private readonly now: () => number,
   ) {
-    this.steering = new Steering(redis, keys, config, now);
+    this.steering = new Steering(redis, keys, configOf(), now);
   }
 
   /** Records skipped because they failed their schema. */
@@ -179,16 +179,22 @@ export class PlannerSteering {
     const ended = version !== plan.version ? version : undefined;
     const expired = new Set(want.expired.map((o) => o.id));
     const superseded = new Set(want.superseded.map((o) => o.id));
+    // Ended ones first, so whoever sees the new pin active also sees the one it replaced ended.
+    const activate: [Stored<Override>, Override][] = [];
     for (const o of records) {
       const v = o.value;
       let to: Override | undefined;
-      if (v.status === 'pending' && v.id in want.pins) to = { ...v, status: 'active', version };
-      else if (v.status === 'removing' && !(v.id in pinsOf(current))) to = { ...v, status: 'removed', ...(v.id in had && ended ? { endedVersion: ended } : {}) };
+      if (v.status === 'pending' && v.id in want.pins) {
+        activate.push([o, { ...v, status: 'active', version }]);
+        continue;
+      }
+      if (v.status === 'removing' && !(v.id in pinsOf(current))) to = { ...v, status: 'removed', ...(v.id in had && ended ? { endedVersion: ended } : {}) };
       else if ((v.status === 'pending' || v.status === 'active') && (expired.has(v.id) || superseded.has(v.id))) {
         to = { ...v, status: expired.has(v.id) ? 'expired' : 'superseded', endedAt: now, ...(v.id in had && ended ? { endedVersion: ended } : {}) };
       }
       if (to) await this.#update(this.steering.overridesTable, o, to, 'override');
     }
+    for (const [o, to] of activate) await this.#update(this.steering.overridesTable, o, to, 'override');
     return current;
   }
 
@@ -216,11 +222,11 @@ export class PlannerSteering {
       reason: proposal.reason.slice(0, 2048),
       insightIds: proposal.insightIds.slice(0, 256),
       at: now,
-      expiresAt: now + this.config.planner.steering.proposalTtl,
+      expiresAt: now + this.configOf().planner.steering.proposalTtl,
       status: 'open',
     };
     try {
-      const stored = await this.steering.proposalsTable.create(record, this.config.planner.steering.maxProposals);
+      const stored = await this.steering.proposalsTable.create(record, this.configOf().planner.steering.maxProposals);
       this.counts.proposalsWritten++;
       await this.#event({ v: 1, type: 'proposal', at: now, item: stored.value });
       this.log.info({ proposal: record.id, goal, baseVersion: plan.version, reason: record.reason }, 'proposal written (goal in propose mode)');
@@ -236,7 +242,7 @@ export class PlannerSteering {
   /** Open proposals past their time expire; finished records older than `keepFinished` are dropped. */
   async #finish(): Promise<void> {
     const now = this.now();
-    const keep = this.config.planner.steering.keepFinished;
+    const keep = this.configOf().planner.steering.keepFinished;
     for (const p of await this.steering.proposalsTable.all()) {
       if (p.value.status === 'open' && p.value.expiresAt <= now) await this.#update(this.steering.proposalsTable, p, { ...p.value, status: 'expired', decidedAt: now }, 'proposal');
       else if (FINISHED_PROPOSAL.has(p.value.status) && (p.value.decidedAt ?? p.value.at) + keep <= now) await this.steering.proposalsTable.remove(p);
@@ -256,7 +262,7 @@ export class PlannerSteering {
   }
 
   #event(event: SteeringEvent): Promise<string> {
-    return publishSteeringEvent(this.redis, this.keys, this.config.planner.steering.eventsMaxLen, event);
+    return publishSteeringEvent(this.redis, this.keys, this.configOf().planner.steering.eventsMaxLen, event);
   }
 }
 

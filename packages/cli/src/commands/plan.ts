@@ -38,7 +38,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
     if (history.length === 0) io.out('no revisions yet');
     const now = Date.now();
     for (const { revision: r } of history) {
-      const changes = r.changes.map(describeChange).join(', ');
+      const changes = r.changes.map(describeChange).join(', ') || `(no parameter change${Object.keys(r.plan.pins ?? {}).length ? '; pins' : ''})`;
       io.out(`v${r.version} (from v${r.parentVersion}) ${new Date(r.at).toISOString()} (${formatDuration(now - r.at)} ago) goal ${r.goal}: ${changes}`);
       io.out(`    why: ${r.reason}`);
       if (r.trace) io.out(`    trace: ${r.trace.traceId}  insights: ${r.insightIds.join(', ') || '-'}`);

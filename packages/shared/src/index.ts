@@ -19,3 +19,4 @@ export * from './delete-prefix.js';
 export * from './acl.js';
 export * from './steer/index.js';
 export * from './reload/index.js';
+export * from './kube/index.js';

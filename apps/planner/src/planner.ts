@@ -32,6 +32,9 @@ import {
 import { createGoal, reuseGoals, type Goal, type Proposal } from './goals/index.js';
 import { PlannerSteering, type SteerRevision } from './steer.js';
 
+/** The level-triggered steering pass runs at most this often on the evaluation timer (ms). */
+const STEER_EVERY_MS = 1000;
+
 /**
  * The planner agent: holds the goals from the config, reads insights and the metrics its goals
  * name, and writes plan revisions. One planner writes at a time (a lease in Redis); another
@@ -57,6 +60,8 @@ export class PlannerAgent extends Agent {
   /** The last tampered plan version logged, so a refusal is logged once per version, not per evaluation. */
   #tamperedLogged: string | undefined;
   #lastResult: Record<string, unknown> | undefined;
+  /** When the timer last ran the steering pass. */
+  #steeredAt = 0;
   /** Per goal: the changes it wanted that a pin held back (its last evaluation). */
   readonly #held = new Map<string, string[]>();
   readonly #decisionLatency: Observe;
@@ -212,7 +217,16 @@ export class PlannerAgent extends Agent {
 
   #evaluateAll(): void {
     if (!this.#leader) return;
-    void this.#steer();
+    // The level-triggered steering pass (expiries, lost wake-ups) runs at most once a second, and
+    // only when records exist; a `steer` control message runs it at once.
+    const now = this.deps.now();
+    if (now - this.#steeredAt >= STEER_EVERY_MS) {
+      this.#steeredAt = now;
+      void this.#steering.anything().then(
+        (any) => (any ? this.#steer() : undefined),
+        (err: unknown) => this.deps.log.warn({ err: errorMessage(err) }, 'steering check failed'),
+      );
+    }
     for (const goal of this.#goals) void this.#evaluate(goal);
   }
 

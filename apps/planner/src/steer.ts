@@ -65,6 +65,15 @@ export class PlannerSteering {
     this.steering = new Steering(redis, keys, configOf(), now);
   }
 
+  /**
+   * Whether any steering record is kept (one round trip, no parsing): the level-triggered pass
+   * is skipped while there is none. Each table holds its `_seq` counter beside the records.
+   */
+  async anything(): Promise<boolean> {
+    const replies = (await this.redis.pipeline().hlen(this.keys.overrides).hlen(this.keys.proposals).hlen(this.keys.rollbacks).exec()) ?? [];
+    return replies.some(([err, n]) => err !== null || Number(n) > 1);
+  }
+
   /** Records skipped because they failed their schema. */
   get invalidRecords(): number {
     return this.steering.overridesTable.invalid + this.steering.proposalsTable.invalid + this.steering.rollbacksTable.invalid;

@@ -10,6 +10,7 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   nab        anomaly detectors on NAB, scored by NAB's rules, and cross-validated [--data <dir>] [--no-cv]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
   cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
+  steer      operator request → signed revision → pool resized: pin, unpin, rollback [--rounds R]
   kubernetes   the kubernetes-scale action against the fake Kubernetes API: latency, retries, revision -> PATCH [--actions N] [--rounds R]`;
 
 const { values, positionals } = parseArgs({
@@ -68,6 +69,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'cardinality':
       await (await import('./cardinality.js')).cardinalityBench({ series: num(values.series) }, io);
+      return 0;
+    case 'steer':
+      await (await import('./steer.js')).steerBench({ rounds: num(values.rounds) }, io);
       return 0;
     case 'kubernetes':
       await (await import('./kubernetes.js')).kubernetesBench({ actions: num(values.actions), rounds: num(values.rounds) }, io);

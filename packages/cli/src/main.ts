@@ -11,7 +11,13 @@ usage:
   awo demo [--scenario autoscale|data-quality] [--duration <s>] [--rate <n>] [--json] [--keep]
                                          run a demo (autoscale: continuous without --duration;
                                          data-quality: 60 s by default)
-  awo plan show|history [--config <file>] [--limit <n>] [--json]
+  awo plan show|history|overrides [--config <file>] [--limit <n>] [--json]
+  awo plan pin <step> <param> <value> [--until <time|duration>] [--reason <text>]
+  awo plan unpin <id> | awo plan rollback <version> [--reason <text>]
+                                         ask the leading planner for a signed revision (waits
+                                         --wait, default 10s, for it; --by names who asks)
+  awo proposals list [--json] | approve <id> | reject <id> [--reason <text>]
+                                         decisions of goals in propose mode
   awo trace <traceId> | awo trace --last-action [--json]
                                          a trace as a tree; the chain of the newest action
   awo explain <planVersion> [--json]     why the plan changed, in words
@@ -36,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   executor: async () => (await import('./commands/agents.js')).agentsCommand('executor'),
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   plan: async () => (await import('./commands/plan.js')).planCommand,
+  proposals: async () => (await import('./commands/steer.js')).proposalsCommand,
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   keys: async () => (await import('./commands/keys.js')).keysCommand,
@@ -65,11 +72,15 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // SIGHUP re-reads the config file (commands that run agents listen; the others ignore it).
+  const hangups = new EventTarget();
+  process.on('SIGHUP', () => hangups.dispatchEvent(new Event('hangup')));
   const io: Io = {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
     signal: controller.signal,
+    hangups,
   };
   try {
     return await (await load())(rest, io);

@@ -65,12 +65,15 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
     const insights = await findInsights(runtime, r.insightIds.filter((id) => !STREAM_ID.test(id)));
     const metrics = await findMetrics(runtime, [...new Set([...cited, ...insights.flatMap((i) => i.message.metricIds)])]);
     if (values.json) {
-      io.out(JSON.stringify({ version: r.version, parentVersion: r.parentVersion, goal: r.goal, reason: r.reason, changes: r.changes, traceId: r.trace?.traceId, insights, metrics }));
+      io.out(JSON.stringify({ version: r.version, parentVersion: r.parentVersion, goal: r.goal, reason: r.reason, changes: r.changes, pins: r.plan.pins ?? {}, traceId: r.trace?.traceId, insights, metrics }));
       return 0;
     }
     const changes = r.changes.map(describeChange).join(', ');
     io.out(`Plan v${r.version} (from v${r.parentVersion}), written ${new Date(r.at).toISOString()} by ${r.leader} for goal "${r.goal}", ${changes}.`);
     io.out(`Why: ${r.reason}.`);
+    for (const [id, pin] of Object.entries(r.plan.pins ?? {})) {
+      io.out(`Pinned in this plan: ${pin.step}.${pin.param} = ${String(pin.value)} by override ${id}${pin.by ? ` of ${pin.by}` : ''}${pin.until !== undefined ? ` until ${new Date(pin.until).toISOString()}` : ' until unpinned'}${pin.reason ? ` (${pin.reason})` : ''}; no goal changes it while it holds.`);
+    }
     if (r.trace) io.out(`Trace of the decision: ${r.trace.traceId} (npx awo trace ${r.trace.traceId}).`);
     if (r.insightIds.length === 0) io.out('No insight was used: the decision came from observed metrics or a fallback.');
     for (const id of r.insightIds) {

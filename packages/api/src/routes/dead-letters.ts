@@ -5,12 +5,12 @@ import type { ApiDeps } from '../context.js';
 import { DeadLetters } from '../dead-letters.js';
 import { errorResponses } from '../errors.js';
 import { page, pageQuery, streamId } from '../schemas.js';
-import { writeLimit } from './write-limit.js';
+import type { WriteLimit } from './write-limit.js';
 
 const item = z.strictObject({ entryId: z.string(), deadLetter: deadLetterSchema, replayedAs: z.string().nullable().describe('the stream id it was replayed as, once replayed') });
 
 export const deadLetterRoutes =
-  (deps: ApiDeps): FastifyPluginAsyncZod =>
+  (deps: ApiDeps, writes: WriteLimit): FastifyPluginAsyncZod =>
   async (app) => {
     const { pageSize, scanLimit } = deps.config.api;
     const deadLetters = new DeadLetters(deps.redis, deps.keys, deps.config.bus.maxLen);
@@ -32,7 +32,8 @@ export const deadLetterRoutes =
     app.post(
       '/api/v1/dead-letters/:id/replay',
       {
-        config: { role: 'operator', ...writeLimit(deps.config.api) },
+        config: { role: 'operator' },
+        onRequest: writes,
         schema: {
           tags: ['dead letters'],
           summary: 'Adds a dead letter\'s entry back to the stream it came from, once (its consumers read it again)',

@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { startApi, TOKENS } from './api-harness.js';
+import { startApi, TOKENS, type Json } from './api-harness.js';
 import { waitFor } from './helpers.js';
 
 /** Every route of the API, as OpenAPI names it. */
@@ -119,7 +119,7 @@ describe('the API: auth, errors, plan, events, OpenAPI', () => {
     expect(second.status).toBe(200);
     const third = await fetch(`${api.base}/api/v1/events`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
     expect(third.status).toBe(503);
-    expect((await third.json()).error.code).toBe('AWO_API_UNAVAILABLE');
+    expect(((await third.json()) as Json).error.code).toBe('AWO_API_UNAVAILABLE');
     const unauthorized = await fetch(`${api.base}/api/v1/events`);
     expect(unauthorized.status).toBe(401);
     await api.commit([{ op: 'set', step: 'knob', param: 'level', from: 1, to: 7 }]);
@@ -144,7 +144,7 @@ describe('the API: auth, errors, plan, events, OpenAPI', () => {
     await using api = await startApi();
     const res = await fetch(`${api.base}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = await res.json();
+    const doc = (await res.json()) as Json;
     expect(doc.openapi).toBe('3.1.0');
     const validator = new Validator();
     const result = await validator.validate(doc);

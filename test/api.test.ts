@@ -21,6 +21,14 @@ const ROUTES = [
   'POST /api/v1/dead-letters/{id}/replay',
   'GET /api/v1/registry',
   'GET /api/v1/events',
+  'GET /api/v1/plan/overrides',
+  'POST /api/v1/plan/overrides',
+  'DELETE /api/v1/plan/overrides/{id}',
+  'POST /api/v1/plan/rollback',
+  'GET /api/v1/proposals',
+  'POST /api/v1/proposals/{id}/approve',
+  'POST /api/v1/proposals/{id}/reject',
+  'POST /api/v1/config/reload',
 ];
 
 describe('the API: auth, errors, plan, events, OpenAPI', () => {
@@ -131,7 +139,7 @@ describe('the API: auth, errors, plan, events, OpenAPI', () => {
       text += decoder.decode(value);
       return /event: revision\n/.test(text) && text.includes(': heartbeat');
     }, 'a revision event and a heartbeat');
-    const event = /event: revision\nid: revisions:(\S+)\ndata: (.*)\n\n/.exec(text);
+    const event = /event: revision\nid: revision:(\S+)\ndata: (.*)\n\n/.exec(text);
     expect(event).not.toBeNull();
     const data = JSON.parse(event?.[2] as string);
     expect(data.entryId).toBe(event?.[1]);

@@ -9,7 +9,8 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
-  cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]`;
+  cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
+  steer      operator request → signed revision → pool resized: pin, unpin, rollback [--rounds R]`;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -65,6 +66,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'cardinality':
       await (await import('./cardinality.js')).cardinalityBench({ series: num(values.series) }, io);
+      return 0;
+    case 'steer':
+      await (await import('./steer.js')).steerBench({ rounds: num(values.rounds) }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);

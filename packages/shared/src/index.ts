@@ -21,3 +21,4 @@ export * from './explain.js';
 export * from './registry.js';
 export * from './steer/index.js';
 export * from './reload/index.js';
+export * from './kube/index.js';

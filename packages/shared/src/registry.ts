@@ -33,6 +33,7 @@ const ABOUT: Record<Section, Record<string, { description: string; example: unkn
     system: { description: 'The host and this process: CPU busy ratio, memory used ratio, RSS, heap used and event-loop lag (series system.<name>.*)', example: { kind: 'system', name: 'host', interval: '5s' } },
     'http-json': { description: 'One number read from a JSON document over HTTP, by a dotted path', example: { kind: 'http-json', name: 'shop', url: 'http://127.0.0.1:8080/stats', path: 'queue.depth', metric: 'depth' } },
     prometheus: { description: 'Series picked from a Prometheus exposition (/metrics), by name and labels', example: { kind: 'prometheus', name: 'app', url: 'http://127.0.0.1:9100/metrics', series: [{ metric: 'http_requests_in_flight' }] } },
+    kubernetes: { description: 'Kubernetes Deployments and StatefulSets: their desired, current and ready replicas, read from the API server (series kubernetes.<name>.<target>.*)', example: { kind: 'kubernetes', name: 'shop', targets: [{ kind: 'Deployment', namespace: 'shop', name: 'worker' }] } },
     records: { description: 'The data quality of the records entering a workflow step: null rate, schema violations, out-of-range values, duplicates, freshness, values for drift', example: { kind: 'records', name: 'orders', step: 'validate', values: ['amount'] } },
   },
   detectors: {
@@ -56,6 +57,7 @@ const ABOUT: Record<Section, Record<string, { description: string; example: unkn
     'scale-bullmq-workers': { description: 'Resizes a managed pool of BullMQ workers (executor.pools)', example: { kind: 'scale-bullmq-workers', pool: 'work' } },
     http: { description: 'Calls an HTTP endpoint with the change (step, param, value, version) as JSON', example: { kind: 'http', url: 'https://ops.example.internal/scale', timeout: '10s' } },
     command: { description: 'Runs an allowlisted executable without a shell; {{step}}, {{param}}, {{value}}, {{version}} become arguments', example: { kind: 'command', executable: '/usr/local/bin/scale', args: ['--size={{value}}'] } },
+    'kubernetes-scale': { description: 'Sets spec.replicas of a Kubernetes Deployment or StatefulSet through its scale subresource, within [min, max]; transient answers retried with backoff', example: { kind: 'kubernetes-scale', target: { kind: 'Deployment', namespace: 'shop', name: 'worker' }, min: 1, max: 50 } },
     'redis-set': { description: 'Writes the value to a Redis key under the prefix ({{step}} and {{param}} in the key)', example: { kind: 'redis-set', key: 'route:{{step}}', ttl: '1h' } },
   },
   handlers: {

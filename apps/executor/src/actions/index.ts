@@ -4,10 +4,11 @@ import type { ManagedPool } from '../pool.js';
 import type { ActionConfigOf, ActionContext, ActionHandler, ActionKind, ActionOutcome } from '../types.js';
 import { commandHandler } from './command.js';
 import { httpHandler } from './http.js';
+import { checkKubernetesActions, kubernetesScaleHandler, observeKubernetesScale } from './kubernetes.js';
 import { redisSetHandler } from './redis-set.js';
 import { scaleHandler } from './scale.js';
 
-export { commandHandler, httpHandler, redisSetHandler, scaleHandler };
+export { checkKubernetesActions, commandHandler, httpHandler, kubernetesScaleHandler, redisSetHandler, scaleHandler };
 
 /** Action kind → handler. */
 export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigOf<K>> } = {
@@ -15,6 +16,7 @@ export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigO
   http: httpHandler,
   command: commandHandler,
   'redis-set': redisSetHandler,
+  'kubernetes-scale': kubernetesScaleHandler,
 };
 
 /** Runs the handler of the config's kind. The config, never the action, says what to act on. */
@@ -27,6 +29,8 @@ export function runAction(action: Action, config: ActionConfig, ctx: ActionConte
     case 'command':
       return handlers[config.kind](action, config, ctx);
     case 'redis-set':
+      return handlers[config.kind](action, config, ctx);
+    case 'kubernetes-scale':
       return handlers[config.kind](action, config, ctx);
   }
 }
@@ -52,6 +56,8 @@ export async function observe(config: ActionConfig, ctx: ObserveContext): Promis
   switch (config.kind) {
     case 'scale-bullmq-workers':
       return ctx.pools.get(config.pool)?.size();
+    case 'kubernetes-scale':
+      return observeKubernetesScale(config, ctx.signal);
     default:
       return undefined;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, name } from './fields.js';
+import { kubeconfigSchema, kubeTargetSchema } from './kube.js';
 
 /** Actions the executor may run. Only actions named here can ever run, whatever a stream says. */
 export const scaleActionSchema = z.strictObject({
@@ -31,7 +32,28 @@ export const redisSetActionSchema = z.strictObject({
   ttl: duration.optional(),
 });
 
-export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchema, httpActionSchema, commandActionSchema, redisSetActionSchema]);
+/**
+ * `kubernetes-scale`: sets `spec.replicas` of the configured Deployment or StatefulSet through
+ * its scale subresource (a JSON merge patch), within [min, max]. Transient answers (409, 429,
+ * 5xx, network) are tried again `retries` times with backoff from `backoff` up to `maxBackoff`.
+ */
+export const kubernetesScaleActionSchema = z
+  .strictObject({
+    kind: z.literal('kubernetes-scale'),
+    target: kubeTargetSchema,
+    /** Absent: in-cluster credentials. */
+    kubeconfig: kubeconfigSchema.optional(),
+    min: z.number().int().min(0).default(0),
+    max: z.number().int().min(0).max(100_000),
+    /** Bound of one request to the API server. */
+    timeout: duration.default(10_000),
+    retries: z.number().int().min(0).max(20).default(5),
+    backoff: duration.default(200),
+    maxBackoff: duration.default(5000),
+  })
+  .refine((a) => a.min <= a.max, { message: 'expected min <= max', path: ['min'] });
+
+export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchema, httpActionSchema, commandActionSchema, redisSetActionSchema, kubernetesScaleActionSchema]);
 
 export const poolSchema = z.strictObject({
   queue: z.string().min(1),
@@ -50,3 +72,4 @@ export const poolSchema = z.strictObject({
 
 export type ActionConfig = z.infer<typeof actionConfigSchema>;
 export type PoolConfig = z.infer<typeof poolSchema>;
+export type KubernetesScaleActionConfig = z.infer<typeof kubernetesScaleActionSchema>;

@@ -8,3 +8,4 @@ export { duration } from './fields.js';
 export * from './workflow.js';
 export * from './slices.js';
 export * from './api.js';
+export * from './kube.js';

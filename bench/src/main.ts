@@ -76,6 +76,7 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'api':
       await (await import('./api.js')).apiBench({ requests: num(values.requests) }, io);
+      return 0;
     case 'kubernetes':
       await (await import('./kubernetes.js')).kubernetesBench({ actions: num(values.actions), rounds: num(values.rounds) }, io);
       return 0;

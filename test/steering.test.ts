@@ -171,3 +171,28 @@ describe('proposals (goals in propose mode)', { timeout: 20_000 }, () => {
     expect(states).toEqual(expect.arrayContaining(['first:open', 'first:approved', 'first:applied', 'second:open', 'second:rejected', 'third:open', 'third:expired']));
   });
 });
+
+describe('only the leading planner signs', { timeout: 20_000 }, () => {
+  it('with a standby planner on the same prefix, a pin becomes exactly one revision, written by the leader', async () => {
+    await using t = await steeringHarness({ executor: false });
+    const { PlannerAgent } = await import('@awo/planner');
+    const { Runtime } = await import('@awo/shared');
+    const { quietLogger, REDIS_URL } = await import('./helpers.js');
+    const standbyRuntime = new Runtime({ config: t.config, redisUrl: REDIS_URL, log: quietLogger(), env: {}, instanceSuffix: 'standby' });
+    const standby = new PlannerAgent(standbyRuntime.deps('planner'));
+    try {
+      await standby.start();
+      expect(standby.isLeader).toBe(false);
+      const pins = await Promise.all([4, 5, 6].map((value) => t.steering.pin({ step: 'work', param: 'concurrency', value })));
+      await waitFor(async () => (await t.steering.overrides()).every((o) => o.status === 'active' || o.status === 'superseded'), 'settled');
+      const history = await t.store.history(10);
+      expect(history.length).toBeGreaterThan(0);
+      expect(history.filter((h) => h.revision.leader.endsWith('-standby'))).toEqual([]);
+      expect(standby.metrics().planner_revisions_total).toBe(0);
+      expect(await t.concurrency()).toBe(pins.reduce((a, b) => (b.seq > a.seq ? b : a)).value);
+    } finally {
+      await standby.close();
+      await standbyRuntime.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
   cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
   steer      operator request → signed revision → pool resized: pin, unpin, rollback [--rounds R]
+  api        HTTP API latency and requests/s on a loaded store; revision → events fan-out [--requests N]
   kubernetes   the kubernetes-scale action against the fake Kubernetes API: latency, retries, revision -> PATCH [--actions N] [--rounds R]`;
 
 const { values, positionals } = parseArgs({
@@ -30,6 +31,7 @@ const { values, positionals } = parseArgs({
     rate: { type: 'string' },
     records: { type: 'string' },
     series: { type: 'string' },
+    requests: { type: 'string' },
     actions: { type: 'string' },
     'no-cv': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -72,6 +74,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'steer':
       await (await import('./steer.js')).steerBench({ rounds: num(values.rounds) }, io);
+      return 0;
+    case 'api':
+      await (await import('./api.js')).apiBench({ requests: num(values.requests) }, io);
       return 0;
     case 'kubernetes':
       await (await import('./kubernetes.js')).kubernetesBench({ actions: num(values.actions), rounds: num(values.rounds) }, io);

@@ -17,6 +17,8 @@ export * from './encode-part.js';
 export * from './redis-server.js';
 export * from './delete-prefix.js';
 export * from './acl.js';
+export * from './explain.js';
+export * from './registry.js';
 export * from './steer/index.js';
 export * from './reload/index.js';
 export * from './kube/index.js';

@@ -7,4 +7,5 @@ export * from './goals.js';
 export { duration } from './fields.js';
 export * from './workflow.js';
 export * from './slices.js';
+export * from './api.js';
 export * from './kube.js';

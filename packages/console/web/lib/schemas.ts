@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/**
+ * What the page reads from the API, checked before use (the answers are untrusted like any
+ * HTTP input). Objects are not strict: the API may add fields; the page checks what it uses.
+ */
+const paramValue = z.union([z.number(), z.string(), z.boolean()]);
+const names = z.array(z.string()).max(256);
+
+export const changeSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('set'), step: z.string(), param: z.string(), from: paramValue.nullable(), to: paramValue }),
+  z.object({ op: z.literal('add-step'), step: z.string(), after: names, queue: z.string().optional() }),
+  z.object({ op: z.literal('remove-step'), step: z.string() }),
+  z.object({ op: z.literal('link'), step: z.string(), from: names, to: names }),
+]);
+
+export const planSchema = z.object({
+  version: z.number().int().nonnegative(),
+  steps: z.record(z.string(), z.object({ queue: z.string().optional(), after: names.default([]), params: z.record(z.string(), paramValue).default({}) })),
+});
+
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item).max(10_000), nextCursor: z.string().nullable().optional() });
+
+export const revisionSchema = z.object({
+  version: z.number().int().positive(),
+  parentVersion: z.number().int().nonnegative(),
+  plan: planSchema.optional(),
+  changes: z.array(changeSchema).max(256),
+  goal: z.string(),
+  reason: z.string(),
+  at: z.number(),
+  leader: z.string().optional(),
+  trace: z.object({ traceId: z.string() }).optional(),
+});
+export const revisionsSchema = page(revisionSchema);
+
+export const revisionDetailSchema = z.object({
+  revision: revisionSchema,
+  diff: z.array(z.string()).optional(),
+  explain: z.string().optional(),
+});
+
+export const overrideSchema = z.object({
+  id: z.string(),
+  step: z.string(),
+  param: z.string(),
+  value: paramValue,
+  until: z.number().nullable().optional(),
+  reason: z.string().optional(),
+  at: z.number().optional(),
+});
+
+export const currentPlanSchema = z.object({
+  plan: planSchema,
+  revision: revisionSchema.nullable().optional(),
+  overrides: z.array(overrideSchema).max(1000).default([]),
+});
+
+export const proposalSchema = z.object({
+  id: z.string(),
+  goal: z.string(),
+  status: z.string(),
+  changes: z.array(changeSchema).max(256),
+  reason: z.string(),
+  at: z.number(),
+  expiresAt: z.number(),
+  version: z.number().optional(),
+});
+export const proposalsSchema = page(proposalSchema);
+
+export const forecastSchema = z.object({ ts: z.number(), value: z.number(), lower: z.number(), upper: z.number(), horizonMs: z.number(), model: z.string() });
+export const seriesSchema = z.object({
+  name: z.string(),
+  points: z.array(z.object({ ts: z.number(), value: z.number() })).max(100_000),
+  forecast: forecastSchema.nullable().optional(),
+});
+export const seriesListSchema = page(z.object({ name: z.string(), last: z.object({ ts: z.number(), value: z.number() }).nullable().optional() }));
+
+export const actionSchema = z.object({
+  id: z.string(),
+  action: z.string(),
+  step: z.string(),
+  param: z.string(),
+  value: paramValue,
+  version: z.number(),
+  at: z.number(),
+  ok: z.boolean().nullable().optional(),
+  error: z.string().optional(),
+  attempts: z.number().optional(),
+  durationMs: z.number().optional(),
+  traceId: z.string().nullable().optional(),
+});
+export const actionsSchema = page(actionSchema);
+
+export const spanSchema = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  parentSpanId: z.string().optional(),
+  name: z.string(),
+  service: z.string(),
+  startUs: z.number(),
+  durationUs: z.number(),
+  status: z.string().optional(),
+  error: z.string().optional(),
+  attributes: z.record(z.string(), z.unknown()).default({}),
+});
+export const traceSchema = z.object({ traceId: z.string(), spans: z.array(spanSchema).max(10_000) });
+
+export const goalSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  step: z.string().optional(),
+  param: z.string().optional(),
+  metric: z.string().optional(),
+  target: z.number().optional(),
+  arrivalSeries: z.string().optional(),
+  activeSeries: z.string().optional(),
+  mode: z.string().optional(),
+});
+
+export const okSchema = z.unknown();
+
+export type Plan = z.infer<typeof planSchema>;
+export type Revision = z.infer<typeof revisionSchema>;
+export type RevisionDetail = z.infer<typeof revisionDetailSchema>;
+export type Override = z.infer<typeof overrideSchema>;
+export type CurrentPlan = z.infer<typeof currentPlanSchema>;
+export type Proposal = z.infer<typeof proposalSchema>;
+export type Series = z.infer<typeof seriesSchema>;
+export type Forecast = z.infer<typeof forecastSchema>;
+export type Action = z.infer<typeof actionSchema>;
+export type Span = z.infer<typeof spanSchema>;
+export type Trace = z.infer<typeof traceSchema>;
+export type Goal = z.infer<typeof goalSchema>;

@@ -65,6 +65,12 @@ export async function postJson<S extends z.ZodType>(path: string, body: unknown,
   return answer(res, schema, `POST ${path}`);
 }
 
+/** DELETE `path` (under /api/v1), the answer checked against `schema`. */
+export async function deleteJson<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>> {
+  const res = await fetch(`${BASE}${path}`, { method: 'DELETE', headers: headers() });
+  return answer(res, schema, `DELETE ${path}`);
+}
+
 /** The path segment for an id, escaped. */
 export const seg = (id: string | number): string => encodeURIComponent(String(id));
 

@@ -40,14 +40,19 @@ export const revisionDetailSchema = z.object({
   explain: z.string().optional(),
 });
 
+/** An override (pin) as the API lists it (the steering record: its status says where it is). */
 export const overrideSchema = z.object({
   id: z.string(),
   step: z.string(),
   param: z.string(),
   value: paramValue,
-  until: z.number().nullable().optional(),
+  until: z.number().optional(),
   reason: z.string().optional(),
-  at: z.number().optional(),
+  by: z.string().optional(),
+  at: z.number(),
+  status: z.string(),
+  version: z.number().optional(),
+  error: z.string().optional(),
 });
 
 export const currentPlanSchema = z.object({
@@ -56,14 +61,18 @@ export const currentPlanSchema = z.object({
   overrides: z.array(overrideSchema).max(1000).default([]),
 });
 
+/** A proposal: changes a goal in `mode: propose` asks for; `open` until approved, rejected or expired. */
 export const proposalSchema = z.object({
   id: z.string(),
   goal: z.string(),
   status: z.string(),
+  baseVersion: z.number(),
   changes: z.array(changeSchema).max(256),
   reason: z.string(),
   at: z.number(),
   expiresAt: z.number(),
+  decidedBy: z.string().optional(),
+  note: z.string().optional(),
   version: z.number().optional(),
 });
 export const proposalsSchema = page(proposalSchema);
@@ -92,19 +101,37 @@ export const actionSchema = z.object({
 });
 export const actionsSchema = page(actionSchema);
 
-export const spanSchema = z.object({
-  traceId: z.string(),
-  spanId: z.string(),
-  parentSpanId: z.string().optional(),
-  name: z.string(),
-  service: z.string(),
-  startUs: z.number(),
-  durationUs: z.number(),
-  status: z.string().optional(),
-  error: z.string().optional(),
-  attributes: z.record(z.string(), z.unknown()).default({}),
-});
-export const traceSchema = z.object({ traceId: z.string(), spans: z.array(spanSchema).max(10_000) });
+const attrs = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+export interface TraceNode {
+  spanId: string;
+  service: string;
+  name: string;
+  kind?: string | undefined;
+  startMs: number;
+  durationMs: number;
+  status?: string | undefined;
+  error?: string | undefined;
+  attributes: Record<string, string | number | boolean>;
+  children: TraceNode[];
+}
+
+/** One span of the trace tree (`awo trace` as JSON), its children under it; links are not drawn. */
+export const traceNodeSchema: z.ZodType<TraceNode> = z.lazy(() =>
+  z.object({
+    spanId: z.string(),
+    service: z.string(),
+    name: z.string(),
+    kind: z.string().optional(),
+    startMs: z.number(),
+    durationMs: z.number(),
+    status: z.string().optional(),
+    error: z.string().optional(),
+    attributes: attrs.default({}),
+    children: z.array(traceNodeSchema).max(10_000).default([]),
+  }),
+);
+export const traceSchema = z.object({ traceId: z.string(), spans: z.number(), services: z.array(z.string()).max(100), roots: z.array(traceNodeSchema).max(10_000) });
 
 export const goalSchema = z.object({
   kind: z.string(),
@@ -129,6 +156,5 @@ export type Proposal = z.infer<typeof proposalSchema>;
 export type Series = z.infer<typeof seriesSchema>;
 export type Forecast = z.infer<typeof forecastSchema>;
 export type Action = z.infer<typeof actionSchema>;
-export type Span = z.infer<typeof spanSchema>;
 export type Trace = z.infer<typeof traceSchema>;
 export type Goal = z.infer<typeof goalSchema>;

@@ -1,48 +1,45 @@
-/** A span as the trace endpoint gives it (the fields the waterfall draws). */
-export interface WaterfallSpan {
+/** A span of a trace tree as `GET /api/v1/traces/{traceId}` gives it (what the waterfall draws). */
+export interface WaterfallNode {
   spanId: string;
-  parentSpanId?: string | undefined;
   name: string;
   service: string;
-  startUs: number;
-  durationUs: number;
+  /** Start, ms after the trace's first span. */
+  startMs: number;
+  durationMs: number;
   status?: string | undefined;
+  children: WaterfallNode[];
 }
 
-export interface WaterfallRow<S extends WaterfallSpan = WaterfallSpan> {
-  span: S;
+export interface WaterfallRow<N extends WaterfallNode = WaterfallNode> {
+  span: N;
   depth: number;
   /** Start and width as fractions of the trace's whole time, 0..1. */
   offset: number;
   width: number;
 }
 
+/** Most rows drawn; a deeper or larger tree is cut (the page says how many spans the trace has). */
+export const MAX_ROWS = 2000;
+
 /**
- * Orders spans as a tree (a child under its parent, siblings by start) and places each on the
- * trace's time axis. A span whose parent is not in the trace is a root.
+ * The trace tree as rows, depth first (a child under its parent), each placed on the trace's
+ * time axis. A span seen twice (a broken tree) is drawn once.
  */
-export function layoutWaterfall<S extends WaterfallSpan>(spans: readonly S[]): { rows: WaterfallRow<S>[]; totalUs: number } {
-  if (spans.length === 0) return { rows: [], totalUs: 0 };
-  const t0 = Math.min(...spans.map((s) => s.startUs));
-  const t1 = Math.max(...spans.map((s) => s.startUs + s.durationUs));
-  const totalUs = Math.max(1, t1 - t0);
-  const ids = new Set(spans.map((s) => s.spanId));
-  const children = new Map<string, S[]>();
-  const roots: S[] = [];
-  for (const s of [...spans].sort((a, b) => a.startUs - b.startUs)) {
-    if (s.parentSpanId && ids.has(s.parentSpanId) && s.parentSpanId !== s.spanId) children.set(s.parentSpanId, [...(children.get(s.parentSpanId) ?? []), s]);
-    else roots.push(s);
-  }
-  const rows: WaterfallRow<S>[] = [];
+export function layoutWaterfall<N extends WaterfallNode>(roots: readonly N[]): { rows: WaterfallRow<N>[]; totalMs: number } {
+  const all: { node: N; depth: number }[] = [];
   const seen = new Set<string>();
-  const walk = (s: S, depth: number) => {
-    if (seen.has(s.spanId)) return;
-    seen.add(s.spanId);
-    rows.push({ span: s, depth, offset: (s.startUs - t0) / totalUs, width: Math.max(s.durationUs / totalUs, 0.002) });
-    for (const c of children.get(s.spanId) ?? []) walk(c, depth + 1);
+  const walk = (n: N, depth: number) => {
+    if (seen.has(n.spanId) || all.length >= MAX_ROWS) return;
+    seen.add(n.spanId);
+    all.push({ node: n, depth });
+    for (const c of [...n.children].sort((a, b) => a.startMs - b.startMs)) walk(c as N, depth + 1);
   };
-  for (const r of roots) walk(r, 0);
-  // Spans only reachable through a parent cycle are still shown, as roots.
-  for (const s of spans) walk(s, 0);
-  return { rows, totalUs };
+  for (const r of [...roots].sort((a, b) => a.startMs - b.startMs)) walk(r, 0);
+  if (all.length === 0) return { rows: [], totalMs: 0 };
+  const t0 = Math.min(...all.map((r) => r.node.startMs));
+  const totalMs = Math.max(0.001, Math.max(...all.map((r) => r.node.startMs + r.node.durationMs)) - t0);
+  return {
+    totalMs,
+    rows: all.map(({ node, depth }) => ({ span: node, depth, offset: (node.startMs - t0) / totalMs, width: Math.max(node.durationMs / totalMs, 0.002) })),
+  };
 }

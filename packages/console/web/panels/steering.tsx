@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { postJson, seg } from '../lib/api.js';
+import { deleteJson, postJson, seg } from '../lib/api.js';
 import { ago, describeChange } from '../lib/format.js';
 import { okSchema, type Override, type Proposal } from '../lib/schemas.js';
 
@@ -11,11 +11,11 @@ import { okSchema, type Override, type Proposal } from '../lib/schemas.js';
 export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: Override[]; proposals: Proposal[]; onChanged: () => void }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const act = async (key: string, path: string, body: unknown, done: string) => {
+  const act = async (key: string, path: string, body: unknown, done: string, method: 'POST' | 'DELETE' = 'POST') => {
     setBusy(key);
     setMessage(null);
     try {
-      await postJson(path, body, okSchema);
+      await (method === 'POST' ? postJson(path, body, okSchema) : deleteJson(path, okSchema));
       setMessage({ ok: true, text: done });
       onChanged();
     } catch (e) {
@@ -24,8 +24,9 @@ export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: 
       setBusy(null);
     }
   };
-  const pending = proposals.filter((p) => p.status === 'pending');
-  const decided = proposals.filter((p) => p.status !== 'pending').slice(0, 10);
+  const open = proposals.filter((p) => p.status === 'open');
+  const decided = proposals.filter((p) => p.status !== 'open').slice(0, 10);
+  const pins = overrides.filter((o) => o.status === 'pending' || o.status === 'active' || o.status === 'removing');
   return (
     <section class="panel" data-testid="steering">
       <h2>Overrides and proposals</h2>
@@ -35,25 +36,32 @@ export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: 
         </p>
       )}
       <h3>Overrides</h3>
-      {overrides.length === 0 && <p class="empty">No pinned parameter.</p>}
+      {pins.length === 0 && <p class="empty">No pinned parameter.</p>}
       <ul class="overrides">
-        {overrides.map((o) => (
-          <li key={o.id} data-testid="override">
+        {pins.map((o) => (
+          <li key={o.id} data-testid="override" data-status={o.status}>
             <code>
               {o.step}.{o.param} = {String(o.value)}
             </code>{' '}
-            {o.until ? `until ${new Date(o.until).toISOString()}` : 'until removed'}
-            {o.reason && <span class="muted"> — {o.reason}</span>}
+            <span class={`status ${o.status}`}>{o.status}</span>
+            {o.version !== undefined && <span class="muted"> in v{o.version}</span>} {o.until ? `until ${new Date(o.until).toISOString()}` : 'until removed'}
+            {o.by && <span class="muted"> by {o.by}</span>}
+            {o.reason && <span class="muted"> — {o.reason}</span>}{' '}
+            {o.status !== 'removing' && (
+              <button class="secondary" data-testid="unpin" disabled={busy !== null} onClick={() => act(`u${o.id}`, `/plan/overrides/${seg(o.id)}`, undefined, `asked to remove override ${o.id}`, 'DELETE')}>
+                Remove
+              </button>
+            )}
           </li>
         ))}
       </ul>
       <h3>Proposals</h3>
-      {pending.length === 0 && <p class="empty">No proposal waits for a decision.</p>}
+      {open.length === 0 && <p class="empty">No proposal waits for a decision.</p>}
       <ul class="proposals">
-        {pending.map((p) => (
+        {open.map((p) => (
           <li key={p.id} data-testid="proposal" data-id={p.id}>
             <div>
-              <strong>{p.goal}</strong>: {p.changes.map(describeChange).join(', ')} <span class="muted">(expires {ago(p.expiresAt)})</span>
+              <strong>{p.goal}</strong>: {p.changes.map(describeChange).join(', ')} <span class="muted">(on v{p.baseVersion}, expires {ago(p.expiresAt)})</span>
             </div>
             <div class="why">{p.reason}</div>
             <div class="buttons">
@@ -72,6 +80,9 @@ export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: 
           {decided.map((p) => (
             <li key={p.id} data-testid="proposal-decided" data-status={p.status}>
               <span class={`status ${p.status}`}>{p.status}</span> {p.goal}: {p.changes.map(describeChange).join(', ')}
+              {p.version !== undefined && <span class="muted"> as v{p.version}</span>}
+              {p.decidedBy && <span class="muted"> by {p.decidedBy}</span>}
+              {p.note && <span class="muted"> — {p.note}</span>}
             </li>
           ))}
         </ul>

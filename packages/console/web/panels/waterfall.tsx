@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, seg } from '../lib/api.js';
-import { micros } from '../lib/format.js';
+import { millis } from '../lib/format.js';
 import { traceSchema, type Trace } from '../lib/schemas.js';
 import { layoutWaterfall } from '../lib/waterfall.js';
 
@@ -15,11 +15,11 @@ export function WaterfallPanel({ traceId, onClose }: { traceId: string; onClose:
     getJson(`/traces/${seg(traceId)}`, traceSchema, abort.signal).then(setTrace, (e: Error) => !abort.signal.aborted && setError(e.message));
     return () => abort.abort();
   }, [traceId]);
-  const { rows, totalUs } = layoutWaterfall(trace?.spans ?? []);
+  const { rows, totalMs } = layoutWaterfall(trace?.roots ?? []);
   return (
     <section class="panel wide" data-testid="waterfall">
       <h2>
-        Trace <code>{traceId}</code>{' '}
+        Trace <code>{traceId}</code> {trace && <span class="muted">({trace.spans} spans, {trace.services.join(', ')})</span>}{' '}
         <button class="link" onClick={onClose}>
           close
         </button>
@@ -31,8 +31,8 @@ export function WaterfallPanel({ traceId, onClose }: { traceId: string; onClose:
         <div class="waterfall">
           <div class="axis">
             <span>0</span>
-            <span>{micros(totalUs / 2)}</span>
-            <span>{micros(totalUs)}</span>
+            <span>{millis(totalMs / 2)}</span>
+            <span>{millis(totalMs)}</span>
           </div>
           {rows.map((r) => (
             <div class="span-row" key={r.span.spanId} data-testid="span">
@@ -40,9 +40,9 @@ export function WaterfallPanel({ traceId, onClose }: { traceId: string; onClose:
                 <span class="service">{r.span.service}</span> {r.span.name}
               </div>
               <div class="span-track">
-                <div class={`span-bar${r.span.status === 'error' ? ' error' : ''}`} style={{ left: `${r.offset * 100}%`, width: `${r.width * 100}%` }} title={`${micros(r.span.durationUs)}${r.span.error ? ` ${r.span.error}` : ''}`} />
+                <div class={`span-bar${r.span.status === 'error' ? ' error' : ''}`} style={{ left: `${r.offset * 100}%`, width: `${r.width * 100}%` }} title={`${millis(r.span.durationMs)}${r.span.error ? ` ${r.span.error}` : ''}`} />
               </div>
-              <div class="span-time">{micros(r.span.durationUs)}</div>
+              <div class="span-time">{millis(r.span.durationMs)}</div>
             </div>
           ))}
         </div>

@@ -90,7 +90,7 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'append', names: ['actionsStream', 'resultsStream', 'tap'], commands: APPEND, why: 'the audit copy of actions, their results, and tapped records' },
     { access: 'own', names: ['applied'], commands: [...SCRIPTS, 'hget', 'hgetall', 'hset'], why: 'what the last actuation applied' },
     { access: 'own', names: ['bull'], commands: BULLMQ_COMMANDS, why: 'the BullMQ queues it runs: actions, workflow steps, managed pools' },
-    { access: 'own', names: ['workflowCounts', 'workflowOnce', 'workflowJoin', 'sink'], commands: [...SCRIPTS, 'set', 'hset', 'hincrby', 'hlen', 'hgetall', 'pexpire', 'xadd'], why: 'the workflow runner\'s once-marks, joins, counters and sinks (wf-once and wf-join scripts)' },
+    { access: 'own', names: ['workflowCounts', 'workflowOnce', 'workflowJoin', 'sink', 'runs', 'run', 'stepStats'], commands: [...SCRIPTS, 'set', 'del', 'exists', 'hset', 'hincrby', 'hlen', 'hgetall', 'pexpire', 'xadd', 'hexists', 'hsetnx', 'zadd', 'zcard', 'zrange', 'zrangebyscore', 'zrem'], why: 'the workflow runner\'s once-marks, joins, counters, sinks and records of runs (wf-once, wf-join and wf-run scripts)' },
     DEADLETTER,
     SPANS,
   ],

@@ -23,6 +23,13 @@ export const ERROR_CODES = {
   AWO_SIGNATURE_INVALID: { retryable: false, summary: 'a plan revision signature is missing or does not match' },
   AWO_SOURCE_FAILED: { retryable: true, summary: 'a monitor source failed to sample' },
   AWO_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },
+  AWO_API_UNAUTHORIZED: { retryable: false, summary: 'an API request carried no bearer token, or one the config does not know' },
+  AWO_API_FORBIDDEN: { retryable: false, summary: 'an API token\'s role may not do what the request asks (writes need `operator`)' },
+  AWO_API_BAD_REQUEST: { retryable: false, summary: 'an API request\'s body, path or query failed its schema; the answer names the field' },
+  AWO_API_NOT_FOUND: { retryable: false, summary: 'an API request named something awo does not have (or no longer keeps)' },
+  AWO_API_CONFLICT: { retryable: false, summary: 'an API write cannot be done in the current state (e.g. a dead letter already replayed)' },
+  AWO_API_RATE_LIMITED: { retryable: true, summary: 'an API token sent more writes than api.rateLimit allows' },
+  AWO_API_UNAVAILABLE: { retryable: true, summary: 'the API cannot serve the request now (events stream full, Redis not answering)' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

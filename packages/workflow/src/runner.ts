@@ -25,7 +25,8 @@ import { within } from '@awo/shared';
 import { loadHandler, type HandlerResult } from './handlers.js';
 import { recordId, recordJobId, type RecordJob } from './job.js';
 import { PlanVersions } from './plans.js';
-import { entrySteps, handlerOf, routeAfter, runnableSteps, stepConfig, stepQueue } from './route.js';
+import { entrySteps, handlerOf, routeAfter, runnableSteps, stepConfig, stepQueue, type Route } from './route.js';
+import { planRoute, RunLog, type Attempt, type RecordAttempt } from './runs.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 /** Tapped records kept per step for the `records` source. */
@@ -40,6 +41,8 @@ export interface WorkflowCounters {
   refused: number;
   ended: number;
   failed: number;
+  /** Attempts that could not be kept in their run (Redis refused the write). */
+  runsUnrecorded: number;
 }
 
 /**
@@ -54,12 +57,14 @@ export interface WorkflowCounters {
  * source measures) are copied to the tap stream.
  */
 export class WorkflowRunner {
-  readonly counters: WorkflowCounters = { entered: 0, processed: 0, refused: 0, ended: 0, failed: 0 };
+  readonly counters: WorkflowCounters = { entered: 0, processed: 0, refused: 0, ended: 0, failed: 0, runsUnrecorded: 0 };
   readonly #steps: [string, StepConfig][];
   readonly #plans: PlanVersions;
   readonly #queues = new Map<string, Queue>();
   readonly #workers = new Map<string, Worker>();
   readonly #taps: Map<string, number>;
+  /** Records of runs (absent when workflow.runs.enabled is false). */
+  readonly #runs: RunLog | undefined;
   #connection: Redis | undefined;
 
   constructor(
@@ -70,6 +75,7 @@ export class WorkflowRunner {
     this.#steps = runnableSteps(workflow);
     this.#plans = new PlanVersions(plans, workflow);
     this.#taps = new Map(Object.entries(taps));
+    this.#runs = workflow.runs.enabled ? new RunLog(deps.redis, deps.keys, workflow.runs) : undefined;
   }
 
   /** Whether the workflow has any step that records run through. */
@@ -152,46 +158,74 @@ export class WorkflowRunner {
     const parent = extractContext(data.trace, ROOT_CONTEXT);
     const attributes = { [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ, [ATTR.MESSAGING_DESTINATION_NAME]: stepQueue(step, config), [ATTR.MESSAGING_OPERATION_TYPE]: 'process', [ATTR.MESSAGING_MESSAGE_ID]: job.id ?? '', 'awo.step': step };
     await inSpan(this.deps.tracer, spanName('process', stepQueue(step, config)), { kind: SpanKind.CONSUMER, attributes }, async (span) => {
-      if (data.version === undefined) {
-        // Added by another producer: it enters now, on the current plan, kept in the job so a
-        // retry follows the same route.
-        data.version = await this.#plans.currentVersion();
-        data.entered ??= Date.now();
-        await job.updateData(data);
-        await this.#once('in', data.id, 0, []);
+      const start = Date.now();
+      let plan: Plan | undefined;
+      const record = (outcome: Attempt['outcome'], extra: Partial<Attempt>, status?: RecordAttempt['status']) =>
+        this.#recordAttempt(step, job, data, plan, span, { step, attempt: job.attemptsMade + 1, queuedAt: job.timestamp, start, end: Date.now(), outcome, ...extra }, status);
+      try {
+        const route = await this.#run(step, config, job, data, span, (p) => (plan = p));
+        await record(route.passed ? 'passed' : 'refused', { next: route.next.map((n) => n.step) }, route.terminal ? (route.passed ? 'completed' : 'rejected') : undefined);
+      } catch (err) {
+        const final = err instanceof UnrecoverableError || job.attemptsMade + 1 >= config.attempts;
+        await record('error', { error: errorMessage(err).slice(0, 1024), ...(final ? { final } : {}) }, final ? 'failed' : undefined);
+        throw err;
       }
-      span.setAttribute('awo.plan.version', data.version);
-      const plan = await this.#plans.get(data.version).catch((err: unknown) => {
-        // A plan that does not exist, is gone or is refused will not come back: no retries.
-        throw isAwoError(err, 'AWO_PLAN_CONFLICT') || isAwoError(err, 'AWO_SIGNATURE_INVALID') ? new UnrecoverableError(`${err.code}: ${err.message}`) : err;
-      });
-      if (!(step in plan.steps)) throw new UnrecoverableError(`record ${data.id} reached step "${step}", which its plan v${data.version} does not have`);
-      const bytes = recordBytes(data.record, this.deps.config.workflow.maxRecordBytes);
-      if (bytes !== undefined) throw new UnrecoverableError(`AWO_MESSAGE_INVALID: record ${data.id} is ${bytes} bytes of JSON, more than workflow.maxRecordBytes (${this.deps.config.workflow.maxRecordBytes})`);
-      if (job.attemptsMade === 0) await this.#tap(step, data.record);
-      const handlerName = handlerOf(config, plan, step);
-      if (handlerName === undefined) throw new UnrecoverableError(`step "${step}" has no handler`);
-      const handler = await loadHandler(handlerName);
-      const result: HandlerResult = await withTimeout(config.timeout, `step "${step}" handler on record ${data.id}`, (signal) =>
-        Promise.resolve(handler(data.record, { step, params: plan.steps[step]?.params ?? {}, schema: this.deps.config.workflow.schema, signal })),
-      );
-      this.counters.processed++;
-      if (!result.ok) this.counters.refused++;
-      span.setAttribute('awo.record.passed', result.ok);
-      await this.#forward(step, handlerName === 'sink', plan, data, result, span);
     }, parent);
   }
 
+  /** One attempt of a record at a step: its handler, then on along its plan's route. */
+  async #run(step: string, config: StepConfig, job: Job, data: RecordJob, span: Span, planned: (plan: Plan) => void): Promise<Route & { passed: boolean }> {
+    if (data.version === undefined) {
+      // Added by another producer: it enters now, on the current plan, kept in the job so a
+      // retry follows the same route.
+      data.version = await this.#plans.currentVersion();
+      data.entered ??= Date.now();
+      await job.updateData(data);
+      await this.#once('in', data.id, 0, []);
+    }
+    span.setAttribute('awo.plan.version', data.version);
+    const plan = await this.#plans.get(data.version).catch((err: unknown) => {
+      // A plan that does not exist, is gone or is refused will not come back: no retries.
+      throw isAwoError(err, 'AWO_PLAN_CONFLICT') || isAwoError(err, 'AWO_SIGNATURE_INVALID') ? new UnrecoverableError(`${err.code}: ${err.message}`) : err;
+    });
+    planned(plan);
+    if (!(step in plan.steps)) throw new UnrecoverableError(`record ${data.id} reached step "${step}", which its plan v${data.version} does not have`);
+    const bytes = recordBytes(data.record, this.deps.config.workflow.maxRecordBytes);
+    if (bytes !== undefined) throw new UnrecoverableError(`AWO_MESSAGE_INVALID: record ${data.id} is ${bytes} bytes of JSON, more than workflow.maxRecordBytes (${this.deps.config.workflow.maxRecordBytes})`);
+    if (job.attemptsMade === 0) await this.#tap(step, data.record);
+    const handlerName = handlerOf(config, plan, step);
+    if (handlerName === undefined) throw new UnrecoverableError(`step "${step}" has no handler`);
+    const handler = await loadHandler(handlerName);
+    const result: HandlerResult = await withTimeout(config.timeout, `step "${step}" handler on record ${data.id}`, (signal) =>
+      Promise.resolve(handler(data.record, { step, params: plan.steps[step]?.params ?? {}, schema: this.deps.config.workflow.schema, signal })),
+    );
+    this.counters.processed++;
+    if (!result.ok) this.counters.refused++;
+    span.setAttribute('awo.record.passed', result.ok);
+    return { ...(await this.#forward(step, handlerName === 'sink', plan, data, result, span)), passed: result.ok };
+  }
+
+  /** Keeps the attempt in the record's run (workflow.runs); a failure to record never fails the record. */
+  async #recordAttempt(step: string, job: Job, data: RecordJob, plan: Plan | undefined, span: Span, attempt: Attempt, status?: RecordAttempt['status']): Promise<void> {
+    if (!this.#runs) return;
+    const traceId = span.spanContext().traceId;
+    const header = { id: data.id, version: data.version ?? 0, entered: data.entered ?? job.timestamp, route: plan ? planRoute(plan, this.deps.config.workflow) : [], ...(/^[0-9a-f]{32}$/.test(traceId) && !/^0+$/.test(traceId) ? { traceId } : {}) };
+    await this.#runs.record({ header, attempt, ...(status ? { status } : {}) }).catch((err: unknown) => {
+      this.counters.runsUnrecorded++;
+      this.deps.log.warn({ err: errorMessage(err), step, record: data.id }, 'could not record a run attempt');
+    });
+  }
+
   /** Sends the record on along its plan's route, or ends it here. */
-  async #forward(step: string, sink: boolean, plan: Plan, data: RecordJob, result: HandlerResult, span: Span): Promise<void> {
+  async #forward(step: string, sink: boolean, plan: Plan, data: RecordJob, result: HandlerResult, span: Span): Promise<Route> {
     const workflow = this.deps.config.workflow;
     const route = routeAfter(plan, workflow, step, result.ok);
     const record = result.ok ? result.record : data.record;
     if (route.terminal) {
       this.counters.ended++;
-      if (!result.ok) return void (await this.#once('rejected', data.id, workflow.sinkMaxLen, ['id', data.id, 'step', step, 'reason', result.reason, 'record', JSON.stringify(record ?? null)], this.deps.keys.sink('rejected')));
+      if (!result.ok) return (await this.#once('rejected', data.id, workflow.sinkMaxLen, ['id', data.id, 'step', step, 'reason', result.reason, 'record', JSON.stringify(record ?? null)], this.deps.keys.sink('rejected')), route);
       const fields = ['id', data.id, 'version', String(data.version), 'record', JSON.stringify(record ?? null), ...(data.reason ? ['reason', data.reason] : [])];
-      return void (await this.#once(`out:${step}`, data.id, sink ? workflow.sinkMaxLen : 0, fields, this.deps.keys.sink(step)));
+      return (await this.#once(`out:${step}`, data.id, sink ? workflow.sinkMaxLen : 0, fields, this.deps.keys.sink(step)), route);
     }
     const trace = injectHeaders();
     for (const next of route.next) {
@@ -208,6 +242,7 @@ export class WorkflowRunner {
       await queue.add(next.step, jobData('record', job, recordJobId(data.id, next.step)), this.#jobOptions(data.id, next.step, config));
     }
     span.setAttribute('awo.record.next', route.next.map((n) => n.step).join(','));
+    return route;
   }
 
   #jobOptions(id: string, step: string, config: StepConfig): JobsOptions {

@@ -1,7 +1,6 @@
-import { decode, parseTraceparent, readSpans, type Runtime } from '@awo/shared';
+import { decode, formatMicros, indexSpans, parseTraceparent, readSpans, renderTrace, upstreamChain, type Runtime } from '@awo/shared';
 import { parse, UsageError } from '../args.js';
 import type { Io } from '../io.js';
-import { formatMicros, indexSpans, renderTrace, upstreamChain } from '../trace/tree.js';
 import { withStoreRuntime } from './store-runtime.js';
 
 /**

@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { decode, parseConfig, parseTraceparent, Runtime, type StoredSpan } from '@awo/shared';
+import { decode, indexSpans, parseConfig, parseTraceparent, Runtime, upstreamChain, type StoredSpan } from '@awo/shared';
 import { quietLogger, REDIS_URL, testPrefix } from '@awo/testkit';
-import { indexSpans, upstreamChain } from './tree.js';
 import { runUntilAction, tracedLoopConfig } from './traced-loop.js';
 
 interface OtlpSpan {

@@ -1,8 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { decode, parseTraceparent, Runtime, toStoredSpan, type StoredSpan } from '@awo/shared';
+import { decode, indexSpans, parseTraceparent, Runtime, toStoredSpan, upstreamChain, type StoredSpan } from '@awo/shared';
 import { quietLogger, REDIS_URL, testPrefix } from '@awo/testkit';
-import { indexSpans, upstreamChain } from './tree.js';
 import { runUntilAction, tracedLoopConfig } from './traced-loop.js';
 
 describe('tracing', () => {

@@ -34,7 +34,7 @@ export function parseConfig(doc: unknown, env: Record<string, string | undefined
   const merged = structuredClone(base) as Record<string, unknown>;
   const refused = applyEnv(merged, env, configSchema);
   if (refused.length > 0) throw new ConfigError(`${source}: environment overrides refused:\n${refused.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`, refused);
-  const keyIssue = resolveSigningKey(merged, env);
+  const keyIssue = resolveSigningKey(merged, env) ?? resolveApiTokens(merged, env);
   if (keyIssue) throw new ConfigError(`${source} is invalid:\n  - ${keyIssue.path}: ${keyIssue.message}`, [keyIssue]);
   const result = configSchema.safeParse(merged);
   if (!result.success) {
@@ -73,6 +73,31 @@ function resolveSigningKey(doc: Record<string, unknown>, env: Record<string, str
   if (key) doc.signing = { ...signing, key, ...(previousKey ? { previousKey } : {}) };
   else if (previousKey) return { path: 'signing', message: `expected ${keyEnv} beside ${previousEnv}: the previous key only verifies, it does not sign` };
   else if (signing.required === true) return { path: 'signing', message: `expected a signing key (required is true): ${MAKE_A_KEY}` };
+  return undefined;
+}
+
+/**
+ * Puts each API token's value into `api.tokens[i].token` from its `tokenEnv`, and adds the
+ * operator token `env` from AWO_API_TOKEN. A token written in the file is refused, like keys.
+ */
+function resolveApiTokens(doc: Record<string, unknown>, env: Record<string, string | undefined>): Issue | undefined {
+  const api = (typeof doc.api === 'object' && doc.api !== null ? doc.api : {}) as Record<string, unknown>;
+  const tokens = Array.isArray(api.tokens) ? (api.tokens as unknown[]) : api.tokens === undefined ? [] : undefined;
+  if (!tokens) return undefined; // the schema says what is wrong with it
+  const out: unknown[] = [];
+  for (const [i, t] of tokens.entries()) {
+    if (typeof t !== 'object' || t === null) {
+      out.push(t);
+      continue;
+    }
+    const entry = t as Record<string, unknown>;
+    if ('token' in entry) return { path: `api.tokens[${i}].token`, message: 'expected no token in the file: give it by environment variable (tokenEnv)' };
+    const value = typeof entry.tokenEnv === 'string' ? env[entry.tokenEnv] : undefined;
+    if (typeof entry.tokenEnv === 'string' && !value) return { path: `api.tokens[${i}].tokenEnv`, message: `expected the environment variable ${entry.tokenEnv} to hold the token` };
+    out.push(value ? { ...entry, token: value } : entry);
+  }
+  if (env.AWO_API_TOKEN) out.push({ name: 'env', role: 'operator', tokenEnv: 'AWO_API_TOKEN', token: env.AWO_API_TOKEN });
+  if (out.length > 0 || 'tokens' in api) doc.api = { ...api, tokens: out };
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actionConfigSchema, poolSchema } from './actions.js';
+import { apiSchema } from './api.js';
 import { duration, healthSchema, name } from './fields.js';
 import { goalSchema } from './goals.js';
 import { sourceSchema } from './sources.js';
@@ -204,6 +205,8 @@ export const configSchema = z
     analyzer: analyzerSchema.prefault({}),
     planner: plannerSchema.prefault({}),
     executor: executorSchema.prefault({}),
+    /** `awo api` (and `awo up`): the HTTP API's address, tokens and bounds. */
+    api: apiSchema.prefault({}),
     /**
      * Plan revisions are signed with HMAC-SHA256 when a key is given (from the environment
      * variable `keyEnv`, or the file `keyFile` that `awo keys init` writes); the executor and the

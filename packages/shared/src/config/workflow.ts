@@ -50,6 +50,8 @@ export const recordSchemaSchema = z.strictObject({
 });
 
 export const workflowSchema = z.strictObject({
+  /** The workflow's name in the API (`POST /api/v1/workflows/{name}/records`). */
+  name: name.default('default'),
   steps: z.record(name, stepSchema).default({}),
   /** Steps the planner may insert (by a goal's reroute); not part of the workflow until then. */
   extraSteps: z.record(name, stepSchema).default({}),
@@ -65,6 +67,12 @@ export const workflowSchema = z.strictObject({
    * long, and at most this many per step; each was logged and counted (`wf:counts` `failed`).
    */
   failedRetention: z.strictObject({ age: duration.default(7 * 86_400_000), count: z.number().int().min(1).default(10_000) }).prefault({}),
+  /**
+   * Records of runs: each record's journey (every step's attempts, start, end, outcome, with its
+   * route and plan version) is kept, the newest `maxCount` for at most `maxAge`, and per-step
+   * latency and worker time are added up (`awo runs`, `GET /api/v1/runs`).
+   */
+  runs: z.strictObject({ enabled: z.boolean().default(true), maxCount: z.number().int().min(1).max(1_000_000).default(10_000), maxAge: duration.default(86_400_000) }).prefault({}),
 });
 
 export type StepConfig = z.infer<typeof stepSchema>;

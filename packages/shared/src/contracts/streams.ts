@@ -52,6 +52,10 @@ export const NAMES = {
   workflowCounts: { kind: 'key', path: 'wf:counts', holds: 'hash: workflow record counters `in`, `out:<step>`, `rejected`, `failed`', producers: ['workflow runner (wf-once Lua)'], consumers: ['users', 'demo and bench checks'], bounds: 'one field per counter' },
   workflowOnce: { kind: 'key', path: 'wf:once:<counter>:<record>', holds: 'string: the mark that a record was counted once for a counter', producers: ['workflow runner (wf-once Lua)'], consumers: ['wf-once Lua'], bounds: 'PX workflow.dedupeWindow' },
   workflowJoin: { kind: 'key', path: 'wf:join:<record>:<step>', holds: 'hash: upstream step → its output, until every upstream step of a join arrived', producers: ['workflow runner (wf-join Lua)'], consumers: ['wf-join Lua'], bounds: 'PX workflow.dedupeWindow (refreshed on each arrival)' },
+  runs: { kind: 'key', path: 'wf:runs', holds: 'sorted set: record id → when its run began (epoch ms): the index of the runs kept', producers: ['workflow runner (wf-run Lua)'], consumers: ['`awo runs`', 'the API (`/api/v1/runs`)'], bounds: 'workflow.runs.maxCount and maxAge: the wf-run Lua trims the oldest on every write (counted in wf:steps `_trimmed`)' },
+  run: { kind: 'key', path: 'wf:run:<record>', holds: 'hash: one record\'s run: `_run` (id, plan version, entered, route) and `<step>#<attempt>` → one attempt (queued, start, end, outcome, worker ms)', producers: ['workflow runner (wf-run Lua)'], consumers: ['`awo runs`', 'the API (`/api/v1/runs/{id}`)'], bounds: 'PX workflow.runs.maxAge; deleted when trimmed from wf:runs; at most 64 attempts a run' },
+  stepStats: { kind: 'key', path: 'wf:steps', holds: 'hash: per step `<step>:<field>`: attempts, outcomes, latency and worker milliseconds, latency buckets', producers: ['workflow runner (wf-run Lua)'], consumers: ['`awo runs`', 'the API (`/api/v1/runs`)'], bounds: 'a fixed set of fields per configured step' },
+  deadletterReplayed: { kind: 'key', path: 'deadletter:replayed:<id>', holds: 'string: the stream id a dead letter was replayed as (the API re-adds the entry to the stream it came from, once)', producers: ['the API (dl-replay Lua)'], consumers: ['the API (`/api/v1/dead-letters`)'], bounds: 'PX 7 days' },
   actionKey: { kind: 'key', path: '<key>', holds: 'whatever a `redis-set` action writes (its config `key`, templated)', producers: ['executor (redis-set actions)'], consumers: ['users'], bounds: 'the keys the config names' },
   benchRaw: { kind: 'stream', path: 'raw', holds: 'the pipeline benchmark\'s raw input stream', producers: ['bench pipeline'], consumers: ['monitor `redis-stream` source'], bounds: 'the benchmark deletes its prefix' },
   // Consumer groups.
@@ -138,6 +142,14 @@ export interface Keys {
   workflowOnce(counter: string, record: string): string;
   /** The outputs gathered for a record at a join step. */
   workflowJoin(record: string, step: string): string;
+  /** Index of the kept runs of records (a sorted set by start time). */
+  runs: string;
+  /** One record's run: its steps, attempts and outcomes (a hash). */
+  run(record: string): string;
+  /** Per-step aggregates of the runs (a hash). */
+  stepStats: string;
+  /** The mark that a dead letter was replayed (a string: the new stream id). */
+  deadletterReplayed(id: string): string;
   /** The pipeline benchmark's raw input stream. */
   benchRaw: string;
   /** A key a `redis-set` action names in the config, under the prefix. */
@@ -160,6 +172,10 @@ export function keys(prefix = 'awo'): Keys {
     workflowCounts: name(NAMES.workflowCounts),
     workflowOnce: (counter, record) => name(NAMES.workflowOnce, counter, record),
     workflowJoin: (record, step) => name(NAMES.workflowJoin, record, step),
+    runs: name(NAMES.runs),
+    run: (record) => name(NAMES.run, record),
+    stepStats: name(NAMES.stepStats),
+    deadletterReplayed: (id) => name(NAMES.deadletterReplayed, id),
     benchRaw: name(NAMES.benchRaw),
     actionKey: (key) => name(NAMES.actionKey, key),
   };

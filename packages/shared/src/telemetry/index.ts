@@ -5,3 +5,4 @@ export * from './semconv.js';
 export * from './span-store.js';
 export * from './spans.js';
 export * from './metrics.js';
+export * from './trace-tree.js';

@@ -18,3 +18,4 @@ export * from './redis-server.js';
 export * from './delete-prefix.js';
 export * from './acl.js';
 export * from './explain.js';
+export * from './registry.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { QualitySpec } from '@awo/shared';
+import type { JobsOptions } from 'bullmq';
+import type { QualitySpec, StepConfig, WorkflowConfig } from '@awo/shared';
 import { encodePart } from '@awo/shared';
 
 /** A record on its way through the workflow (its schema lives in the shared job catalog). */
@@ -19,4 +20,20 @@ export function recordId(record: unknown, schema: QualitySpec | undefined): stri
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   }
   return randomUUID();
+}
+
+/**
+ * The BullMQ options of a record's job at a step: its id, the step's retries and backoff, kept
+ * for the dedupe window once done (so the same record is not added twice), and for
+ * workflow.failedRetention when it failed every attempt (to retry or inspect; it was logged and
+ * counted when it failed).
+ */
+export function recordJobOptions(jobId: string, config: StepConfig, workflow: WorkflowConfig): JobsOptions {
+  return {
+    jobId,
+    attempts: config.attempts,
+    backoff: { type: 'exponential', delay: config.backoff },
+    removeOnComplete: { age: Math.ceil(workflow.dedupeWindow / 1000) },
+    removeOnFail: { age: Math.ceil(workflow.failedRetention.age / 1000), count: workflow.failedRetention.count },
+  };
 }

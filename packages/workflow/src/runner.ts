@@ -23,7 +23,7 @@ import {
 } from '@awo/shared';
 import { within } from '@awo/shared';
 import { loadHandler, type HandlerResult } from './handlers.js';
-import { recordId, recordJobId, type RecordJob } from './job.js';
+import { recordId, recordJobId, recordJobOptions, type RecordJob } from './job.js';
 import { PlanVersions } from './plans.js';
 import { entrySteps, handlerOf, routeAfter, runnableSteps, stepConfig, stepQueue, type Route } from './route.js';
 import { planRoute, RunLog, type Attempt, type RecordAttempt } from './runs.js';
@@ -246,16 +246,9 @@ export class WorkflowRunner {
   }
 
   #jobOptions(id: string, step: string, config: StepConfig): JobsOptions {
-    return {
-      jobId: recordJobId(id, step),
-      attempts: config.attempts,
-      backoff: { type: 'exponential', delay: config.backoff },
-      removeOnComplete: { age: Math.ceil(this.deps.config.workflow.dedupeWindow / 1000) },
-      // A record that failed every attempt stays in the failed set, to be retried or inspected,
-      // for workflow.failedRetention (it was logged and counted when it failed).
-      removeOnFail: { age: Math.ceil(this.deps.config.workflow.failedRetention.age / 1000), count: this.deps.config.workflow.failedRetention.count },
-    };
+    return recordJobOptions(recordJobId(id, step), config, this.deps.config.workflow);
   }
+
 
   async #tap(step: string, record: unknown): Promise<void> {
     const share = this.#taps.get(step);

@@ -1,0 +1,136 @@
+import type { ServerResponse } from 'node:http';
+import { decode, errorMessage, type StreamName } from '@awo/shared';
+import type { Redis } from 'ioredis';
+import type { ApiDeps } from './context.js';
+
+/** The events `GET /api/v1/events` sends, by the stream each comes from. */
+export const EVENT_TYPES = ['revision', 'action', 'action-result', 'insight'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const SOURCES: Record<EventType, StreamName> = { revision: 'revisions', action: 'actions', 'action-result': 'results', insight: 'insights' };
+
+/** Entries read per stream per round. */
+const READ_COUNT = 200;
+/** How long one blocking read waits; bounds how long close() waits for the loop. */
+const BLOCK_MS = 2000;
+
+interface Client {
+  res: ServerResponse;
+  types: ReadonlySet<EventType>;
+  /** Bytes written but not yet flushed to the socket, in events (bounded by api.events.maxBuffered). */
+  backlog: number;
+}
+
+/**
+ * Server-sent events: one reader follows the revisions, actions, results and insights streams
+ * from the moment the first client connects (XREAD BLOCK on its own connection), validates each
+ * entry against its schema, and writes it to every client that asked for its type. Clients are
+ * bounded (`api.events.maxClients`; one more is refused with 503), a client that falls
+ * `maxBuffered` events behind is dropped (counted), and a heartbeat comment keeps idle streams alive.
+ */
+export class EventHub {
+  readonly #clients = new Set<Client>();
+  readonly counts = { sent: 0, dropped: 0, refused: 0, invalid: 0 };
+  #conn: Redis | undefined;
+  #loop: Promise<void> | undefined;
+  #ready: Promise<void> | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Where each stream is read from next (its last id when the first client came, then the last id read). */
+  readonly #cursors = new Map<StreamName, string>();
+
+  constructor(private readonly deps: ApiDeps) {}
+
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /**
+   * Takes a client (its response's headers not yet sent); false when the hub is full or closed.
+   * The headers go out once the reader knows where every stream is, so any entry added after a
+   * client saw them reaches it.
+   */
+  async add(res: ServerResponse, types: ReadonlySet<EventType>): Promise<boolean> {
+    const { maxClients, heartbeat } = this.deps.config.api.events;
+    if (this.#closed || this.#clients.size >= maxClients) {
+      this.counts.refused++;
+      return false;
+    }
+    this.#ready ??= this.#pin().catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    await this.#ready;
+    if (this.#closed) return false;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(`retry: 3000\n: awo events: ${[...types].join(', ')}\n\n`);
+    const client: Client = { res, types, backlog: 0 };
+    this.#clients.add(client);
+    res.on('close', () => this.#clients.delete(client));
+    res.on('drain', () => (client.backlog = 0));
+    this.#heartbeat ??= setInterval(() => this.#broadcast(`: heartbeat ${Date.now()}\n\n`), heartbeat);
+    this.#heartbeat.unref();
+    this.#loop ??= this.#run();
+    return true;
+  }
+
+  #broadcast(text: string, type?: EventType): void {
+    const { maxBuffered } = this.deps.config.api.events;
+    for (const c of this.#clients) {
+      if (type && !c.types.has(type)) continue;
+      if (c.res.write(text)) continue;
+      if (++c.backlog > maxBuffered) {
+        this.counts.dropped++;
+        this.#clients.delete(c);
+        c.res.destroy();
+      }
+    }
+    if (type) this.counts.sent++;
+  }
+
+  async #run(): Promise<void> {
+    this.#conn = this.deps.connect('events', { blocking: true });
+    const types = [...EVENT_TYPES];
+    const keys = types.map((t) => this.deps.keys.stream(SOURCES[t]));
+    while (!this.#closed) {
+      try {
+        const ids = types.map((t) => this.#cursors.get(SOURCES[t]) ?? '0-0');
+        const reply = (await this.#conn.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as [string, [string, string[]][]][] | null;
+        if (!reply) continue;
+        for (const [key, entries] of reply) {
+          const type = types[keys.indexOf(key)] as EventType;
+          for (const [id, fields] of entries) {
+            this.#cursors.set(SOURCES[type], id);
+            const d = decode(SOURCES[type], fields);
+            if (!d.ok) {
+              this.counts.invalid++;
+              continue;
+            }
+            this.#broadcast(`event: ${type}\nid: ${SOURCES[type]}:${id}\ndata: ${JSON.stringify({ entryId: id, [type === 'action-result' ? 'result' : type]: d.message })}\n\n`, type);
+          }
+        }
+      } catch (err) {
+        if (this.#closed) return;
+        this.deps.log.warn({ err: errorMessage(err) }, 'events stream: reading failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  /** Starts each stream's cursor at its last entry: clients get what comes after they connect. */
+  async #pin(): Promise<void> {
+    for (const t of EVENT_TYPES) {
+      const [last] = (await this.deps.redis.xrevrange(this.deps.keys.stream(SOURCES[t]), '+', '-', 'COUNT', 1)) as [string, string[]][];
+      this.#cursors.set(SOURCES[t], last ? last[0] : '0-0');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    for (const c of this.#clients) c.res.end();
+    this.#clients.clear();
+    this.#conn?.disconnect();
+    await this.#loop?.catch(() => undefined);
+  }
+}

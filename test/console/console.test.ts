@@ -26,15 +26,16 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
   });
 
   describe('over a running autoscale demo', () => {
-    const demo = new Demo('apply');
+    let demo: Demo;
     let api: RunningApi;
     beforeAll(async () => {
+      demo = new Demo('apply');
       await demo.start();
       api = await startApi(demo);
     }, 60_000);
     afterAll(async () => {
       await api?.close();
-      await demo.stop();
+      await demo?.stop();
     }, 60_000);
 
     it('loads: the token form, then every panel, live on the events stream', async () => {
@@ -52,7 +53,7 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
         await page.locator('[data-testid=goal][data-goal=wait] canvas').first().waitFor();
         await expect(page.getByTestId('plan-version').textContent()).resolves.toMatch(/^plan v\d+$/);
         // The token is kept for this tab only.
-        await expect(page.evaluate(() => sessionStorage.getItem('awo.console.token'))).resolves.toBe(VIEWER_TOKEN);
+        await expect(page.evaluate("sessionStorage.getItem('awo.console.token')")).resolves.toBe(VIEWER_TOKEN);
         await page.screenshot({ path: screenshotPath('loaded'), fullPage: true });
         expect(errors).toEqual([]);
       } finally {
@@ -66,10 +67,8 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
         await signIn(page, api.url, VIEWER_TOKEN);
         const before = await demo.store.currentVersion();
         demo.startLoad();
-        const version = await waitFor(async () => {
-          const v = await demo.store.currentVersion();
-          return v > before ? v : undefined;
-        }, 'a scale-up revision by the planner', 30_000, 100);
+        await waitFor(async () => (await demo.store.currentVersion()) > before, 'a scale-up revision by the planner', 30_000, 100);
+        const version = before + 1;
         const stored = await demo.store.revision(version);
         expect(stored?.revision.reason).toMatch(/arrival forecast/);
         // No reload: the revision arrives through the events stream.
@@ -95,15 +94,16 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
   });
 
   describe('over a goal in mode: propose', () => {
-    const demo = new Demo('propose');
+    let demo: Demo;
     let api: RunningApi;
     beforeAll(async () => {
+      demo = new Demo('propose');
       await demo.start();
       api = await startApi(demo);
     }, 60_000);
     afterAll(async () => {
       await api?.close();
-      await demo.stop();
+      await demo?.stop();
     }, 60_000);
 
     it('approving a proposal in the page changes the plan (a viewer may not)', async () => {
@@ -126,14 +126,21 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
         expect(await demo.store.currentVersion()).toBe(before.version);
 
         // An operator's goes through: the leading planner commits the proposal as a revision.
+        // While the load rises the goal may supersede a proposal with a newer one before the
+        // click lands; then the page says so and the newest open one is approved.
         await page.getByRole('button', { name: 'Change token' }).click();
         await signIn(page, api.url, OPERATOR_TOKEN);
-        const mine = page.locator(`[data-testid=proposal][data-id="${id}"]`);
-        await mine.getByTestId('approve').click();
-        const after = await waitFor(async () => {
-          const v = await demo.store.currentVersion();
-          return v > before.version ? demo.store.current() : undefined;
-        }, 'the approved proposal to be committed as a revision', 20_000, 100);
+        for (let attempt = 0; ; attempt++) {
+          const open = page.getByTestId('proposal').first();
+          await open.waitFor({ timeout: 20_000 });
+          await open.getByTestId('approve').click();
+          const message = page.getByTestId('steering-message');
+          await message.waitFor();
+          if (/^approved/.test((await message.textContent()) ?? '') || attempt >= 3) break;
+        }
+        await expect(page.getByTestId('steering-message').textContent()).resolves.toMatch(/^approved proposal [0-9a-f]{16}$/);
+        await waitFor(async () => (await demo.store.currentVersion()) > before.version, 'the approved proposal to be committed as a revision', 20_000, 100);
+        const after = await demo.store.current();
         const concurrency = after.steps.work?.params.concurrency;
         expect(concurrency).not.toBe(before.steps.work?.params.concurrency);
         await page.locator(`[data-testid=revision][data-version="${after.version}"]`).waitFor({ timeout: 15_000 });

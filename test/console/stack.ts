@@ -30,7 +30,7 @@ export function consoleConfig(prefix: string, mode: 'apply' | 'propose'): Config
         evaluateInterval: '500ms',
         goals: [
           {
-            kind: 'autoscale', name: 'wait', mode, step: 'work', metric: 'bullmq.work.wait_p95_ms', target: 1500,
+            kind: 'autoscale', name: 'wait', ...(mode === 'propose' ? { mode } : {}), step: 'work', metric: 'bullmq.work.wait_p95_ms', target: 1500,
             arrivalSeries: 'bullmq.work.arrival_rate', completionSeries: 'bullmq.work.completion_rate', activeSeries: 'bullmq.work.active', backlogSeries: 'bullmq.work.waiting',
             min: 1, max: 30, initialThroughput: 16, targetUtilization: 0.75, startupDelay: '1s', cooldown: '500ms', maxStep: 6, scaleDownStabilization: '60s', staleAfter: '3s',
           },
@@ -45,6 +45,7 @@ export function consoleConfig(prefix: string, mode: 'apply' | 'propose'): Config
 /** The four agents on a real Redis under a fresh prefix, and a load that rises until stopped. */
 export class Demo {
   readonly prefix = testPrefix();
+  readonly log = quietLogger();
   readonly config: Config;
   readonly runtime: Runtime;
   readonly agents: Agent[];
@@ -55,7 +56,7 @@ export class Demo {
 
   constructor(mode: 'apply' | 'propose') {
     this.config = consoleConfig(this.prefix, mode);
-    this.runtime = new Runtime({ config: this.config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
+    this.runtime = new Runtime({ config: this.config, redisUrl: REDIS_URL, log: this.log, env: {} });
     this.agents = buildAgents(this.runtime, AGENT_NAMES, { executor: { processors: { sleep: sleepProcessor(50) } } });
     this.store = new PlanStore(this.runtime.redis, this.runtime.keys, this.config);
     this.queue = new Queue('work', { connection: this.runtime.connect('load'), prefix: `${this.prefix}:bull` });

@@ -83,8 +83,8 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
     const stop = followEvents(
       (e) => {
         const ev = parseEvent(e);
-        if (ev?.kind === 'insight' && ev.forecast) forecasts.add(ev.forecast.series, ev.forecast);
-        if (ev?.kind !== 'insight') refresh();
+        if (ev.forecast) forecasts.add(ev.forecast.series, ev.forecast);
+        if (ev.kind !== 'insight') refresh();
       },
       (state, detail) => setLive({ state, detail }),
     );
@@ -108,16 +108,16 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
           Change token
         </button>
       </header>
-      {error && (
-        <p class="error banner" data-testid="error">
-          {error}
+      {[...(error ? [error] : []), ...(snap?.errors ?? [])].map((e) => (
+        <p class="error banner" data-testid="error" key={e}>
+          {e}
         </p>
-      )}
+      ))}
       {snap && (
         <main class="grid">
           <GoalsPanel goals={snap.goals} revisions={snap.revisions} plan={snap.plan} forecasts={forecasts} tick={tick} />
           <RevisionsPanel revisions={snap.revisions} onTrace={setTrace} />
-          <SteeringPanel overrides={snap.overrides} proposals={snap.proposals} onChanged={refresh} />
+          <SteeringPanel pins={snap.pins} proposals={snap.proposals} onChanged={refresh} />
           <ActionsPanel actions={snap.actions} onTrace={setTrace} />
           {trace && <WaterfallPanel traceId={trace} onClose={() => setTrace(null)} />}
           <DagPanel plan={snap.plan} quality={snap.quality} />

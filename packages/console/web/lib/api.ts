@@ -41,9 +41,11 @@ async function answer<S extends z.ZodType>(res: Response, schema: S, what: strin
     throw new ApiError(res.status, `${what}: the answer is not JSON (HTTP ${res.status})`);
   }
   if (!res.ok) {
-    const b = body as { message?: unknown; error?: unknown } | undefined;
-    const msg = typeof b?.message === 'string' ? b.message : typeof b?.error === 'string' ? b.error : `HTTP ${res.status}`;
-    throw new ApiError(res.status, `${what}: ${msg}`, body);
+    // The API's errors are `{ error: { code, message, field? } }`.
+    const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const msg = typeof e?.message === 'string' ? e.message : `HTTP ${res.status}`;
+    const code = typeof e?.code === 'string' ? `${e.code}: ` : '';
+    throw new ApiError(res.status, `${what}: HTTP ${res.status} ${code}${msg}`, body);
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) {

@@ -1,74 +1,76 @@
 import { z } from 'zod';
-import { getJson } from './api.js';
+import { ApiError, getJson } from './api.js';
 import type { SseEvent } from './sse.js';
-import {
-  actionsSchema,
-  currentPlanSchema,
-  forecastSchema,
-  goalSchema,
-  proposalsSchema,
-  revisionsSchema,
-  seriesListSchema,
-  type Action,
-  type Forecast,
-  type Goal,
-  type Override,
-  type Plan,
-  type Proposal,
-  type Revision,
-} from './schemas.js';
+import { actionsSchema, currentPlanSchema, forecastSchema, goalsSchema, proposalsSchema, revisionsSchema, seriesListSchema, type ActionItem, type Forecast, type Goal, type Pin, type Plan, type Proposal, type Revision } from './schemas.js';
 
-/** Everything the page shows, read in one go. */
+/** Everything the page shows, read in one go; a part that could not be read says why in `errors`. */
 export interface Snapshot {
   plan: Plan;
-  overrides: Override[];
+  /** The plan's pins, by override id. */
+  pins: (Pin & { id: string })[];
   goals: Goal[];
   revisions: Revision[];
-  proposals: Proposal[];
-  actions: Action[];
+  /** Undefined when the API has no proposals (an older server). */
+  proposals: Proposal[] | undefined;
+  actions: ActionItem[];
   /** The latest value of each data-quality series (`records.*`). */
   quality: { name: string; value: number }[];
+  errors: string[];
 }
 
-/** How many of each list the page reads (one page of the API's cursor pagination). */
+/** How many of each list the page reads (the first page of the API's cursor pagination). */
 const LIMIT = 50;
 
-const goalsSchema = z.object({ goals: z.array(goalSchema).max(1000) });
-
+/**
+ * Reads the plan, goals, revisions, proposals, actions and series. The plan must come (without it
+ * there is nothing to show: that error is thrown); any other part that fails is left empty and
+ * its error listed, so one broken list does not blank the page.
+ */
 export async function loadAll(signal?: AbortSignal): Promise<Snapshot> {
-  const [current, revisions, proposals, actions, series, goals] = await Promise.all([
-    getJson('/plan', currentPlanSchema, signal),
+  const current = await getJson('/plan', currentPlanSchema, signal);
+  const [goals, revisions, proposals, actions, series] = await Promise.allSettled([
+    getJson('/goals', goalsSchema, signal),
     getJson(`/plan/revisions?limit=${LIMIT}`, revisionsSchema, signal),
     getJson(`/proposals?limit=${LIMIT}`, proposalsSchema, signal),
     getJson(`/actions?limit=${LIMIT}`, actionsSchema, signal),
-    getJson(`/series?limit=500`, seriesListSchema, signal),
-    getJson('/goals', goalsSchema, signal),
+    getJson('/series?limit=1000', seriesListSchema, signal),
   ]);
+  const errors: string[] = [];
+  const value = <T,>(r: PromiseSettledResult<T>): T | undefined => {
+    if (r.status === 'fulfilled') return r.value;
+    errors.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+    return undefined;
+  };
+  const proposalsMissing = proposals.status === 'rejected' && proposals.reason instanceof ApiError && proposals.reason.status === 404;
   return {
     plan: current.plan,
-    overrides: current.overrides,
-    goals: goals.goals,
-    revisions: revisions.items,
-    proposals: proposals.items,
-    actions: actions.items,
-    quality: series.items.filter((s) => s.name.startsWith('records.') && s.last).map((s) => ({ name: s.name, value: s.last?.value ?? NaN })),
+    pins: Object.entries(current.plan.pins ?? {}).map(([id, p]) => ({ id, ...p })),
+    goals: value(goals)?.goals ?? [],
+    revisions: value(revisions)?.items ?? [],
+    proposals: proposalsMissing ? undefined : (value(proposals)?.items ?? []),
+    actions: value(actions)?.items ?? [],
+    quality: (value(series)?.items ?? []).filter((s) => s.name.startsWith('records.')).map((s) => ({ name: s.name, value: s.value })),
+    errors,
   };
 }
 
-const insightEvent = z.object({ kind: z.string(), series: z.string() }).passthrough();
+const insightEvent = z.object({ insight: z.object({ kind: z.string(), series: z.string() }).passthrough() });
 
-/** An event from the stream, as the page uses it: what changed, and a forecast to draw. */
-export function parseEvent(e: SseEvent): { kind: 'revision' | 'proposal' | 'action' | 'insight' | 'other'; forecast?: Forecast & { series: string } } | undefined {
-  const kind = e.event === 'revision' || e.event === 'proposal' || e.event === 'action' || e.event === 'insight' ? e.event : 'other';
+export type EventKind = 'revision' | 'action' | 'action-result' | 'insight' | 'proposal' | 'override' | 'other';
+
+/** An event from the stream, as the page uses it: which kind of thing changed, and a forecast to draw. */
+export function parseEvent(e: SseEvent): { kind: EventKind; forecast?: Forecast & { series: string } } {
+  const known: EventKind[] = ['revision', 'action', 'action-result', 'insight', 'proposal', 'override'];
+  const kind = known.includes(e.event as EventKind) ? (e.event as EventKind) : 'other';
   if (kind !== 'insight') return { kind };
   let data: unknown;
   try {
     data = JSON.parse(e.data);
   } catch {
-    return undefined;
+    return { kind };
   }
   const i = insightEvent.safeParse(data);
-  if (!i.success || i.data.kind !== 'forecast') return { kind };
-  const f = forecastSchema.safeParse(i.data);
-  return f.success ? { kind, forecast: { ...f.data, series: i.data.series } } : { kind };
+  if (!i.success || i.data.insight.kind !== 'forecast') return { kind };
+  const f = forecastSchema.safeParse(i.data.insight);
+  return f.success ? { kind, forecast: { ...f.data, series: i.data.insight.series } } : { kind };
 }

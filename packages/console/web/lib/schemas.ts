@@ -14,30 +14,37 @@ export const changeSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('link'), step: z.string(), from: names, to: names }),
 ]);
 
+/** An operator's pin, as the plan holds it (keyed by the override's id). */
+export const pinSchema = z.object({ step: z.string(), param: z.string(), value: paramValue, until: z.number().optional(), reason: z.string().optional(), by: z.string().optional(), at: z.number() });
+
 export const planSchema = z.object({
   version: z.number().int().nonnegative(),
   steps: z.record(z.string(), z.object({ queue: z.string().optional(), after: names.default([]), params: z.record(z.string(), paramValue).default({}) })),
+  pins: z.record(z.string(), pinSchema).optional(),
 });
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item).max(10_000), nextCursor: z.string().nullable().optional() });
 
+/** A revision as `GET /plan/revisions` lists it. */
 export const revisionSchema = z.object({
   version: z.number().int().positive(),
   parentVersion: z.number().int().nonnegative(),
-  plan: planSchema.optional(),
   changes: z.array(changeSchema).max(256),
+  diff: z.array(z.string()).max(256),
   goal: z.string(),
   reason: z.string(),
   at: z.number(),
-  leader: z.string().optional(),
-  trace: z.object({ traceId: z.string() }).optional(),
+  leader: z.string(),
+  traceId: z.string().optional(),
+  signed: z.boolean(),
 });
 export const revisionsSchema = page(revisionSchema);
 
+/** `GET /plan/revisions/{version}`: the revision, its diff and why it was written (`awo explain`). */
 export const revisionDetailSchema = z.object({
-  revision: revisionSchema,
-  diff: z.array(z.string()).optional(),
-  explain: z.string().optional(),
+  revision: z.object({ version: z.number(), reason: z.string() }),
+  diff: z.array(z.string()).max(256),
+  explain: z.object({ text: z.array(z.string()).max(1000) }),
 });
 
 /** An override (pin) as the API lists it (the steering record: its status says where it is). */
@@ -55,11 +62,7 @@ export const overrideSchema = z.object({
   error: z.string().optional(),
 });
 
-export const currentPlanSchema = z.object({
-  plan: planSchema,
-  revision: revisionSchema.nullable().optional(),
-  overrides: z.array(overrideSchema).max(1000).default([]),
-});
+export const currentPlanSchema = z.object({ plan: planSchema, revision: revisionSchema.nullable() });
 
 /** A proposal: changes a goal in `mode: propose` asks for; `open` until approved, rejected or expired. */
 export const proposalSchema = z.object({
@@ -81,25 +84,14 @@ export const forecastSchema = z.object({ ts: z.number(), value: z.number(), lowe
 export const seriesSchema = z.object({
   name: z.string(),
   points: z.array(z.object({ ts: z.number(), value: z.number() })).max(100_000),
-  forecast: forecastSchema.nullable().optional(),
+  forecast: forecastSchema.nullable(),
 });
-export const seriesListSchema = page(z.object({ name: z.string(), last: z.object({ ts: z.number(), value: z.number() }).nullable().optional() }));
+export const seriesListSchema = page(z.object({ name: z.string(), value: z.number(), ts: z.number() }));
 
-export const actionSchema = z.object({
-  id: z.string(),
-  action: z.string(),
-  step: z.string(),
-  param: z.string(),
-  value: paramValue,
-  version: z.number(),
-  at: z.number(),
-  ok: z.boolean().nullable().optional(),
-  error: z.string().optional(),
-  attempts: z.number().optional(),
-  durationMs: z.number().optional(),
-  traceId: z.string().nullable().optional(),
-});
-export const actionsSchema = page(actionSchema);
+const actionMessage = z.object({ id: z.string(), action: z.string(), step: z.string(), param: z.string(), value: paramValue, version: z.number(), at: z.number() });
+const resultMessage = z.object({ ok: z.boolean(), error: z.string().optional(), attempts: z.number(), durationMs: z.number(), at: z.number() });
+/** `GET /actions`: each action with its newest result (null: none yet). */
+export const actionsSchema = page(z.object({ action: actionMessage, result: resultMessage.nullable(), traceId: z.string().optional() }));
 
 const attrs = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
@@ -143,7 +135,9 @@ export const goalSchema = z.object({
   arrivalSeries: z.string().optional(),
   activeSeries: z.string().optional(),
   mode: z.string().optional(),
+  limits: z.record(z.string(), z.number()).optional(),
 });
+export const goalsSchema = z.object({ goals: z.array(goalSchema).max(1000) });
 
 export const okSchema = z.unknown();
 
@@ -151,10 +145,11 @@ export type Plan = z.infer<typeof planSchema>;
 export type Revision = z.infer<typeof revisionSchema>;
 export type RevisionDetail = z.infer<typeof revisionDetailSchema>;
 export type Override = z.infer<typeof overrideSchema>;
+export type Pin = z.infer<typeof pinSchema>;
 export type CurrentPlan = z.infer<typeof currentPlanSchema>;
 export type Proposal = z.infer<typeof proposalSchema>;
 export type Series = z.infer<typeof seriesSchema>;
 export type Forecast = z.infer<typeof forecastSchema>;
-export type Action = z.infer<typeof actionSchema>;
+export type ActionItem = z.infer<typeof actionsSchema>['items'][number];
 export type Trace = z.infer<typeof traceSchema>;
 export type Goal = z.infer<typeof goalSchema>;

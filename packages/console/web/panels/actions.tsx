@@ -1,8 +1,8 @@
 import { num, time } from '../lib/format.js';
-import type { Action } from '../lib/schemas.js';
+import type { ActionItem } from '../lib/schemas.js';
 
 /** Actions the executor ran for plan revisions, newest first, with their results. */
-export function ActionsPanel({ actions, onTrace }: { actions: Action[]; onTrace: (traceId: string) => void }) {
+export function ActionsPanel({ actions, onTrace }: { actions: ActionItem[]; onTrace: (traceId: string) => void }) {
   return (
     <section class="panel" data-testid="actions">
       <h2>Actions</h2>
@@ -22,8 +22,8 @@ export function ActionsPanel({ actions, onTrace }: { actions: Action[]; onTrace:
             </tr>
           </thead>
           <tbody>
-            {actions.map((a) => (
-              <tr key={a.id} data-testid="action">
+            {actions.map(({ action: a, result: r, traceId }) => (
+              <tr key={a.id} data-testid="action" data-id={a.id}>
                 <td>{time(a.at)}</td>
                 <td>v{a.version}</td>
                 <td>{a.action}</td>
@@ -32,14 +32,14 @@ export function ActionsPanel({ actions, onTrace }: { actions: Action[]; onTrace:
                     {a.step}.{a.param} → {String(a.value)}
                   </code>
                 </td>
-                <td class={a.ok === true ? 'ok' : a.ok === false ? 'bad' : 'muted'} title={a.error ?? ''}>
-                  {a.ok === true ? 'ok' : a.ok === false ? `failed${a.error ? `: ${a.error}` : ''}` : 'pending'}
+                <td class={r ? (r.ok ? 'ok' : 'bad') : 'muted'} title={r?.error ?? ''}>
+                  {r ? (r.ok ? 'ok' : `failed${r.error ? `: ${r.error}` : ''}`) : 'pending'}
                 </td>
-                <td>{a.attempts ?? '-'}</td>
-                <td>{a.durationMs !== undefined ? `${num(a.durationMs)}ms` : '-'}</td>
+                <td>{r?.attempts ?? '-'}</td>
+                <td>{r ? `${num(r.durationMs)}ms` : '-'}</td>
                 <td>
-                  {a.traceId ? (
-                    <button class="link" data-testid="action-trace" onClick={() => a.traceId && onTrace(a.traceId)}>
+                  {traceId ? (
+                    <button class="link" data-testid="action-trace" onClick={() => onTrace(traceId)}>
                       waterfall
                     </button>
                   ) : (

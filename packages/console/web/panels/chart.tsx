@@ -77,7 +77,9 @@ export function alignChart(
   for (const w of workers) slot(w.ts).w = w.value;
   const xs = [...at.keys()].sort((a, b) => a - b);
   const data: ChartData = { xs, load: [], forecast: [], lower: [], upper: [], workers: [] };
-  let lastWorkers: number | null = null;
+  // Before its first known size the pool had that size (the first revision's `from`, or the
+  // current size when no revision changed it).
+  let lastWorkers: number | null = workers.length > 0 ? [...workers].sort((a, b) => a.ts - b.ts)[0]?.value ?? null : null;
   for (const x of xs) {
     const s = at.get(x) ?? {};
     data.load.push(s.load ?? null);

@@ -22,14 +22,20 @@ export class ForecastLog {
   }
 }
 
-/** The workers over time: the goal's parameter in each revision's plan, then in the current plan. */
+/**
+ * The workers over time: where revisions set the goal's parameter (oldest first: the first one's
+ * `from` is the size before it), then the current plan's value now.
+ */
 export function workersOf(goal: Goal, revisions: readonly Revision[], plan: Plan | null): { ts: number; value: number }[] {
   const step = goal.step ?? '';
   const param = goal.param ?? 'concurrency';
   const out: { ts: number; value: number }[] = [];
-  for (const r of [...revisions].sort((a, b) => a.at - b.at)) {
-    const v = r.plan?.steps[step]?.params[param];
-    if (typeof v === 'number') out.push({ ts: r.at, value: v });
+  for (const r of [...revisions].sort((a, b) => a.version - b.version)) {
+    for (const c of r.changes) {
+      if (c.op !== 'set' || c.step !== step || c.param !== param || typeof c.to !== 'number') continue;
+      if (out.length === 0 && typeof c.from === 'number') out.push({ ts: r.at - 1, value: c.from });
+      out.push({ ts: r.at, value: c.to });
+    }
   }
   const now = plan?.steps[step]?.params[param];
   if (typeof now === 'number') out.push({ ts: Date.now(), value: now });

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, seg } from '../lib/api.js';
-import { describeChange, time } from '../lib/format.js';
+import { time } from '../lib/format.js';
 import { revisionDetailSchema, type Revision, type RevisionDetail } from '../lib/schemas.js';
 
 /** The revision timeline, newest first; a click opens a revision's diff and its why. */
@@ -17,7 +17,8 @@ export function RevisionsPanel({ revisions, onTrace }: { revisions: Revision[]; 
               <span class="version">v{r.version}</span>
               <span class="when">{time(r.at)}</span>
               <span class="goal">{r.goal}</span>
-              <span class="changes">{r.changes.map(describeChange).join(', ') || 'no change'}</span>
+              <span class="changes">{r.diff.join(', ') || 'no change'}</span>
+              {r.signed && <span class="muted" title="signed by the planner">signed</span>}
             </button>
             {open === r.version && <RevisionDetailView revision={r} onTrace={onTrace} />}
           </li>
@@ -35,7 +36,7 @@ function RevisionDetailView({ revision, onTrace }: { revision: Revision; onTrace
     getJson(`/plan/revisions/${seg(revision.version)}`, revisionDetailSchema, abort.signal).then(setDetail, (e: Error) => !abort.signal.aborted && setError(e.message));
     return () => abort.abort();
   }, [revision.version]);
-  const diff = detail?.diff ?? revision.changes.map(describeChange);
+  const diff = detail?.diff ?? revision.diff;
   return (
     <div class="detail" data-testid="revision-detail">
       <h3>Diff (v{revision.parentVersion} → v{revision.version})</h3>
@@ -46,11 +47,11 @@ function RevisionDetailView({ revision, onTrace }: { revision: Revision; onTrace
       </ul>
       <h3>Why</h3>
       <p class="why">{revision.reason}</p>
-      {detail?.explain && <pre class="explain">{detail.explain}</pre>}
+      {detail && <pre class="explain">{detail.explain.text.join('\n')}</pre>}
       {error && <p class="error">{error}</p>}
-      {revision.trace && (
-        <button class="link" onClick={() => revision.trace && onTrace(revision.trace.traceId)}>
-          trace {revision.trace.traceId}
+      {revision.traceId && (
+        <button class="link" data-testid="revision-trace" onClick={() => revision.traceId && onTrace(revision.traceId)}>
+          trace {revision.traceId} as a waterfall
         </button>
       )}
     </div>

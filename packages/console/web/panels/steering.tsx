@@ -1,14 +1,14 @@
 import { useState } from 'preact/hooks';
 import { deleteJson, postJson, seg } from '../lib/api.js';
 import { ago, describeChange } from '../lib/format.js';
-import { okSchema, type Override, type Proposal } from '../lib/schemas.js';
+import { okSchema, type Pin, type Proposal } from '../lib/schemas.js';
 
 /**
  * Overrides (pinned parameters) and proposals (changes a goal in `mode: propose` asks for),
  * with approve and reject buttons. A viewer's token may read; the API refuses its writes (403),
  * and the page says so.
  */
-export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: Override[]; proposals: Proposal[]; onChanged: () => void }) {
+export function SteeringPanel({ pins, proposals, onChanged }: { pins: (Pin & { id: string })[]; proposals: Proposal[] | undefined; onChanged: () => void }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const act = async (key: string, path: string, body: unknown, done: string, method: 'POST' | 'DELETE' = 'POST') => {
@@ -24,9 +24,8 @@ export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: 
       setBusy(null);
     }
   };
-  const open = proposals.filter((p) => p.status === 'open');
-  const decided = proposals.filter((p) => p.status !== 'open').slice(0, 10);
-  const pins = overrides.filter((o) => o.status === 'pending' || o.status === 'active' || o.status === 'removing');
+  const open = (proposals ?? []).filter((p) => p.status === 'open');
+  const decided = (proposals ?? []).filter((p) => p.status !== 'open').slice(0, 10);
   return (
     <section class="panel" data-testid="steering">
       <h2>Overrides and proposals</h2>
@@ -39,24 +38,22 @@ export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: 
       {pins.length === 0 && <p class="empty">No pinned parameter.</p>}
       <ul class="overrides">
         {pins.map((o) => (
-          <li key={o.id} data-testid="override" data-status={o.status}>
+          <li key={o.id} data-testid="override" data-id={o.id}>
             <code>
               {o.step}.{o.param} = {String(o.value)}
             </code>{' '}
-            <span class={`status ${o.status}`}>{o.status}</span>
-            {o.version !== undefined && <span class="muted"> in v{o.version}</span>} {o.until ? `until ${new Date(o.until).toISOString()}` : 'until removed'}
+            {o.until ? `until ${new Date(o.until).toISOString()}` : 'until removed'}
             {o.by && <span class="muted"> by {o.by}</span>}
             {o.reason && <span class="muted"> — {o.reason}</span>}{' '}
-            {o.status !== 'removing' && (
-              <button class="secondary" data-testid="unpin" disabled={busy !== null} onClick={() => act(`u${o.id}`, `/plan/overrides/${seg(o.id)}`, undefined, `asked to remove override ${o.id}`, 'DELETE')}>
-                Remove
-              </button>
-            )}
+            <button class="secondary" data-testid="unpin" disabled={busy !== null} onClick={() => act(`u${o.id}`, `/plan/overrides/${seg(o.id)}`, undefined, `asked to remove override ${o.id}`, 'DELETE')}>
+              Remove
+            </button>
           </li>
         ))}
       </ul>
       <h3>Proposals</h3>
-      {open.length === 0 && <p class="empty">No proposal waits for a decision.</p>}
+      {proposals === undefined && <p class="empty">This API server has no proposals.</p>}
+      {proposals !== undefined && open.length === 0 && <p class="empty">No proposal waits for a decision.</p>}
       <ul class="proposals">
         {open.map((p) => (
           <li key={p.id} data-testid="proposal" data-id={p.id}>

@@ -8,6 +8,7 @@ export function ActionsPanel({ actions, onTrace }: { actions: ActionItem[]; onTr
       <h2>Actions</h2>
       {actions.length === 0 && <p class="empty">No action yet.</p>}
       {actions.length > 0 && (
+        <div class="scroll">
         <table>
           <thead>
             <tr>
@@ -50,6 +51,7 @@ export function ActionsPanel({ actions, onTrace }: { actions: ActionItem[]; onTr
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

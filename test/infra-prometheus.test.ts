@@ -83,7 +83,7 @@ describe('a real Prometheus scraping `awo up` on the example config', () => {
   beforeAll(async () => {
     awoPort = await freePort();
     // A key of 32 characters: the example config signs, as production should (AwoSigningOff stays quiet).
-    const env = { ...process.env, AWO_PREFIX: prefix, AWO_REDIS_URL: REDIS_URL, AWO__health__port: String(awoPort), AWO_SIGNING_KEY: 'a-test-signing-key-of-32-chars!!', AWO_LOG_LEVEL: 'warn' };
+    const env = { ...process.env, AWO_PREFIX: prefix, AWO_REDIS_URL: REDIS_URL, AWO__health__port: String(awoPort), AWO_SIGNING_KEY: 'a-test-signing-key-of-32-chars!!', AWO_LOG_LEVEL: 'warn', AWO__api__port: '0' };
     awo = spawn(process.execPath, [AWO, 'up', '--config', EXAMPLE], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
     record(awo, 'awo');
     if (!PROMETHEUS) return;

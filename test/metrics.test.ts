@@ -34,7 +34,7 @@ describe('/metrics of `awo up` on the example config', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    const env = { ...process.env, AWO_PREFIX: prefix, AWO_REDIS_URL: REDIS_URL, AWO__health__port: String(port), AWO_SIGNING_KEY: 'a-test-signing-key-of-32-chars!!', AWO_LOG_LEVEL: 'warn' };
+    const env = { ...process.env, AWO_PREFIX: prefix, AWO_REDIS_URL: REDIS_URL, AWO__health__port: String(port), AWO_SIGNING_KEY: 'a-test-signing-key-of-32-chars!!', AWO_LOG_LEVEL: 'warn', AWO__api__port: '0' };
     child = spawn(process.execPath, [AWO, 'up', '--config', EXAMPLE], { stdio: ['ignore', 'pipe', 'pipe'], env });
     child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));

@@ -3,7 +3,7 @@ import fastifySwagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
 import { Agent, counter, gauge, errorMessage } from '@awo/shared';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { consoleRoutes } from '@awo/console';
 import { installAuth, Tokens } from './auth.js';
 import type { ApiDeps } from './context.js';
@@ -104,17 +104,20 @@ export class ApiServer extends Agent {
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token of api.tokens (its value from tokenEnv) or AWO_API_TOKEN' } } },
       },
       transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
     });
     await app.register(rateLimit, {
       global: false,
       keyGenerator: (req) => `token:${req.principal?.name ?? req.ip}`,
       errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, ...body('AWO_API_RATE_LIMITED', `more than ${ctx.max} writes in ${ctx.after}'s window for this token (api.rateLimit); retry in ${ctx.after}`) }),
     });
+    // One limiter for every write route: a token's writes share one budget (api.rateLimit).
+    const writes = app.rateLimit({ max: deps.config.api.rateLimit.max, timeWindow: deps.config.api.rateLimit.window });
     const typed = app.withTypeProvider<ZodTypeProvider>();
     await typed.register(planRoutes(deps));
     await typed.register(observeRoutes(deps));
-    await typed.register(workflowRoutes(deps, this.#intake));
-    await typed.register(deadLetterRoutes(deps));
+    await typed.register(workflowRoutes(deps, this.#intake, writes));
+    await typed.register(deadLetterRoutes(deps, writes));
     await typed.register(metaRoutes(deps, this.#hub));
     // The console: its page at / and the goals it draws (packages/console).
     await consoleRoutes(app, deps);

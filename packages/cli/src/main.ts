@@ -5,7 +5,8 @@ import type { Io } from './io.js';
 const USAGE = `awo — the Adaptive Workflow Orchestrator
 
 usage:
-  awo up --config <file>                 run all four agents in this process
+  awo up --config <file>                 run all four agents and the API in this process
+  awo api --config <file>                the HTTP API (api.host:api.port; /docs, /openapi.json)
   awo monitor|analyzer|planner|executor --config <file>
                                          run one agent per process
   awo demo [--scenario autoscale|data-quality] [--duration <s>] [--rate <n>] [--json] [--keep]
@@ -15,6 +16,10 @@ usage:
   awo trace <traceId> | awo trace --last-action [--json]
                                          a trace as a tree; the chain of the newest action
   awo explain <planVersion> [--json]     why the plan changed, in words
+  awo runs [--limit <n>] [--json]        records' runs through the workflow and what each step costs
+  awo dead-letters list [--limit <n>] [--json] | awo dead-letters replay <id>
+                                         entries that failed, and putting one back on its stream
+  awo registry [--json]                  every source, detector, forecaster, goal, action and handler
   awo config validate <file> [--json]
   awo keys init|rotate [--file <path>] [--force]
                                          make (or rotate) the key that signs plan revisions
@@ -30,6 +35,10 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   config: async () => (await import('./commands/config.js')).configCommand,
   up: async () => (await import('./commands/agents.js')).agentsCommand('up'),
+  api: async () => (await import('./commands/agents.js')).agentsCommand('api'),
+  runs: async () => (await import('./commands/runs.js')).runsCommand,
+  'dead-letters': async () => (await import('./commands/dead-letters.js')).deadLettersCommand,
+  registry: async () => (await import('./commands/registry.js')).registryCommand,
   monitor: async () => (await import('./commands/agents.js')).agentsCommand('monitor'),
   analyzer: async () => (await import('./commands/agents.js')).agentsCommand('analyzer'),
   planner: async () => (await import('./commands/agents.js')).agentsCommand('planner'),

@@ -13,10 +13,13 @@ const point = z.strictObject({ id: z.string(), ts: z.number().int(), value: z.nu
 const forecast = z.strictObject({ id: z.string(), insightId: z.string(), ts: z.number().int(), model: z.string(), value: z.number(), lower: z.number(), upper: z.number(), horizonMs: z.number(), observed: z.number(), error: z.number().optional() });
 
 const attrs = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+// Recursive schemas carry ids, so OpenAPI refers to them by name (components.schemas) instead of inlining forever.
 const traceLink: z.ZodType<TraceLink> = z.lazy(() => z.strictObject({ traceId: z.string(), spanId: z.string(), target: z.strictObject({ service: z.string(), name: z.string(), traceId: z.string(), attributes: attrs }).optional(), links: z.array(traceLink) }));
+traceLink.register(z.globalRegistry, { id: 'TraceLink' });
 const traceNode: z.ZodType<TraceNode> = z.lazy(() =>
   z.strictObject({ spanId: z.string(), service: z.string(), name: z.string(), kind: z.string(), startMs: z.number(), durationMs: z.number(), status: z.enum(['unset', 'ok', 'error']), error: z.string().optional(), attributes: attrs, links: z.array(traceLink), children: z.array(traceNode) }),
 );
+traceNode.register(z.globalRegistry, { id: 'TraceNode' });
 
 const actionDetail = z.strictObject({
   id: z.string(),

@@ -5,10 +5,10 @@ import type { ApiDeps } from '../context.js';
 import { errorResponses, notFound } from '../errors.js';
 import type { RecordIntake } from '../intake.js';
 import { pageQuery } from '../schemas.js';
-import { writeLimit } from './write-limit.js';
+import type { WriteLimit } from './write-limit.js';
 
 export const workflowRoutes =
-  (deps: ApiDeps, intake: RecordIntake): FastifyPluginAsyncZod =>
+  (deps: ApiDeps, intake: RecordIntake, writes: WriteLimit): FastifyPluginAsyncZod =>
   async (app) => {
     const runs = new RunLog(deps.redis, deps.keys, deps.config.workflow.runs);
     const { pageSize, maxRecords } = deps.config.api;
@@ -16,7 +16,8 @@ export const workflowRoutes =
     app.post(
       '/api/v1/workflows/:name/records',
       {
-        config: { role: 'operator', ...writeLimit(deps.config.api) },
+        config: { role: 'operator' },
+        onRequest: writes,
         schema: {
           tags: ['workflow'],
           summary: 'Adds records to the workflow at its entry steps; idempotent by the schema\'s key (workflow.schema.key)',

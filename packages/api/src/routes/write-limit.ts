@@ -1,6 +1,7 @@
-import type { ApiConfig } from '@awo/shared';
+import type { onRequestHookHandler } from 'fastify';
 
-/** The route config of a write: rate-limited per token, all writes sharing one budget (api.rateLimit). */
-export function writeLimit(api: Pick<ApiConfig, 'rateLimit'>) {
-  return { rateLimit: { max: api.rateLimit.max, timeWindow: api.rateLimit.window, groupId: 'writes' } };
-}
+/**
+ * The hook every write route runs after auth: one budget of api.rateLimit writes per token and
+ * window, shared by all write routes (one limiter made once by the server, `app.rateLimit`).
+ */
+export type WriteLimit = onRequestHookHandler;

@@ -1,4 +1,5 @@
-import { checkRedis, configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, shutdownTimeoutOf, type Config } from '@awo/shared';
+import { ApiServer } from '@awo/api';
+import { checkRedis, configPath, createLogger, HealthServer, loadConfig, parseConfig, Runtime, shutdownTimeoutOf, type Agent, type Config, type Logger } from '@awo/shared';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents, type AgentName } from '../agents.js';
 import { parse, UsageError } from '../args.js';
 import { resolveRedis } from '@awo/shared';
@@ -14,13 +15,19 @@ export async function readConfig(flag: string | undefined, io: Io, required: boo
   return parseConfig({}, io.env);
 }
 
+/** The API as an agent of this process (`awo api`, and `awo up` beside the four agents). */
+export function apiAgent(runtime: Runtime, log: Logger): Agent {
+  return new ApiServer({ config: runtime.config, redis: runtime.redis, connect: (name, opts) => runtime.connect(`api:${name}`, opts), keys: runtime.keys, log: log.child({ agent: 'api' }), metrics: runtime.metrics.agent('api') });
+}
+
 /**
- * `awo up` (all four agents in this process) or `awo <agent>` (one per process): runs until
+ * `awo up` (all four agents and the API in this process), `awo <agent>` (one per process) or
+ * `awo api` (the HTTP API alone, on the process health address of `awo up`): runs until
  * SIGINT/SIGTERM (exit 0) or until an agent fails (exit 1, unless `exitOnFailure: false`), serving
  * /healthz, /readyz and /metrics, then drains within `shutdownTimeout`. `build` makes the agents
  * (`buildAgents`; a caller running awo's process wiring around agents of its own hands another).
  */
-export function agentsCommand(which: 'up' | AgentName, build: typeof buildAgents = buildAgents) {
+export function agentsCommand(which: 'up' | 'api' | AgentName, build: typeof buildAgents = buildAgents) {
   return async (argv: string[], io: Io): Promise<number> => {
     const { values } = parse(argv, {});
     const config = await readConfig(values.config, io, true);
@@ -31,15 +38,18 @@ export function agentsCommand(which: 'up' | AgentName, build: typeof buildAgents
     }
     const redis = await resolveRedis(config, log);
     const runtime = new Runtime({ config, redisUrl: redis.url, log, env: io.env });
-    const names = which === 'up' ? AGENT_NAMES : [which];
-    const agents = build(runtime, names);
-    const health = new HealthServer(agents, which === 'up' ? config.health : config[which].health, runtime.metrics);
+    const names = which === 'up' ? AGENT_NAMES : which === 'api' ? [] : [which];
+    const withApi = which === 'up' || which === 'api';
+    // The API starts last and stops first: it reads what the agents write.
+    const agents = [...build(runtime, names), ...(withApi ? [apiAgent(runtime, log)] : [])];
+    const healthAt = which === 'up' || which === 'api' ? config.health : config[which].health;
+    const health = new HealthServer(agents, healthAt, runtime.metrics);
     let code = 0;
     try {
       await checkRedis({ ...config.redis, url: redis.url });
       await startAgents(agents);
       const port = await health.start();
-      log.info({ agents: names, health: `http://${(which === 'up' ? config.health : config[which].health).host}:${port}/healthz`, redis: redis.origin }, 'awo is running');
+      log.info({ agents: agents.map((a) => a.name), health: `http://${healthAt.host}:${port}/healthz`, redis: redis.origin }, 'awo is running');
       code = await untilStopped(agents, { signal: io.signal, exitOnFailure: config.exitOnFailure, log });
     } catch (err) {
       log.error({ err: (err as Error).message }, 'awo failed');

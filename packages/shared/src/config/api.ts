@@ -24,8 +24,8 @@ export const apiTokenSchema = z.strictObject({
 
 export const apiSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
-  /** `awo api` (and `awo up`) serve the API here; 0 picks a free port, logged at start-up. */
-  port: port.default(9470),
+  /** `awo api` (and `awo up`) serve the API here (the example config: 9470); 0, the default, picks a free port, logged at start-up. */
+  port: port.default(0),
   tokens: z.array(apiTokenSchema).max(64).default([]),
   /** Writes (POST, DELETE) per token in each window; past it 429 with `retry-after`. */
   rateLimit: z.strictObject({ max: z.number().int().min(1).default(30), window: duration.default(60_000) }).prefault({}),
@@ -41,7 +41,7 @@ export const apiSchema = z.strictObject({
       maxClients: z.number().int().min(1).max(10_000).default(64),
       /** A comment line is sent this often so proxies and clients see the stream alive. */
       heartbeat: duration.default(15_000),
-      /** Events buffered for a slow client before it is dropped (it may reconnect with Last-Event-ID). */
+      /** Events a slow client may fall behind (unflushed writes) before it is dropped; it may reconnect. */
       maxBuffered: z.number().int().min(1).default(1000),
     })
     .prefault({}),

@@ -1,4 +1,5 @@
-import { ApiServer } from '@awo/api';
+import type { ApiServer } from '@awo/api';
+import { apiAgent } from '../../packages/cli/src/commands/agents.js';
 import type { Demo } from './stack.js';
 
 export interface RunningApi {
@@ -8,13 +9,12 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** The real API server (which serves the console at `/`) over the demo's Redis, on a free port. */
+/**
+ * The API server as `awo api` and `awo up` make it (the CLI's own `apiAgent`, which serves the
+ * console at `/`), over the demo's runtime; `api.port: 0` in the demo's config picks a free port.
+ */
 export async function startApi(demo: Demo): Promise<RunningApi> {
-  const { runtime, config, log } = demo;
-  const server = new ApiServer(
-    { config, redis: runtime.redis, connect: (name, options) => runtime.connect(`api:${name}`, options), keys: runtime.keys, log, metrics: runtime.metrics.agent('api') },
-    { host: '127.0.0.1', port: 0 },
-  );
+  const server = apiAgent(demo.runtime, demo.log) as ApiServer;
   await server.start();
   return { url: `http://127.0.0.1:${server.port}/`, server, close: () => server.close() };
 }

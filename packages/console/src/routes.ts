@@ -49,7 +49,8 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
  * The console's routes on the API's fastify server: the built page at `/` (and its hashed files
  * under `/assets/`), public like the docs page since it holds no data, and `GET /api/v1/goals`
  * (role viewer), the config's goals the page draws. `dir` defaults to the package's dist/web;
- * `config` is read for every request, so a reloaded config shows.
+ * `config` is read for every request, so a reloaded config shows. The goals route's schema is zod:
+ * the server needs fastify-type-provider-zod's compilers, as the API's has.
  */
 export async function consoleRoutes(app: FastifyInstance, deps: { config: Pick<Config, 'planner'> }, options: { dir?: string } = {}): Promise<void> {
   const assets = await loadConsoleAssets(options.dir);

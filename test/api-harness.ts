@@ -4,6 +4,10 @@ import { ExecutorAgent } from '@awo/executor';
 import { applyChanges, createLogger, parseConfig, PlanStore, Runtime, type Change, type ConfigInput, type Plan } from '@awo/shared';
 import { cleanupPrefix, REDIS_URL, testPrefix } from './helpers.js';
 
+/** An answer's JSON: its shape is what the assertions check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read freely and checked by the assertions
+export type Json = any;
+
 export const TOKENS = { operator: 'op-token-0123456789abcdef', viewer: 'viewer-token-0123456789abc', burst: 'burst-token-0123456789abcd' } as const;
 
 /** A workflow ingest → validate → store (key `id`) beside a parameter step `knob` whose `level` a `redis-set` action applies. */
@@ -71,7 +75,7 @@ export async function startApi(api: Record<string, unknown> = {}) {
     lines,
     base,
     /** A request with the token of `as` (none when undefined); the JSON answer. */
-    async call(method: string, path: string, as?: keyof typeof TOKENS | string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
+    async call(method: string, path: string, as?: keyof typeof TOKENS | string, body?: unknown): Promise<{ status: number; json: Json; headers: Headers }> {
       const token = as === undefined ? undefined : (TOKENS[as as keyof typeof TOKENS] ?? as);
       const res = await fetch(base + path, {
         method,

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { deadLettersCommand } from '../packages/cli/src/commands/dead-letters.js';
 import { runsCommand } from '../packages/cli/src/commands/runs.js';
-import { startApi } from './api-harness.js';
+import type { Io } from '../packages/cli/src/io.js';
+import { startApi, type Json } from './api-harness.js';
 import { REDIS_URL, waitFor } from './helpers.js';
 
-type Json = any;
-
 /** Runs a CLI command in-process on the test's prefix; its output lines. */
-async function cli(command: (argv: string[], io: any) => Promise<number>, argv: string[], prefix: string): Promise<{ code: number; out: string[] }> {
+async function cli(command: (argv: string[], io: Io) => Promise<number>, argv: string[], prefix: string): Promise<{ code: number; out: string[] }> {
   const out: string[] = [];
   const code = await command(argv, { out: (l: string) => out.push(l), err: (l: string) => out.push(l), env: { AWO_PREFIX: prefix, AWO_REDIS_URL: REDIS_URL }, signal: new AbortController().signal });
   return { code, out };

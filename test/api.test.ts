@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { startApi, TOKENS } from './api-harness.js';
+import { startApi, TOKENS, type Json } from './api-harness.js';
 import { waitFor } from './helpers.js';
 
 /** Every route of the API, as OpenAPI names it. */
@@ -21,6 +21,14 @@ const ROUTES = [
   'POST /api/v1/dead-letters/{id}/replay',
   'GET /api/v1/registry',
   'GET /api/v1/events',
+  'GET /api/v1/plan/overrides',
+  'POST /api/v1/plan/overrides',
+  'DELETE /api/v1/plan/overrides/{id}',
+  'POST /api/v1/plan/rollback',
+  'GET /api/v1/proposals',
+  'POST /api/v1/proposals/{id}/approve',
+  'POST /api/v1/proposals/{id}/reject',
+  'POST /api/v1/config/reload',
 ];
 
 describe('the API: auth, errors, plan, events, OpenAPI', () => {
@@ -119,7 +127,7 @@ describe('the API: auth, errors, plan, events, OpenAPI', () => {
     expect(second.status).toBe(200);
     const third = await fetch(`${api.base}/api/v1/events`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
     expect(third.status).toBe(503);
-    expect((await third.json()).error.code).toBe('AWO_API_UNAVAILABLE');
+    expect(((await third.json()) as Json).error.code).toBe('AWO_API_UNAVAILABLE');
     const unauthorized = await fetch(`${api.base}/api/v1/events`);
     expect(unauthorized.status).toBe(401);
     await api.commit([{ op: 'set', step: 'knob', param: 'level', from: 1, to: 7 }]);
@@ -131,7 +139,7 @@ describe('the API: auth, errors, plan, events, OpenAPI', () => {
       text += decoder.decode(value);
       return /event: revision\n/.test(text) && text.includes(': heartbeat');
     }, 'a revision event and a heartbeat');
-    const event = /event: revision\nid: revisions:(\S+)\ndata: (.*)\n\n/.exec(text);
+    const event = /event: revision\nid: revision:(\S+)\ndata: (.*)\n\n/.exec(text);
     expect(event).not.toBeNull();
     const data = JSON.parse(event?.[2] as string);
     expect(data.entryId).toBe(event?.[1]);
@@ -144,7 +152,7 @@ describe('the API: auth, errors, plan, events, OpenAPI', () => {
     await using api = await startApi();
     const res = await fetch(`${api.base}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = await res.json();
+    const doc = (await res.json()) as Json;
     expect(doc.openapi).toBe('3.1.0');
     const validator = new Validator();
     const result = await validator.validate(doc);

@@ -119,6 +119,11 @@ export class RuleSeries<T> {
     return n;
   }
 
+  /** The states kept, oldest sight first. */
+  *values(): IterableIterator<T> {
+    for (const e of this.#entries.values()) yield e.state;
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -8,6 +8,8 @@ import {
   errorMessage,
   gauge,
   GROUPS,
+  mergeSlice,
+  type ReconfigureResult,
   inSpan,
   linksFrom,
   MESSAGING_SYSTEM_REDIS,
@@ -47,6 +49,8 @@ interface Matched {
 export class AnalyzerAgent extends Agent {
   readonly #forecastRules: Rule<ForecastRule>[];
   readonly #anomalyRules: Rule<AnomalyRule>[];
+  /** Reconfigure runs between batches, never in the middle of one. */
+  #batch: Promise<void> = Promise.resolve();
   readonly #matched = new Map<string, Matched>();
   readonly #quality: QualityChecks;
   readonly #sweepEvery: number;
@@ -96,6 +100,34 @@ export class AnalyzerAgent extends Agent {
     });
   }
 
+  /**
+   * Hot reload: detector settings (`analyzer.anomaly[i].detectors`, `.threshold`) and the quality
+   * limits from the planner's goals change live, the series kept and their windows with them. New
+   * or removed rules, their patterns and bounds, forecasts, drift and windows need a restart.
+   */
+  async reconfigure(slice: AnalyzerConfig): Promise<ReconfigureResult> {
+    const current = this.deps.config;
+    const sameShape = slice.analyzer.anomaly.length === current.analyzer.anomaly.length && slice.analyzer.anomaly.every((r, i) => {
+      const c = current.analyzer.anomaly[i];
+      return c !== undefined && c.series === r.series && c.maxSeries === r.maxSeries && JSON.stringify(c.labels) === JSON.stringify(r.labels);
+    });
+    const live = ['quality.limits', ...(sameShape ? ['analyzer.anomaly'] : [])];
+    const { merged, applied, refused } = mergeSlice(current, slice, live);
+    await this.#batch;
+    if (applied.some((p) => p.startsWith('analyzer.anomaly'))) {
+      merged.analyzer.anomaly.forEach((r, i) => {
+        const rule = this.#anomalyRules[i];
+        if (!rule) return;
+        rule.rule = { series: r.series, detectors: [...r.detectors], threshold: r.threshold };
+        for (const state of rule.series.values()) state.retune(rule.rule);
+      });
+    }
+    if (applied.some((p) => p.startsWith('quality.limits'))) this.#quality.retuneLimits(merged.quality.limits);
+    this.deps.config = merged;
+    this.deps.log.info({ applied, refused: refused.map((r) => r.path) }, 'analyzer reconfigured');
+    return { applied, refused };
+  }
+
   /** The rules a series name matches (the first forecast and the first anomaly rule), remembered per name. */
   #match(series: string): Matched {
     let m = this.#matched.get(series);
@@ -125,7 +157,9 @@ export class AnalyzerAgent extends Agent {
       [ATTR.MESSAGING_CONSUMER_GROUP_NAME]: GROUPS.analyzer,
       [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: batch.length,
     };
-    await inSpan(this.deps.tracer, spanName('process', 'metrics'), { kind: SpanKind.CONSUMER, links: linksFrom(batch.map((d) => d.headers)), attributes }, () => this.#analyze(batch));
+    const run = inSpan(this.deps.tracer, spanName('process', 'metrics'), { kind: SpanKind.CONSUMER, links: linksFrom(batch.map((d) => d.headers)), attributes }, () => this.#analyze(batch));
+    this.#batch = run.then(() => undefined, () => undefined);
+    await run;
     this.#counts.batches++;
   }
 

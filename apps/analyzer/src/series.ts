@@ -44,7 +44,7 @@ export class SeriesState {
     readonly name: string,
     windowSize: number,
     readonly forecast: ForecastRule | undefined,
-    private readonly anomaly: AnomalyRule | undefined,
+    private anomaly: AnomalyRule | undefined,
   ) {
     this.window = new Ring(windowSize);
     this.horizon = forecast ? Math.max(1, Math.ceil(forecast.horizonMs / forecast.stepMs)) : 1;
@@ -55,6 +55,12 @@ export class SeriesState {
   #newSelector(): ModelSelector {
     const models = defaultForecasters(this.#season).filter((m) => !this.forecast?.models || this.forecast.models.includes(m.name as never));
     return new ModelSelector(models, this.horizon, { season: this.#season, maxWindow: this.window.capacity, refitEvery: this.#season && this.#season > 200 ? 5 : 1 });
+  }
+
+  /** Hot reload: new detector settings; the detector is built again from them on the next point. */
+  retune(anomaly: AnomalyRule): void {
+    this.anomaly = anomaly;
+    this.#detector = undefined;
   }
 
   /** Adds a point (timestamp in epoch ms); returns the detection when the series has an anomaly rule. */

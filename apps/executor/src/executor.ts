@@ -10,6 +10,8 @@ import {
   errorMessage,
   HISTOGRAMS,
   extractContext,
+  mergeSlice,
+  type ReconfigureResult,
   GROUPS,
   inSpan,
   injectHeaders,
@@ -108,6 +110,21 @@ export class ExecutorAgent extends Agent {
     this.workflow = new WorkflowRunner(deps, this.#plans);
     this.#actionLatency = deps.metrics.histogram(HISTOGRAMS.actionLatency);
     declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.pools);
+  }
+
+  /**
+   * Hot reload: actions (what each does: URLs, commands, keys…), attempts and backoff change live;
+   * the action runner reads them per job. A scale action naming a pool this executor does not
+   * manage is refused; pools, concurrency, the workflow and signing need a restart.
+   */
+  reconfigure(slice: ExecutorConfig): ReconfigureResult {
+    const badPool = Object.entries(slice.executor.actions).filter(([, a]) => a.kind === 'scale-bullmq-workers' && !this.pools.has(a.pool));
+    const live = badPool.length > 0 ? ['executor.attempts', 'executor.backoff'] : ['executor.actions', 'executor.attempts', 'executor.backoff'];
+    const { merged, applied, refused } = mergeSlice(this.deps.config, slice, live);
+    for (const [name, a] of badPool) refused.push({ path: `executor.actions.${name}`, message: `pool "${(a as { pool: string }).pool}" is not managed by this executor: every action change is kept back` });
+    this.deps.config = merged;
+    this.deps.log.info({ applied, refused: refused.map((r) => r.path) }, 'executor reconfigured');
+    return { applied, refused };
   }
 
   /** The pool of that `executor.pools` name, if this executor manages it. */

@@ -3,13 +3,16 @@ import {
   Agent,
   ATTR,
   AwoError,
+  canonicalJson,
   closeInOrder,
   counter,
   delay,
   errorMessage,
   gauge,
   HISTOGRAMS,
+  mergeSlice,
   MESSAGING_SYSTEM_REDIS,
+  type ReconfigureResult,
   type Issue,
   spanName,
   type AgentDeps,
@@ -40,15 +43,17 @@ export interface MonitorOptions {
  * `.staleness_ms`, is retried with backoff, and never stops the others.
  */
 export class MonitorAgent extends Agent {
-  readonly #runners: SourceRunner[];
-  /** Aborted first on close: no new ticks. */
-  readonly #stop = new AbortController();
-  /** Aborted after the grace period: in-flight samples give up. */
-  readonly #abort = new AbortController();
-  #loops: Promise<void>[] = [];
+  #runners: SourceRunner[];
+  /** Each running source's own stop and abort, so a reload can stop one source and start another. */
+  readonly #lanes = new Map<SourceRunner, { stop: AbortController; abort: AbortController; loop: Promise<void> }>();
+  /** The config of each source built from the config (by id), to tell what a reload changed. */
+  readonly #sourceConfigs = new Map<string, string>();
+  /** Sources were handed in (tests, embedding): a reload cannot rebuild them. */
+  readonly #injected: boolean;
   #running = false;
   readonly #counts = { published: 0, batches: 0, publishFailures: 0, dropped: 0 };
   readonly #invalidSeen = new Set<string>();
+  readonly #round: (seconds: number, labels: { stream: string }) => void;
 
   constructor(
     private readonly deps: AgentDeps<MonitorConfig>,
@@ -56,25 +61,15 @@ export class MonitorAgent extends Agent {
   ) {
     super('monitor');
     const cfg = deps.config.monitor;
-    const sources = options.sources ?? cfg.sources.map((c) => createSource(c, this.#sourceDeps(sourceId(c))));
+    this.#injected = options.sources !== undefined;
+    this.#round = deps.metrics.histogram(HISTOGRAMS.batchDuration);
+    const sources = options.sources ?? cfg.sources.map((c) => this.#fromConfig(c));
     const ids = new Set<string>();
-    const round = deps.metrics.histogram(HISTOGRAMS.batchDuration);
     this.#runners = sources.map((source) => {
       const id = sourceId(source);
       if (ids.has(id)) throw new AwoError('AWO_CONFIG_INVALID', `expected unique sources, "${id}" appears twice`);
       ids.add(id);
-      const interval = source.interval ?? cfg.interval;
-      if (!(interval > 0)) throw new AwoError('AWO_CONFIG_INVALID', `source "${id}" needs an interval above 0 ms, got ${interval}`);
-      const runner: SourceRunner = new SourceRunner(source, {
-        interval,
-        maxBackoff: cfg.maxBackoff,
-        timeout: Math.min(interval, MAX_SAMPLE_MS),
-        now: deps.now,
-        log: deps.log,
-        publish: (samples) => this.#publish(runner, samples),
-        onTick: (seconds) => round(seconds, { stream: 'metrics' }),
-      });
-      return runner;
+      return this.#runner(source, cfg);
     });
     const perSource = (read: (h: SourceRunner['health']) => number) => () => this.#runners.map((r) => [{ source: r.id }, read(r.health)] as const);
     deps.metrics.live({
@@ -90,6 +85,81 @@ export class MonitorAgent extends Agent {
     });
   }
 
+  #fromConfig(c: MonitorConfig['monitor']['sources'][number]): Source {
+    this.#sourceConfigs.set(sourceId(c), canonicalJson(c));
+    return createSource(c, this.#sourceDeps(sourceId(c)));
+  }
+
+  #runner(source: Source, cfg: MonitorConfig['monitor']): SourceRunner {
+    const id = sourceId(source);
+    const interval = source.interval ?? cfg.interval;
+    if (!(interval > 0)) throw new AwoError('AWO_CONFIG_INVALID', `source "${id}" needs an interval above 0 ms, got ${interval}`);
+    const runner: SourceRunner = new SourceRunner(source, {
+      interval,
+      maxBackoff: cfg.maxBackoff,
+      timeout: Math.min(interval, MAX_SAMPLE_MS),
+      now: this.deps.now,
+      log: this.deps.log,
+      publish: (samples) => this.#publish(runner, samples),
+      onTick: (seconds) => this.#round(seconds, { stream: 'metrics' }),
+    });
+    return runner;
+  }
+
+  #startLane(runner: SourceRunner): void {
+    const stop = new AbortController();
+    const abort = new AbortController();
+    this.#lanes.set(runner, { stop, abort, loop: runner.run(stop.signal, abort.signal) });
+  }
+
+  /** Stops one source: no new ticks → in-flight sample (bounded) → abort → close it. */
+  async #stopLane(runner: SourceRunner): Promise<void> {
+    const lane = this.#lanes.get(runner);
+    this.#lanes.delete(runner);
+    if (lane) {
+      lane.stop.abort();
+      await Promise.race([lane.loop.catch(() => undefined), delay(Math.min(this.deps.config.bus.closeGrace, MAX_SAMPLE_MS + 1000))]);
+      lane.abort.abort(new AwoError('AWO_AGENT_STATE', 'source is stopping'));
+    }
+    await withTimeout(() => runner.source.close(), SOURCE_CLOSE_MS, new AbortController().signal, `closing ${runner.id}`).catch((err) =>
+      this.deps.log.error({ source: runner.id, err: errorMessage(err) }, 'closing a source failed'),
+    );
+  }
+
+  /**
+   * Hot reload: sources (added, removed, changed), the default interval and the backoff change
+   * live: a changed source is stopped and started again from its new config, the others keep
+   * running. The workflow (which `records` sources read) needs a restart.
+   */
+  async reconfigure(slice: MonitorConfig): Promise<ReconfigureResult> {
+    const live = this.#injected ? [] : ['monitor.sources', 'monitor.interval', 'monitor.maxBackoff'];
+    const { merged, applied, refused } = mergeSlice(this.deps.config, slice, live, this.#injected ? 'sources were handed in by the embedding code: restart to change them' : undefined);
+    if (applied.length > 0) {
+      const cfg = merged.monitor;
+      const wanted = new Map(cfg.sources.map((c) => [sourceId(c), c]));
+      const keep: SourceRunner[] = [];
+      const stopping: SourceRunner[] = [];
+      for (const r of this.#runners) {
+        const next = wanted.get(r.id);
+        const same = next !== undefined && this.#sourceConfigs.get(r.id) === canonicalJson(next) && (r.source.interval ?? cfg.interval) === (r.source.interval ?? this.deps.config.monitor.interval) && cfg.maxBackoff === this.deps.config.monitor.maxBackoff;
+        (same ? keep : stopping).push(r);
+      }
+      await Promise.all(stopping.map((r) => this.#stopLane(r)));
+      for (const r of stopping) this.#sourceConfigs.delete(r.id);
+      const started: SourceRunner[] = [];
+      for (const [id, c] of wanted) {
+        if (keep.some((r) => r.id === id)) continue;
+        const runner = this.#runner(this.#fromConfig(c), cfg);
+        started.push(runner);
+        if (this.#running) this.#startLane(runner);
+      }
+      this.#runners = [...keep, ...started];
+      this.deps.log.info({ stopped: stopping.map((r) => r.id), started: started.map((r) => r.id), sources: this.#runners.map((r) => r.id) }, 'monitor sources reconfigured');
+    }
+    this.deps.config = merged;
+    return { applied, refused };
+  }
+
   #sourceDeps(id: string): SourceDeps {
     return {
       connect: (name, options) => this.deps.connect(`source:${name}`, options),
@@ -102,7 +172,7 @@ export class MonitorAgent extends Agent {
 
   protected async onStart(): Promise<void> {
     // Sources start in their loops: one that cannot start is retried there, like a failed sample.
-    this.#loops = this.#runners.map((r) => r.run(this.#stop.signal, this.#abort.signal));
+    for (const r of this.#runners) this.#startLane(r);
     this.#running = true;
     this.deps.log.info({ sources: this.#runners.map((r) => r.id) }, 'monitor sampling');
   }
@@ -227,11 +297,12 @@ export class MonitorAgent extends Agent {
     const log = this.deps.log;
     const grace = Math.min(this.deps.config.bus.closeGrace, MAX_SAMPLE_MS + 1000);
     const neverAborted = new AbortController().signal;
+    const lanes = [...this.#lanes.values()];
     await closeInOrder(
       [
-        ['timers', () => this.#stop.abort()],
-        ['in-flight samples', () => Promise.race([Promise.allSettled(this.#loops), delay(grace)])],
-        ['abort samples', () => this.#abort.abort(new AwoError('AWO_AGENT_STATE', 'monitor is closing'))],
+        ['timers', () => lanes.forEach((l) => l.stop.abort())],
+        ['in-flight samples', () => Promise.race([Promise.allSettled(lanes.map((l) => l.loop)), delay(grace)])],
+        ['abort samples', () => lanes.forEach((l) => l.abort.abort(new AwoError('AWO_AGENT_STATE', 'monitor is closing')))],
         [
           'sources',
           () =>
@@ -246,6 +317,7 @@ export class MonitorAgent extends Agent {
       ],
       (step, err) => log.error({ step, err: errorMessage(err) }, 'monitor close step failed'),
     );
+    this.#lanes.clear();
     this.#running = false;
   }
 }

@@ -3,7 +3,11 @@ import {
   Agent,
   applyChanges,
   closeInOrder,
+  ControlListener,
   counter,
+  keepPins,
+  mergeSlice,
+  type ReconfigureResult,
   errorMessage,
   gauge,
   HISTOGRAMS,
@@ -25,7 +29,8 @@ import {
   type PlanRevision,
   type PlannerConfig,
 } from '@awo/shared';
-import { createGoal, type Goal, type Proposal } from './goals/index.js';
+import { createGoal, reuseGoals, type Goal, type Proposal } from './goals/index.js';
+import { PlannerSteering, type SteerRevision } from './steer.js';
 
 /**
  * The planner agent: holds the goals from the config, reads insights and the metrics its goals
@@ -37,7 +42,10 @@ export class PlannerAgent extends Agent {
   /** Reads and verifies the stored plan (once per version), refusing edits and replays of older revisions. */
   readonly #reader: PlanReader;
   readonly #lease: Lease;
-  readonly #goals: Goal[];
+  /** Operators' overrides, rollbacks and approvals, turned into revisions while leading. */
+  readonly #steering: PlannerSteering;
+  readonly #control: ControlListener;
+  #goals: Goal[];
   readonly #bySeries = new Map<string, Goal[]>();
   #consumers: Consumer[] = [];
   #leader = false;
@@ -49,6 +57,8 @@ export class PlannerAgent extends Agent {
   /** The last tampered plan version logged, so a refusal is logged once per version, not per evaluation. */
   #tamperedLogged: string | undefined;
   #lastResult: Record<string, unknown> | undefined;
+  /** Per goal: the changes it wanted that a pin held back (its last evaluation). */
+  readonly #held = new Map<string, string[]>();
   readonly #decisionLatency: Observe;
 
   constructor(private readonly deps: AgentDeps<PlannerConfig>) {
@@ -56,11 +66,13 @@ export class PlannerAgent extends Agent {
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
     this.#reader = new PlanReader(this.#store, planReaderOptions(deps.config));
     this.#lease = new Lease(deps.redis, deps.keys.lease, deps.config.planner.lease, deps.instance);
+    this.#steering = new PlannerSteering(deps.redis, deps.keys, () => this.deps.config, this.#reader, deps.log.child({ component: 'steering' }), deps.now);
+    this.#control = new ControlListener(() => deps.connect('control', { blocking: true }), deps.keys, deps.log, (m) => {
+      if (m.op === 'steer') void this.#steer();
+    });
     const env = { workflow: deps.config.workflow, evaluateInterval: deps.config.planner.evaluateInterval };
     this.#goals = deps.config.planner.goals.map((g) => createGoal(g, env));
-    for (const goal of this.#goals) {
-      for (const s of [...goal.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), goal]);
-    }
+    this.#indexSeries();
     this.#decisionLatency = deps.metrics.histogram(HISTOGRAMS.decisionLatency);
     deps.metrics.live({
       awo_planner_leader: gauge('1 while this planner holds the leadership lease, else 0', () => (this.#leader ? 1 : 0)),
@@ -69,8 +81,46 @@ export class PlannerAgent extends Agent {
       awo_planner_evaluations_total: counter('Goal evaluations run', () => this.#counts.evaluations),
       awo_planner_results_total: counter('Action results read back', () => this.#counts.results),
       awo_planner_failed_results_total: counter('Action results that reported a failure', () => this.#counts.failedResults),
+      awo_planner_proposals_total: counter('Proposals written by goals in propose mode', () => this.#steering.counts.proposalsWritten),
+      awo_planner_proposals_refused_total: counter('Proposals refused because planner.steering.maxProposals records are kept', () => this.#steering.counts.proposalsRefused),
+      awo_planner_steering_revisions_total: counter('Revisions committed for operators, by kind (override, rollback, approval)', ['kind'], () => [
+        [{ kind: 'override' }, this.#steering.counts.overrideRevisions],
+        [{ kind: 'rollback' }, this.#steering.counts.rollbacks],
+        [{ kind: 'approval' }, this.#steering.counts.approvals],
+      ]),
+      awo_planner_steering_invalid_records_total: counter('Steering records skipped because they failed their schema', () => this.#steering.invalidRecords),
       awo_planner_tamper_refusals_total: counter('Evaluations refused because the stored plan is not what its signed revision says (AWO_PLAN_TAMPERED)', () => this.#counts.tamperRefusals),
     });
+  }
+
+  /** Goal by the series it reads. */
+  #indexSeries(): void {
+    this.#bySeries.clear();
+    for (const goal of this.#goals) {
+      for (const s of [...goal.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), goal]);
+    }
+  }
+
+  /**
+   * Hot reload: goals (unchanged ones keep their state), the evaluation interval and the steering
+   * bounds change live; the workflow, signing, lease and health need a restart and are refused.
+   */
+  async reconfigure(slice: PlannerConfig): Promise<ReconfigureResult> {
+    const { merged, applied, refused } = mergeSlice(this.deps.config, slice, ['planner.goals', 'planner.evaluateInterval', 'planner.steering']);
+    const before = [...this.#bySeries.keys()].sort().join('\u0000');
+    this.deps.config = merged;
+    if (applied.some((p) => p.startsWith('planner.goals'))) {
+      this.#goals = reuseGoals(this.#goals, merged.planner.goals, { workflow: merged.workflow, evaluateInterval: merged.planner.evaluateInterval });
+      this.#indexSeries();
+      // The metrics consumer reads only the series the goals name: a leader reads the new set.
+      if ([...this.#bySeries.keys()].sort().join('\u0000') !== before) await this.#tick(true);
+    }
+    if (applied.includes('planner.evaluateInterval') && this.#evalTimer) {
+      clearInterval(this.#evalTimer);
+      this.#evalTimer = setInterval(() => this.#evaluateAll(), merged.planner.evaluateInterval);
+    }
+    this.deps.log.info({ applied, refused: refused.map((r) => r.path), goals: this.#goals.map((g) => g.config.name) }, 'planner reconfigured');
+    return { applied, refused };
   }
 
   get isLeader(): boolean {
@@ -78,6 +128,7 @@ export class PlannerAgent extends Agent {
   }
 
   protected async onStart(): Promise<void> {
+    await this.#control.start();
     await this.#tick();
     const every = Math.max(100, Math.floor(this.deps.config.planner.lease / 3));
     this.#leaseTimer = setInterval(() => void this.#tick(), every);
@@ -85,9 +136,10 @@ export class PlannerAgent extends Agent {
   }
 
   /** Takes or renews the lease; starts or stops leading accordingly. */
-  #tick(): Promise<void> {
+  #tick(resubscribe = false): Promise<void> {
     this.#transition = this.#transition.then(async () => {
       if (this.state === 'draining' || this.state === 'closed') return;
+      if (resubscribe && this.#leader) await this.#stepDown('the goals read other series now');
       let holds: boolean;
       try {
         holds = this.#leader ? await this.#lease.renew() : await this.#lease.acquire();
@@ -160,7 +212,26 @@ export class PlannerAgent extends Agent {
 
   #evaluateAll(): void {
     if (!this.#leader) return;
+    void this.#steer();
     for (const goal of this.#goals) void this.#evaluate(goal);
+  }
+
+  /** Turns the operators' requests into revisions (in the same chain as evaluations, so they never race). */
+  #steer(): Promise<void> {
+    this.#chain = this.#chain
+      .then(async () => {
+        if (!this.#leader) return;
+        const plan = await this.#trustedCurrent();
+        if (plan) await this.#steering.reconcile(plan, (base, rev) => this.#commitSteer(base, rev));
+      })
+      .catch((err: unknown) => this.deps.log.error({ err: errorMessage(err) }, 'steering failed'));
+    return this.#chain;
+  }
+
+  async #commitSteer(plan: Plan, rev: SteerRevision): Promise<number | undefined> {
+    return inSpan(this.deps.tracer, `steer ${rev.goal}`, { kind: SpanKind.INTERNAL, attributes: { 'awo.goal': rev.goal } }, (span) =>
+      this.#write(rev.goal, plan, rev.next, rev.changes, rev.reason, rev.insightIds, this.deps.now(), span),
+    );
   }
 
   /** Evaluations run one at a time, so two never race for the same plan version. */
@@ -184,7 +255,17 @@ export class PlannerAgent extends Agent {
       const now = this.deps.now();
       const evaluation = goal.evaluate(plan, now);
       span.setAttributes(evaluation.attributes);
-      if (evaluation.proposal) await this.#commit(name, plan, evaluation.proposal, now, span);
+      if (!evaluation.proposal) return;
+      // A goal never overrides a pin: changes to pinned parameters are held back, and said so.
+      const { changes, held } = keepPins(plan, evaluation.proposal.changes);
+      if (held.length > 0) {
+        span.setAttribute('awo.pinned', held.join('; '));
+        this.#held.set(name, held);
+      } else this.#held.delete(name);
+      if (changes.length === 0) return;
+      const proposal = held.length > 0 ? { ...evaluation.proposal, changes, reason: `${evaluation.proposal.reason} (${held.join('; ')})` } : evaluation.proposal;
+      if (goal.config.mode === 'propose') await this.#steering.propose(name, plan, proposal);
+      else await this.#commit(name, plan, proposal, now, span);
     });
   }
 
@@ -206,17 +287,26 @@ export class PlannerAgent extends Agent {
   }
 
   async #commit(goalName: string, plan: Plan, proposal: Proposal, now: number, span: Span): Promise<void> {
+    const next = applyChanges(plan, proposal.changes, plan.version + 1);
+    const version = await this.#write(goalName, plan, next, proposal.changes, proposal.reason, proposal.insightIds, now, span, proposal.summary);
+    if (version === undefined) return;
+    proposal.committed?.(now);
+    if (proposal.sampleTs !== undefined) this.#decisionLatency((this.deps.now() - proposal.sampleTs) / 1000);
+  }
+
+  /** Signs and commits `next` as the revision after `plan`; the version written, or undefined when it lost. */
+  async #write(goalName: string, plan: Plan, next: Plan, changes: PlanRevision['changes'], reason: string, insightIds: string[], now: number, span: Span, summary: Record<string, unknown> = {}): Promise<number | undefined> {
     const version = plan.version + 1;
     const ctx = span.spanContext();
     const revision: PlanRevision = {
       v: 1,
       version,
       parentVersion: plan.version,
-      plan: applyChanges(plan, proposal.changes, version),
-      changes: proposal.changes,
+      plan: { ...next, version },
+      changes,
       goal: goalName,
-      reason: proposal.reason,
-      insightIds: proposal.insightIds,
+      reason,
+      insightIds,
       at: now,
       leader: this.deps.instance,
       trace: { traceId: ctx.traceId, spanId: ctx.spanId },
@@ -224,11 +314,10 @@ export class PlannerAgent extends Agent {
     const key = this.deps.config.signing.key;
     try {
       await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
-      proposal.committed?.(now);
       this.#counts.revisions++;
-      if (proposal.sampleTs !== undefined) this.#decisionLatency((this.deps.now() - proposal.sampleTs) / 1000);
       span.setAttribute('awo.plan.version', version);
-      this.deps.log.info({ version, goal: goalName, ...proposal.summary, reason: proposal.reason }, 'plan revised');
+      this.deps.log.info({ version, goal: goalName, ...summary, reason }, 'plan revised');
+      return version;
     } catch (err) {
       if (isAwoError(err, 'AWO_PLAN_CONFLICT')) {
         this.#counts.conflicts++;
@@ -236,6 +325,7 @@ export class PlannerAgent extends Agent {
       } else if (isAwoError(err, 'AWO_NOT_LEADER')) {
         await this.#stepDown(err.message);
       } else throw err;
+      return undefined;
     }
   }
 
@@ -259,7 +349,7 @@ export class PlannerAgent extends Agent {
     return {
       leader: this.#leader,
       ...this.#counts,
-      goals: this.#goals.map((g) => g.detail()),
+      goals: this.#goals.map((g) => ({ ...g.detail(), ...(this.#held.has(g.config.name) ? { heldByPins: this.#held.get(g.config.name) } : {}) })),
       lastResult: this.#lastResult,
     };
   }
@@ -268,6 +358,7 @@ export class PlannerAgent extends Agent {
     await closeInOrder(
       [
         ['timers', () => [this.#leaseTimer, this.#evalTimer].forEach((t) => t && clearInterval(t))],
+        ['control', () => this.#control.close()],
         ['transition', () => this.#transition],
         ['consumers', () => Promise.allSettled(this.#consumers.map((c) => c.close()))],
         ['evaluations', () => this.#chain],

@@ -24,6 +24,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   AWO_API_CONFLICT: 409,
   AWO_API_RATE_LIMITED: 429,
   AWO_API_UNAVAILABLE: 503,
+  AWO_NOT_FOUND: 404,
+  AWO_REQUEST_INVALID: 400,
+  AWO_STEER_CONFLICT: 409,
+  AWO_STEER_LIMIT: 409,
   AWO_CONFIG_INVALID: 400,
   AWO_MESSAGE_INVALID: 400,
   AWO_PLAN_CONFLICT: 409,
@@ -87,6 +91,11 @@ export function installErrorHandler(app: FastifyInstance, log: Logger): void {
     if (err instanceof AwoError) {
       const status = statusOf(err.code);
       const details = err.details as { field?: string; issues?: { path: string; message: string }[] } | undefined;
+      // Steering names a request's bad field by its path in the body (or its own name first in the message).
+      if (err.code === 'AWO_REQUEST_INVALID') {
+        const path = details?.issues?.[0]?.path ?? /^(?:\w+: )?([\w.[\]]+): /.exec(err.message)?.[1];
+        if (path && path !== '(body)') return reply.code(400).send(body(err.code, err.message, { field: `body.${path}`, ...(details?.issues ? { issues: details.issues.map((i) => ({ path: `body.${i.path}`, message: i.message })) } : {}) }));
+      }
       if (status >= 500) log.warn({ code: err.code, err: err.message, route: req.routeOptions.url }, 'API request failed');
       return reply.code(status).send(body(err.code, err.message, { ...(details?.field ? { field: details.field } : {}), ...(details?.issues ? { issues: details.issues } : {}) }));
     }

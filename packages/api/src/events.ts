@@ -1,13 +1,47 @@
 import type { ServerResponse } from 'node:http';
-import { decode, errorMessage, type StreamName } from '@awo/shared';
+import { decode, errorMessage, steeringEventSchema, type Keys, type StreamName } from '@awo/shared';
 import type { Redis } from 'ioredis';
 import type { ApiDeps } from './context.js';
 
-/** The events `GET /api/v1/events` sends, by the stream each comes from. */
-export const EVENT_TYPES = ['revision', 'action', 'action-result', 'insight'] as const;
+/** The events `GET /api/v1/events` sends: from the bus streams, and from the steering stream (overrides, proposals, rollbacks). */
+export const EVENT_TYPES = ['revision', 'action', 'action-result', 'insight', 'override', 'proposal', 'rollback'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-const SOURCES: Record<EventType, StreamName> = { revision: 'revisions', action: 'actions', 'action-result': 'results', insight: 'insights' };
+const BUS: Partial<Record<EventType, StreamName>> = { revision: 'revisions', action: 'actions', 'action-result': 'results', insight: 'insights' };
+const BUS_TYPES = Object.keys(BUS) as EventType[];
+
+/** A stream the hub follows: its key, and how one entry becomes an event (undefined: it fails its schema). */
+interface Source {
+  key: string;
+  parse(fields: string[]): { type: EventType; data: unknown } | undefined;
+}
+
+function sources(keys: Keys): Source[] {
+  const bus = BUS_TYPES.map((type): Source => {
+    const stream = BUS[type] as StreamName;
+    return {
+      key: keys.stream(stream),
+      parse: (fields) => {
+        const d = decode(stream, fields);
+        return d.ok ? { type, data: { [type === 'action-result' ? 'result' : type]: d.message } } : undefined;
+      },
+    };
+  });
+  const steering: Source = {
+    key: keys.steering,
+    parse: (fields) => {
+      const at = fields.indexOf('e');
+      if (at < 0 || at % 2 !== 0) return undefined;
+      try {
+        const e = steeringEventSchema.safeParse(JSON.parse(fields[at + 1] as string));
+        return e.success ? { type: e.data.type, data: { [e.data.type]: e.data.item, at: e.data.at } } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  return [...bus, steering];
+}
 
 /** Entries read per stream per round. */
 const READ_COUNT = 200;
@@ -22,7 +56,7 @@ interface Client {
 }
 
 /**
- * Server-sent events: one reader follows the revisions, actions, results and insights streams
+ * Server-sent events: one reader follows the revisions, actions, results, insights and steering streams
  * from the moment the first client connects (XREAD BLOCK on its own connection), validates each
  * entry against its schema, and writes it to every client that asked for its type. Clients are
  * bounded (`api.events.maxClients`; one more is refused with 503), a client that falls
@@ -37,9 +71,12 @@ export class EventHub {
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
   /** Where each stream is read from next (its last id when the first client came, then the last id read). */
-  readonly #cursors = new Map<StreamName, string>();
+  readonly #cursors = new Map<string, string>();
+  readonly #sources: Source[];
 
-  constructor(private readonly deps: ApiDeps) {}
+  constructor(private readonly deps: ApiDeps) {
+    this.#sources = sources(deps.keys);
+  }
 
   get clients(): number {
     return this.#clients.size;
@@ -90,23 +127,22 @@ export class EventHub {
 
   async #run(): Promise<void> {
     this.#conn = this.deps.connect('events', { blocking: true });
-    const types = [...EVENT_TYPES];
-    const keys = types.map((t) => this.deps.keys.stream(SOURCES[t]));
+    const keys = this.#sources.map((x) => x.key);
     while (!this.#closed) {
       try {
-        const ids = types.map((t) => this.#cursors.get(SOURCES[t]) ?? '0-0');
+        const ids = keys.map((k) => this.#cursors.get(k) ?? '0-0');
         const reply = (await this.#conn.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as [string, [string, string[]][]][] | null;
         if (!reply) continue;
         for (const [key, entries] of reply) {
-          const type = types[keys.indexOf(key)] as EventType;
+          const source = this.#sources[keys.indexOf(key)] as Source;
           for (const [id, fields] of entries) {
-            this.#cursors.set(SOURCES[type], id);
-            const d = decode(SOURCES[type], fields);
-            if (!d.ok) {
+            this.#cursors.set(key, id);
+            const event = source.parse(fields);
+            if (!event) {
               this.counts.invalid++;
               continue;
             }
-            this.#broadcast(`event: ${type}\nid: ${SOURCES[type]}:${id}\ndata: ${JSON.stringify({ entryId: id, [type === 'action-result' ? 'result' : type]: d.message })}\n\n`, type);
+            this.#broadcast(`event: ${event.type}\nid: ${event.type}:${id}\ndata: ${JSON.stringify({ entryId: id, ...(event.data as object) })}\n\n`, event.type);
           }
         }
       } catch (err) {
@@ -119,9 +155,9 @@ export class EventHub {
 
   /** Starts each stream's cursor at its last entry: clients get what comes after they connect. */
   async #pin(): Promise<void> {
-    for (const t of EVENT_TYPES) {
-      const [last] = (await this.deps.redis.xrevrange(this.deps.keys.stream(SOURCES[t]), '+', '-', 'COUNT', 1)) as [string, string[]][];
-      this.#cursors.set(SOURCES[t], last ? last[0] : '0-0');
+    for (const { key } of this.#sources) {
+      const [last] = (await this.deps.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
+      this.#cursors.set(key, last ? last[0] : '0-0');
     }
   }
 

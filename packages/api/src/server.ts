@@ -15,6 +15,7 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { metaRoutes } from './routes/meta.js';
 import { observeRoutes } from './routes/observe.js';
 import { planRoutes } from './routes/plan.js';
+import { steerRoutes } from './routes/steer.js';
 import { workflowRoutes } from './routes/workflow.js';
 
 /** Routes a caller adds beside the built-in ones (e.g. the console's page), registered before the server listens. */
@@ -118,6 +119,7 @@ export class ApiServer extends Agent {
     await typed.register(observeRoutes(deps));
     await typed.register(workflowRoutes(deps, this.#intake, writes));
     await typed.register(deadLetterRoutes(deps, writes));
+    await typed.register(steerRoutes(deps, writes));
     await typed.register(metaRoutes(deps, this.#hub));
     // The console: its page at / and the goals it draws (packages/console).
     await consoleRoutes(app, deps);

@@ -5,4 +5,6 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
+  /** Emits `hangup` on SIGHUP (re-read the config); absent where nothing delivers it. */
+  hangups?: EventTarget;
 }

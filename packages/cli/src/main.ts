@@ -74,11 +74,15 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // SIGHUP re-reads the config file (commands that run agents listen; the others ignore it).
+  const hangups = new EventTarget();
+  process.on('SIGHUP', () => hangups.dispatchEvent(new Event('hangup')));
   const io: Io = {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,
     signal: controller.signal,
+    hangups,
   };
   try {
     return await (await load())(rest, io);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Agent, Logger } from '@awo/shared';
+import { ConfigReloader, ControlListener, type Agent, type Config, type Logger, type Runtime } from '@awo/shared';
 
 export interface SuperviseOptions {
   /** Aborted by SIGINT/SIGTERM (main.ts). */
@@ -37,4 +37,38 @@ export async function untilStopped(agents: readonly Agent[], options: SuperviseO
     // Ends the wait on the signal (its AbortError is handled by the race above).
     stop.abort();
   }
+}
+
+export interface ReloadWiring {
+  /** The config file to re-read. */
+  path: string;
+  env: Record<string, string | undefined>;
+  config: Config;
+  agents: readonly Agent[];
+  runtime: Runtime;
+  log: Logger;
+  /** SIGHUP, from main.ts. */
+  hangups?: EventTarget;
+}
+
+/**
+ * Hot reload for a process running agents: SIGHUP and every `reload` control message
+ * (`stream:control`, from `Steering.requestReload()` / `POST /api/v1/config/reload`) re-read the
+ * config file through one `ConfigReloader`. Returns the reloader and what stops listening.
+ */
+export async function watchReloads(w: ReloadWiring): Promise<{ reloader: ConfigReloader; close: () => Promise<void> }> {
+  const reloader = new ConfigReloader({ path: w.path, env: w.env, config: w.config, agents: w.agents, log: w.log, metrics: w.runtime.metrics });
+  const onHangup = () => void reloader.reload('SIGHUP');
+  w.hangups?.addEventListener('hangup', onHangup);
+  const control = new ControlListener(() => w.runtime.connect('control', { blocking: true }), w.runtime.keys, w.log, async (m) => {
+    if (m.op === 'reload') await reloader.reload(`control${m.by ? ` (by ${m.by})` : ''}`);
+  });
+  await control.start();
+  return {
+    reloader,
+    close: async () => {
+      w.hangups?.removeEventListener('hangup', onHangup);
+      await control.close();
+    },
+  };
 }

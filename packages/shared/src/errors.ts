@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   AWO_API_CONFLICT: { retryable: false, summary: 'an API write cannot be done in the current state (e.g. a dead letter already replayed)' },
   AWO_API_RATE_LIMITED: { retryable: true, summary: 'an API token sent more writes than api.rateLimit allows' },
   AWO_API_UNAVAILABLE: { retryable: true, summary: 'the API cannot serve the request now (events stream full, Redis not answering)' },
+  AWO_NOT_FOUND: { retryable: false, summary: 'an override, proposal or plan version with that id does not exist (or is no longer kept)' },
+  AWO_REQUEST_INVALID: { retryable: false, summary: 'an operator request (override, rollback, approval) is malformed: the message names the field' },
+  AWO_STEER_CONFLICT: { retryable: false, summary: 'an operator request does not fit the state: the override is already removed, the proposal expired, superseded or decided' },
+  AWO_STEER_LIMIT: { retryable: true, summary: 'too many override, proposal or rollback records are kept: the request is refused until finished ones age out' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

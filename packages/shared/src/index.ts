@@ -19,3 +19,5 @@ export * from './delete-prefix.js';
 export * from './acl.js';
 export * from './explain.js';
 export * from './registry.js';
+export * from './steer/index.js';
+export * from './reload/index.js';

@@ -60,6 +60,20 @@ export class QualityChecks {
     this.#horizons = config.quality.horizons.map((h) => ({ re: globToRegExp(h.series), steps: h.steps }));
   }
 
+  /**
+   * Hot reload: the quality goals' limits change; a series keeps its recent window, a new one
+   * starts one, a series no longer limited is dropped.
+   */
+  retuneLimits(limits: Readonly<Record<string, number>>): void {
+    for (const series of [...this.#limits.keys()]) if (!(series in limits)) this.#limits.delete(series);
+    for (const [series, limit] of Object.entries(limits)) {
+      const known = this.#limits.get(series);
+      if (known) known.limit = limit;
+      else this.#limits.set(series, { limit, recent: new Ring(DEFAULT_CROSSING_WINDOW), violated: false, crossing: false });
+    }
+    this.#wanted.clear();
+  }
+
   /** Whether a series is checked at all (the analyzer skips the rest); asked once per metric, so remembered per series. */
   wants(series: string): boolean {
     let wanted = this.#wanted.get(series);

@@ -1,4 +1,4 @@
-import type { GoalConfig } from '@awo/shared';
+import { canonicalJson, type GoalConfig } from '@awo/shared';
 import { autoscaleGoal } from './autoscale.js';
 import { qualityGoal } from './quality.js';
 import type { Goal, GoalEnv, GoalKind } from './types.js';
@@ -13,6 +13,15 @@ export const GOAL_KINDS: { readonly [K in GoalConfig['kind']]: GoalKind<Extract<
 export function createGoal(config: GoalConfig, env: GoalEnv): Goal {
   const kind = GOAL_KINDS[config.kind] as GoalKind;
   return kind.create(config, env);
+}
+
+/**
+ * The goals a new config gives (hot reload): a goal whose config is unchanged is kept with its
+ * state (learned throughput, cooldowns, stabilization); a new or changed one starts afresh.
+ */
+export function reuseGoals(current: readonly Goal[], configs: readonly GoalConfig[], env: GoalEnv): Goal[] {
+  const known = new Map(current.map((g) => [canonicalJson(g.config), g]));
+  return configs.map((c) => known.get(canonicalJson(c)) ?? createGoal(c, env));
 }
 
 export { autoscaleGoal, qualityGoal };

@@ -5,7 +5,7 @@ import { parse, UsageError } from '../args.js';
 import { resolveRedis } from '@awo/shared';
 import { tuneAgentHeap } from '../heap.js';
 import type { Io } from '../io.js';
-import { untilStopped } from '../supervise.js';
+import { untilStopped, watchReloads } from '../supervise.js';
 
 /** The config from --config / AWO_CONFIG, or the defaults when neither is given and that is allowed. */
 export async function readConfig(flag: string | undefined, io: Io, required: boolean): Promise<Config> {
@@ -45,9 +45,12 @@ export function agentsCommand(which: 'up' | 'api' | AgentName, build: typeof bui
     const healthAt = which === 'up' || which === 'api' ? config.health : config[which].health;
     const health = new HealthServer(agents, healthAt, runtime.metrics);
     let code = 0;
+    let reloads: Awaited<ReturnType<typeof watchReloads>> | undefined;
     try {
       await checkRedis({ ...config.redis, url: redis.url });
       await startAgents(agents);
+      const path = configPath(values.config, io.env);
+      if (path) reloads = await watchReloads({ path, env: io.env, config, agents, runtime, log, ...(io.hangups ? { hangups: io.hangups } : {}) });
       const port = await health.start();
       log.info({ agents: agents.map((a) => a.name), health: `http://${healthAt.host}:${port}/healthz`, redis: redis.origin }, 'awo is running');
       code = await untilStopped(agents, { signal: io.signal, exitOnFailure: config.exitOnFailure, log });
@@ -55,6 +58,7 @@ export function agentsCommand(which: 'up' | 'api' | AgentName, build: typeof bui
       log.error({ err: (err as Error).message }, 'awo failed');
       code = 1;
     } finally {
+      await reloads?.close();
       const bound = shutdownTimeoutOf(config);
       const clean = await stopAgents(agents, bound, (agent, err) => log.error({ agent, err }, 'agent did not close cleanly'));
       if (!clean) {

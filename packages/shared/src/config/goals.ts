@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { duration, name } from './fields.js';
 
+/**
+ * What a goal does with a decision: `apply` commits it as a plan revision; `propose` writes a
+ * proposal an operator approves (then the leading planner commits it) or rejects.
+ */
+export const goalModeSchema = z.enum(['apply', 'propose']).default('apply');
+
 export const fallbackSchema = z.union([
   z.literal('hold'),
   z.literal('min'),
@@ -12,6 +18,7 @@ export const autoscaleGoalSchema = z
   .strictObject({
     kind: z.literal('autoscale'),
     name,
+    mode: goalModeSchema,
     step: name,
     param: z.string().default('concurrency'),
     /** The metric to keep under target, e.g. `bullmq.work.wait_p95_ms`. */
@@ -66,6 +73,7 @@ export const rerouteSchema = z.union([
 export const qualityGoalSchema = z.strictObject({
   kind: z.literal('quality'),
   name,
+  mode: goalModeSchema,
   /** Series and the value each must stay under, e.g. `{ records.orders.null_rate: 0.02 }`. */
   limits: z.record(z.string().min(1), z.number()).refine((l) => Object.keys(l).length > 0, 'expected at least one limit'),
   /** Series whose drift (from `analyzer.drift`) also counts as bad data. */

@@ -165,6 +165,23 @@ export const plannerSchema = z.strictObject({
   lease: duration.default(10_000),
   evaluateInterval: duration.default(1000),
   goals: z.array(goalSchema).default([]),
+  /** Operators' overrides, rollbacks and proposals (see `Steering`). */
+  steering: z
+    .strictObject({
+      /** Most override records kept at once (live and finished); a pin past it is refused (AWO_STEER_LIMIT). */
+      maxOverrides: z.number().int().min(1).max(10_000).default(256),
+      /** Most proposal records kept at once; a proposal past it is refused and counted. */
+      maxProposals: z.number().int().min(1).max(10_000).default(128),
+      /** Most rollback requests kept at once. */
+      maxRollbacks: z.number().int().min(1).max(10_000).default(64),
+      /** An open proposal expires after this long. */
+      proposalTtl: duration.default(900_000),
+      /** A finished record (removed, expired, superseded, applied, rejected, refused) is dropped after this long. */
+      keepFinished: duration.default(86_400_000),
+      /** The steering events stream (`stream:steering`) is trimmed to about this many entries. */
+      eventsMaxLen: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
 });
 
 export const executorSchema = z.strictObject({

@@ -67,6 +67,8 @@ export const dataQualityInsightSchema = z.strictObject({
 export const insightSchema = z.discriminatedUnion('kind', [forecastInsightSchema, anomalyInsightSchema, dataQualityInsightSchema]);
 
 const paramValue = z.union([z.number(), z.string().max(256), z.boolean()]);
+/** A plan step parameter's value. */
+export const paramValueSchema = paramValue;
 
 export const planStepSchema = z.strictObject({
   queue: z.string().max(256).optional(),
@@ -77,10 +79,27 @@ export const planStepSchema = z.strictObject({
 /** A plan lineage's random id (see `plan/epoch.ts`); absent on plans written before epochs. */
 const epoch = z.string().regex(/^[0-9a-f]{8,32}$/);
 
+/**
+ * An operator's pin in a plan: `step.param` is held at `value` (until `until`, epoch ms, when
+ * given); the planner's goals never change a pinned parameter. Keyed by the override's id.
+ */
+export const planPinSchema = z.strictObject({
+  step: text(100),
+  param: text(64),
+  value: paramValue,
+  until: ts.optional(),
+  reason: z.string().max(512).optional(),
+  by: z.string().max(128).optional(),
+  /** When the override was requested (epoch ms). */
+  at: ts,
+});
+
 export const planSchema = z.strictObject({
   epoch: epoch.optional(),
   version: z.number().int().nonnegative(),
   steps: z.record(text(100), planStepSchema).refine((s) => Object.keys(s).length <= 256, 'expected at most 256 steps'),
+  /** Override id → the pin it holds (absent: nothing pinned). */
+  pins: z.record(text(64), planPinSchema).refine((p) => Object.keys(p).length <= 256, 'expected at most 256 pins').optional(),
 });
 
 export const changeSchema = z.discriminatedUnion('op', [
@@ -177,6 +196,7 @@ export type AnomalyInsight = z.infer<typeof anomalyInsightSchema>;
 export type DataQualityInsight = z.infer<typeof dataQualityInsightSchema>;
 export type Plan = z.infer<typeof planSchema>;
 export type PlanStep = z.infer<typeof planStepSchema>;
+export type PlanPin = z.infer<typeof planPinSchema>;
 export type Change = z.infer<typeof changeSchema>;
 export type ParamValue = z.infer<typeof paramValue>;
 export type PlanRevision = z.infer<typeof planRevisionSchema>;

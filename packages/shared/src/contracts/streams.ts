@@ -39,6 +39,8 @@ export const NAMES = {
   tap: { kind: 'stream', path: 'tap:<step>', holds: 'records entering a tapped workflow step (field `r`: the record JSON)', producers: ['workflow runner'], consumers: ['monitor `records` source (XREVRANGE, no group)'], bounds: 'XADD MAXLEN ~ 10000' },
   sink: { kind: 'stream', path: 'sink:<step>', holds: 'records a workflow `sink` step wrote (`sink:rejected`: refused records), each once', producers: ['workflow runner (wf-once Lua)'], consumers: ['users', 'demo and bench checks'], bounds: 'XADD MAXLEN ~ workflow.sinkMaxLen' },
   spans: { kind: 'stream', path: 'spans', holds: 'recent finished spans (for `awo trace` without a collector)', producers: ['every agent (RedisSpanExporter)'], consumers: ['`awo trace`'], bounds: 'XADD MAXLEN ~ telemetry.spanStore.maxLen' },
+  steeringStream: { kind: 'stream', path: 'stream:steering', holds: 'field `e`: a `SteeringEvent` (JSON): an override or proposal or rollback created or changing state', producers: ['`Steering` (API, CLI)', 'planner (leader)'], consumers: ['API events (XREAD, no group)', 'tests'], bounds: 'XADD MAXLEN ~ planner.steering.eventsMaxLen' },
+  controlStream: { kind: 'stream', path: 'stream:control', holds: 'field `c`: a `ControlMessage` (JSON): `reload` (re-read the config file) or `steer` (the leader should look at the steering records now)', producers: ['`Steering` (API, CLI)'], consumers: ['every `awo` process (XREAD from `$`, no group)'], bounds: 'XADD MAXLEN ~ 1000' },
   // BullMQ queues (under bullPrefix).
   actionsQueue: { kind: 'queue', path: 'actions', holds: 'action jobs (`actionJobSchema`), job id = action id', producers: ['executor (reconcile)'], consumers: ['executor (action runner)'], bounds: 'completed jobs kept 1 day / 10000; failed kept' },
   stepQueue: { kind: 'queue', path: 'wf.<step>', holds: 'workflow record jobs (`recordJobSchema`) of a step without its own `queue`, job id = (record, step)', producers: ['workflow runner', 'any producer adding records to an entry step'], consumers: ['workflow runner'], bounds: 'completed jobs kept workflow.dedupeWindow; failed kept' },
@@ -49,6 +51,9 @@ export const NAMES = {
   planRevisionIndex: { kind: 'key', path: 'plan:revisions', holds: 'hash: plan version → its revisions-stream entry id (field `_min`: the oldest version indexed)', producers: ['planner (plan-commit Lua)'], consumers: ['plan store (`revision(version)`: HGET then XRANGE id id)'], bounds: 'entries whose stream ids were trimmed are removed on commit; emptied when a new lineage starts' },
   lease: { kind: 'key', path: 'plan:lease', holds: 'string: the planner leader\'s token (PX expiry)', producers: ['planner (lease Lua)'], consumers: ['planner', 'plan-commit Lua (fencing)'], bounds: 'one per prefix, expires' },
   applied: { kind: 'key', path: 'plan:applied', holds: 'hash: `step\\u0000param` → JSON {value, epoch, version}: the value the last actuation applied', producers: ['executor (action runner)'], consumers: ['executor (reconcile, skip checks)'], bounds: 'one field per step parameter the config applies' },
+  overrides: { kind: 'key', path: 'plan:overrides', holds: 'hash: override id → `Override` JSON (field `_seq`: the request counter that orders them)', producers: ['`Steering` (pin, unpin: steer Lua)', 'planner leader (state changes, compare-and-set)'], consumers: ['planner leader', 'API, CLI'], bounds: 'planner.steering.maxOverrides records (create refused past it); finished ones dropped after planner.steering.keepFinished' },
+  proposals: { kind: 'key', path: 'plan:proposals', holds: 'hash: proposal id → `SteeringProposal` JSON (field `_seq`)', producers: ['planner leader (propose-mode goals)', '`Steering` (approve, reject)'], consumers: ['planner leader', 'API, CLI'], bounds: 'planner.steering.maxProposals records (a new one refused and counted past it); finished ones dropped after planner.steering.keepFinished' },
+  rollbacks: { kind: 'key', path: 'plan:rollbacks', holds: 'hash: rollback id → `Rollback` JSON (field `_seq`)', producers: ['`Steering` (rollback)', 'planner leader (state changes)'], consumers: ['planner leader', 'API, CLI'], bounds: 'planner.steering.maxRollbacks records; finished ones dropped after planner.steering.keepFinished' },
   workflowCounts: { kind: 'key', path: 'wf:counts', holds: 'hash: workflow record counters `in`, `out:<step>`, `rejected`, `failed`', producers: ['workflow runner (wf-once Lua)'], consumers: ['users', 'demo and bench checks'], bounds: 'one field per counter' },
   workflowOnce: { kind: 'key', path: 'wf:once:<counter>:<record>', holds: 'string: the mark that a record was counted once for a counter', producers: ['workflow runner (wf-once Lua)'], consumers: ['wf-once Lua'], bounds: 'PX workflow.dedupeWindow' },
   workflowJoin: { kind: 'key', path: 'wf:join:<record>:<step>', holds: 'hash: upstream step → its output, until every upstream step of a join arrived', producers: ['workflow runner (wf-join Lua)'], consumers: ['wf-join Lua'], bounds: 'PX workflow.dedupeWindow (refreshed on each arrival)' },
@@ -126,6 +131,16 @@ export interface Keys {
   planRevisionIndex: string;
   /** The planner leadership lease. */
   lease: string;
+  /** Operators' overrides (hash: id → JSON). */
+  overrides: string;
+  /** Proposals of propose-mode goals (hash: id → JSON). */
+  proposals: string;
+  /** Operators' rollback requests (hash: id → JSON). */
+  rollbacks: string;
+  /** Steering events (a capped stream, field `e`). */
+  steering: string;
+  /** Control messages every process listens to (a capped stream, field `c`). */
+  control: string;
   /** Applied parameters (hash): field "step\u0000param" → JSON {value, epoch, version}: the value the last actuation applied. */
   applied: string;
   /** Recent spans kept for `awo trace` without a collector. */
@@ -165,6 +180,11 @@ export function keys(prefix = 'awo'): Keys {
     planRevisionIndex: name(NAMES.planRevisionIndex),
     lease: name(NAMES.lease),
     applied: name(NAMES.applied),
+    overrides: name(NAMES.overrides),
+    proposals: name(NAMES.proposals),
+    rollbacks: name(NAMES.rollbacks),
+    steering: name(NAMES.steeringStream),
+    control: name(NAMES.controlStream),
     spans: name(NAMES.spans),
     bullPrefix: name(NAMES.bull),
     tap: (step) => name(NAMES.tap, step),

@@ -76,7 +76,7 @@ export function applyChanges(plan: Plan, changes: readonly Change[], version: nu
     }
   }
   validateDag(steps);
-  return { ...(plan.epoch !== undefined ? { epoch: plan.epoch } : {}), version, steps };
+  return { ...(plan.epoch !== undefined ? { epoch: plan.epoch } : {}), version, steps, ...(plan.pins !== undefined ? { pins: plan.pins } : {}) };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -117,7 +117,7 @@ function Console({ onSignOut }: { onSignOut: () => void }) {
         <main class="grid">
           <GoalsPanel goals={snap.goals} revisions={snap.revisions} plan={snap.plan} forecasts={forecasts} tick={tick} />
           <RevisionsPanel revisions={snap.revisions} onTrace={setTrace} />
-          <SteeringPanel pins={snap.pins} proposals={snap.proposals} onChanged={refresh} />
+          <SteeringPanel overrides={snap.overrides} proposals={snap.proposals} onChanged={refresh} />
           <ActionsPanel actions={snap.actions} onTrace={setTrace} />
           {trace && <WaterfallPanel traceId={trace} onClose={() => setTrace(null)} />}
           <DagPanel plan={snap.plan} quality={snap.quality} />

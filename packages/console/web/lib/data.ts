@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { ApiError, getJson } from './api.js';
 import type { SseEvent } from './sse.js';
-import { actionsSchema, currentPlanSchema, forecastSchema, goalsSchema, proposalsSchema, revisionsSchema, seriesListSchema, type ActionItem, type Forecast, type Goal, type Pin, type Plan, type Proposal, type Revision } from './schemas.js';
+import { actionsSchema, currentPlanSchema, forecastSchema, goalsSchema, overridesSchema, proposalsSchema, revisionsSchema, seriesListSchema, type ActionItem, type Forecast, type Goal, type Override, type Plan, type Proposal, type Revision } from './schemas.js';
 
 /** Everything the page shows, read in one go; a part that could not be read says why in `errors`. */
 export interface Snapshot {
   plan: Plan;
-  /** The plan's pins, by override id. */
-  pins: (Pin & { id: string })[];
+  /** Overrides that hold or will hold a pin (pending, active, removing); undefined on a server without steering. */
+  overrides: Override[] | undefined;
   goals: Goal[];
   revisions: Revision[];
   /** Undefined when the API has no proposals (an older server). */
@@ -17,6 +17,9 @@ export interface Snapshot {
   quality: { name: string; value: number }[];
   errors: string[];
 }
+
+/** Override states that hold (or will hold) a pin. */
+const LIVE = new Set(['pending', 'active', 'removing']);
 
 /** How many of each list the page reads (the first page of the API's cursor pagination). */
 const LIMIT = 50;
@@ -28,12 +31,13 @@ const LIMIT = 50;
  */
 export async function loadAll(signal?: AbortSignal): Promise<Snapshot> {
   const current = await getJson('/plan', currentPlanSchema, signal);
-  const [goals, revisions, proposals, actions, series] = await Promise.allSettled([
+  const [goals, revisions, proposals, actions, series, overrides] = await Promise.allSettled([
     getJson('/goals', goalsSchema, signal),
     getJson(`/plan/revisions?limit=${LIMIT}`, revisionsSchema, signal),
     getJson(`/proposals?limit=${LIMIT}`, proposalsSchema, signal),
     getJson(`/actions?limit=${LIMIT}`, actionsSchema, signal),
     getJson('/series?limit=1000', seriesListSchema, signal),
+    getJson(`/plan/overrides?limit=${LIMIT}`, overridesSchema, signal),
   ]);
   const errors: string[] = [];
   const value = <T,>(r: PromiseSettledResult<T>): T | undefined => {
@@ -41,13 +45,13 @@ export async function loadAll(signal?: AbortSignal): Promise<Snapshot> {
     errors.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
     return undefined;
   };
-  const proposalsMissing = proposals.status === 'rejected' && proposals.reason instanceof ApiError && proposals.reason.status === 404;
+  const missing = (r: PromiseSettledResult<unknown>) => r.status === 'rejected' && r.reason instanceof ApiError && r.reason.status === 404;
   return {
     plan: current.plan,
-    pins: Object.entries(current.plan.pins ?? {}).map(([id, p]) => ({ id, ...p })),
+    overrides: missing(overrides) ? undefined : (value(overrides)?.items ?? []).filter((o) => LIVE.has(o.status)),
     goals: value(goals)?.goals ?? [],
     revisions: value(revisions)?.items ?? [],
-    proposals: proposalsMissing ? undefined : (value(proposals)?.items ?? []),
+    proposals: missing(proposals) ? undefined : (value(proposals)?.items ?? []),
     actions: value(actions)?.items ?? [],
     quality: (value(series)?.items ?? []).filter((s) => s.name.startsWith('records.')).map((s) => ({ name: s.name, value: s.value })),
     errors,
@@ -56,11 +60,11 @@ export async function loadAll(signal?: AbortSignal): Promise<Snapshot> {
 
 const insightEvent = z.object({ insight: z.object({ kind: z.string(), series: z.string() }).passthrough() });
 
-export type EventKind = 'revision' | 'action' | 'action-result' | 'insight' | 'proposal' | 'override' | 'other';
+export type EventKind = 'revision' | 'action' | 'action-result' | 'insight' | 'proposal' | 'override' | 'rollback' | 'other';
 
 /** An event from the stream, as the page uses it: which kind of thing changed, and a forecast to draw. */
 export function parseEvent(e: SseEvent): { kind: EventKind; forecast?: Forecast & { series: string } } {
-  const known: EventKind[] = ['revision', 'action', 'action-result', 'insight', 'proposal', 'override'];
+  const known: EventKind[] = ['revision', 'action', 'action-result', 'insight', 'proposal', 'override', 'rollback'];
   const kind = known.includes(e.event as EventKind) ? (e.event as EventKind) : 'other';
   if (kind !== 'insight') return { kind };
   let data: unknown;

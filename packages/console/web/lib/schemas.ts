@@ -62,6 +62,8 @@ export const overrideSchema = z.object({
   error: z.string().optional(),
 });
 
+export const overridesSchema = page(overrideSchema);
+
 export const currentPlanSchema = z.object({ plan: planSchema, revision: revisionSchema.nullable() });
 
 /** A proposal: changes a goal in `mode: propose` asks for; `open` until approved, rejected or expired. */

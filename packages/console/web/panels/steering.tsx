@@ -1,14 +1,14 @@
 import { useState } from 'preact/hooks';
 import { deleteJson, postJson, seg } from '../lib/api.js';
 import { ago, describeChange } from '../lib/format.js';
-import { okSchema, type Pin, type Proposal } from '../lib/schemas.js';
+import { okSchema, type Override, type Proposal } from '../lib/schemas.js';
 
 /**
  * Overrides (pinned parameters) and proposals (changes a goal in `mode: propose` asks for),
  * with approve and reject buttons. A viewer's token may read; the API refuses its writes (403),
  * and the page says so.
  */
-export function SteeringPanel({ pins, proposals, onChanged }: { pins: (Pin & { id: string })[]; proposals: Proposal[] | undefined; onChanged: () => void }) {
+export function SteeringPanel({ overrides, proposals, onChanged }: { overrides: Override[] | undefined; proposals: Proposal[] | undefined; onChanged: () => void }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const act = async (key: string, path: string, body: unknown, done: string, method: 'POST' | 'DELETE' = 'POST') => {
@@ -35,19 +35,23 @@ export function SteeringPanel({ pins, proposals, onChanged }: { pins: (Pin & { i
         </p>
       )}
       <h3>Overrides</h3>
-      {pins.length === 0 && <p class="empty">No pinned parameter.</p>}
+      {overrides === undefined && <p class="empty">This API server has no overrides.</p>}
+      {overrides?.length === 0 && <p class="empty">No pinned parameter.</p>}
       <ul class="overrides">
-        {pins.map((o) => (
-          <li key={o.id} data-testid="override" data-id={o.id}>
+        {(overrides ?? []).map((o) => (
+          <li key={o.id} data-testid="override" data-id={o.id} data-status={o.status}>
             <code>
               {o.step}.{o.param} = {String(o.value)}
             </code>{' '}
-            {o.until ? `until ${new Date(o.until).toISOString()}` : 'until removed'}
+            <span class={`status ${o.status}`}>{o.status}</span>
+            {o.version !== undefined && <span class="muted"> in v{o.version}</span>} {o.until ? `until ${new Date(o.until).toISOString()}` : 'until removed'}
             {o.by && <span class="muted"> by {o.by}</span>}
             {o.reason && <span class="muted"> — {o.reason}</span>}{' '}
-            <button class="secondary" data-testid="unpin" disabled={busy !== null} onClick={() => act(`u${o.id}`, `/plan/overrides/${seg(o.id)}`, undefined, `asked to remove override ${o.id}`, 'DELETE')}>
-              Remove
-            </button>
+            {o.status !== 'removing' && (
+              <button class="secondary" data-testid="unpin" disabled={busy !== null} onClick={() => act(`u${o.id}`, `/plan/overrides/${seg(o.id)}`, undefined, `asked to remove override ${o.id}`, 'DELETE')}>
+                Remove
+              </button>
+            )}
           </li>
         ))}
       </ul>

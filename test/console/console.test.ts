@@ -138,7 +138,8 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
           await message.waitFor();
           if (/^approved/.test((await message.textContent()) ?? '') || attempt >= 3) break;
         }
-        await expect(page.getByTestId('steering-message').textContent()).resolves.toMatch(/^approved proposal [0-9a-f]{16}$/);
+        const approved = /^approved proposal ([0-9a-f]{16})$/.exec((await page.getByTestId('steering-message').textContent()) ?? '')?.[1];
+        expect(approved, 'the page says which proposal it approved').toBeDefined();
         await waitFor(async () => (await demo.store.currentVersion()) > before.version, 'the approved proposal to be committed as a revision', 20_000, 100);
         const after = await demo.store.current();
         const concurrency = after.steps.work?.params.concurrency;
@@ -146,6 +147,10 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
         await page.locator(`[data-testid=revision][data-version="${after.version}"]`).waitFor({ timeout: 15_000 });
         await page.getByTestId('plan-version').filter({ hasText: `plan v${after.version}` }).waitFor({ timeout: 15_000 });
         await page.locator(`[data-testid=proposal-decided][data-status=applied]`).first().waitFor({ timeout: 15_000 });
+        // The API agrees: that proposal was applied as this revision.
+        const res = await fetch(`${api.url}api/v1/proposals`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+        const { items } = (await res.json()) as { items: { id: string; status: string; version?: number; decidedBy?: string }[] };
+        expect(items.find((p) => p.id === approved)).toMatchObject({ status: 'applied', version: after.version, decidedBy: 'env' });
         await page.screenshot({ path: screenshotPath('approved'), fullPage: true });
       } finally {
         await page.close();

@@ -58,7 +58,7 @@ describe('agents as daemons', () => {
       await waitFor(() => ready(port), `/readyz of awo ${mode}`, 20_000, 50);
       const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ok: boolean; agents: { name: string; state: string }[] };
       expect(health.ok).toBe(true);
-      expect(health.agents.map((a) => a.name).sort()).toEqual(mode === 'up' ? ['analyzer', 'executor', 'monitor', 'planner'] : ['analyzer']);
+      expect(health.agents.map((a) => a.name).sort()).toEqual(mode === 'up' ? ['analyzer', 'api', 'executor', 'monitor', 'planner'] : ['analyzer']);
       expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/awo_agent_up\{agent="analyzer"\} 1/);
       // Work in flight when the signal comes: a stream of metrics for the analyzer.
       const k = keys(prefix);

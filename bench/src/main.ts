@@ -9,7 +9,9 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
-  cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]`;
+  cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
+  steer      operator request → signed revision → pool resized: pin, unpin, rollback [--rounds R]
+  api        HTTP API latency and requests/s on a loaded store; revision → events fan-out [--requests N]`;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -28,6 +30,7 @@ const { values, positionals } = parseArgs({
     rate: { type: 'string' },
     records: { type: 'string' },
     series: { type: 'string' },
+    requests: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -65,6 +68,12 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'cardinality':
       await (await import('./cardinality.js')).cardinalityBench({ series: num(values.series) }, io);
+      return 0;
+    case 'steer':
+      await (await import('./steer.js')).steerBench({ rounds: num(values.rounds) }, io);
+      return 0;
+    case 'api':
+      await (await import('./api.js')).apiBench({ requests: num(values.requests) }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);

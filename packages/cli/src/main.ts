@@ -12,7 +12,13 @@ usage:
   awo demo [--scenario autoscale|data-quality] [--duration <s>] [--rate <n>] [--json] [--keep]
                                          run a demo (autoscale: continuous without --duration;
                                          data-quality: 60 s by default)
-  awo plan show|history [--config <file>] [--limit <n>] [--json]
+  awo plan show|history|overrides [--config <file>] [--limit <n>] [--json]
+  awo plan pin <step> <param> <value> [--until <time|duration>] [--reason <text>]
+  awo plan unpin <id> | awo plan rollback <version> [--reason <text>]
+                                         ask the leading planner for a signed revision (waits
+                                         --wait, default 10s, for it; --by names who asks)
+  awo proposals list [--json] | approve <id> | reject <id> [--reason <text>]
+                                         decisions of goals in propose mode
   awo trace <traceId> | awo trace --last-action [--json]
                                          a trace as a tree; the chain of the newest action
   awo explain <planVersion> [--json]     why the plan changed, in words
@@ -45,6 +51,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   executor: async () => (await import('./commands/agents.js')).agentsCommand('executor'),
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   plan: async () => (await import('./commands/plan.js')).planCommand,
+  proposals: async () => (await import('./commands/steer.js')).proposalsCommand,
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   keys: async () => (await import('./commands/keys.js')).keysCommand,

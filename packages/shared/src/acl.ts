@@ -59,6 +59,8 @@ const PLAN_READ = ['hget', 'hmget', ...STREAM_READ] as const;
 /** Every agent exports its spans to the span stream; every agent with a bus consumer dead-letters. */
 const SPANS: Grant = { access: 'append', names: ['spans'], commands: APPEND, why: 'recent spans for `awo trace`' };
 const DEADLETTER: Grant = { access: 'append', names: ['deadletterStream'], commands: APPEND, why: 'entries its consumers refuse' };
+/** Every agent's process listens to control messages (hot reload; the planner's steer wake-ups). */
+const CONTROL: Grant = { access: 'read', names: ['controlStream'], commands: ['xread', 'xrevrange'], why: 'control messages: `reload` (hot reload), `steer` (the planner)' };
 
 /** What each user may do, by name of the table. */
 export const GRANTS: Record<AclAgent, readonly Grant[]> = {
@@ -67,12 +69,14 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'read', names: ['tap'], commands: STREAM_READ, why: 'the `records` source reads what enters a tapped step' },
     { access: 'read', names: ['bull', 'benchRaw'], commands: ['multi', 'exec', 'time', 'get', 'hmget', 'llen', 'lindex', 'zcard', 'xinfo|groups', ...STREAM_READ], why: 'the `bullmq` source reads queues under `<prefix>:bull`, the `redis-stream` source the benchmark\'s raw stream' },
     SPANS,
+    CONTROL,
   ],
   analyzer: [
     { access: 'consume', names: ['metricsStream'], commands: CONSUME, why: 'group `analyzer`' },
     { access: 'append', names: ['insightsStream'], commands: APPEND, why: 'its forecasts, anomalies and findings' },
     DEADLETTER,
     SPANS,
+    CONTROL,
   ],
   planner: [
     { access: 'consume', names: ['metricsStream', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` and `planner-results`' },
@@ -81,8 +85,15 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
       commands: [...SCRIPTS, 'get', 'set', 'del', 'pexpire', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ],
       why: 'the plan-commit script writes the plan, the revisions stream and its index at once, fenced by the lease (one selector: a script\'s keys must share one)',
     },
+    {
+      access: 'own', names: ['overrides', 'proposals', 'rollbacks'],
+      commands: [...SCRIPTS, 'hget', 'hgetall', 'hset', 'hdel', 'hincrby', 'hlen', 'hexists', 'hsetnx'],
+      why: 'the leader moves operators\' overrides, rollbacks and proposals through their states (compare-and-set scripts) and writes its goals\' proposals',
+    },
+    { access: 'append', names: ['steeringStream'], commands: APPEND, why: 'steering events (state changes) for the API\'s event stream' },
     DEADLETTER,
     SPANS,
+    CONTROL,
   ],
   executor: [
     { access: 'consume', names: ['revisionsStream'], commands: CONSUME, why: 'group `executor` (it cannot add, edit or delete a revision)' },
@@ -93,6 +104,7 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'own', names: ['workflowCounts', 'workflowOnce', 'workflowJoin', 'sink', 'runs', 'run', 'stepStats'], commands: [...SCRIPTS, 'set', 'del', 'exists', 'hset', 'hincrby', 'hlen', 'hgetall', 'pexpire', 'xadd', 'hexists', 'hsetnx', 'zadd', 'zcard', 'zrange', 'zrangebyscore', 'zrem'], why: 'the workflow runner\'s once-marks, joins, counters, sinks and records of runs (wf-once, wf-join and wf-run scripts)' },
     DEADLETTER,
     SPANS,
+    CONTROL,
   ],
   reader: [
     { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'spans', 'metricsStream', 'insightsStream', 'resultsStream'], commands: PLAN_READ, why: '`awo plan`, `awo trace`, `awo explain`' },

@@ -19,6 +19,8 @@ export interface Explanation {
   goal: string;
   reason: string;
   changes: PlanRevision['changes'];
+  /** Overrides pinned in this revision's plan, by override id. */
+  pins: NonNullable<PlanRevision['plan']['pins']>;
   traceId?: string;
   insights: Found<Insight>[];
   metrics: Found<Metric>[];
@@ -78,9 +80,12 @@ export async function explainRevision(redis: Redis, keys: Keys, r: PlanRevision,
   const insights = await findInsights(redis, keys, r.insightIds.filter((id) => !STREAM_ID.test(id)), scan);
   const metrics = await findMetrics(redis, keys, [...new Set([...cited, ...insights.flatMap((i) => i.message.metricIds)])]);
   const text: string[] = [];
-  const changes = r.changes.map(describeChange).join(', ');
+  const changes = r.changes.map(describeChange).join(', ') || `no parameter change${Object.keys(r.plan.pins ?? {}).length ? ' (pins only)' : ''}`;
   text.push(`Plan v${r.version} (from v${r.parentVersion}), written ${new Date(r.at).toISOString()} by ${r.leader} for goal "${r.goal}", ${changes}.`);
   text.push(`Why: ${r.reason}.`);
+  for (const [id, pin] of Object.entries(r.plan.pins ?? {})) {
+    text.push(`Pinned in this plan: ${pin.step}.${pin.param} = ${String(pin.value)} by override ${id}${pin.by ? ` of ${pin.by}` : ''}${pin.until !== undefined ? ` until ${new Date(pin.until).toISOString()}` : ' until unpinned'}${pin.reason ? ` (${pin.reason})` : ''}; no goal changes it while it holds.`);
+  }
   if (r.trace) text.push(`Trace of the decision: ${r.trace.traceId} (npx awo trace ${r.trace.traceId}).`);
   if (r.insightIds.length === 0) text.push('No insight was used: the decision came from observed metrics or a fallback.');
   for (const id of r.insightIds) {
@@ -99,5 +104,5 @@ export async function explainRevision(redis: Redis, keys: Keys, r: PlanRevision,
     if (behind.length > 0) text.push(`  made from ${behind.length} metric${behind.length === 1 ? '' : 's'}:`);
     for (const m of behind) text.push(`    ${m.id}  ${m.message.series} = ${num(m.message.value)}${m.message.unit ? ` ${m.message.unit}` : ''} at ${new Date(m.message.ts).toISOString()}${m.traceId ? `  trace ${m.traceId}` : ''}`);
   }
-  return { version: r.version, parentVersion: r.parentVersion, goal: r.goal, reason: r.reason, changes: r.changes, ...(r.trace ? { traceId: r.trace.traceId } : {}), insights, metrics, text };
+  return { version: r.version, parentVersion: r.parentVersion, goal: r.goal, reason: r.reason, changes: r.changes, pins: r.plan.pins ?? {}, ...(r.trace ? { traceId: r.trace.traceId } : {}), insights, metrics, text };
 }

@@ -29,6 +29,8 @@ const ROUTES = [
   'POST /api/v1/proposals/{id}/approve',
   'POST /api/v1/proposals/{id}/reject',
   'POST /api/v1/config/reload',
+  // The console's (packages/console): the config's goals it draws.
+  'GET /api/v1/goals',
 ];
 
 describe('the API: auth, errors, plan, events, OpenAPI', () => {

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import { Agent, counter, gauge, errorMessage } from '@awo/shared';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { consoleRoutes } from '@awo/console';
 import { installAuth, Tokens } from './auth.js';
 import type { ApiDeps } from './context.js';
 import { docsPage } from './docs.js';
@@ -120,6 +121,8 @@ export class ApiServer extends Agent {
     await typed.register(deadLetterRoutes(deps, writes));
     await typed.register(steerRoutes(deps, writes));
     await typed.register(metaRoutes(deps, this.#hub));
+    // The console: its page at / and the goals it draws (packages/console).
+    await consoleRoutes(app, deps);
     for (const plugin of this.options.plugins ?? []) await plugin(app, deps);
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     app.get('/docs', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(docsPage(app.swagger() as unknown as Parameters<typeof docsPage>[0])));

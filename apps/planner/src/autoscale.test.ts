@@ -97,6 +97,16 @@ describe('decideAutoscale', () => {
     expect(decideAutoscale(goal, base({ current: 1, arrival: { value: 0, ts: now } }), mem()).desired).toBe(1);
   });
 
+  it('brings a size above max back within the limits, whatever the tolerance band and the cooldown say', () => {
+    // max 5, 8 running, the load needs 7.5: within 10% of 8, but 8 is past max.
+    const small = { ...goal, max: 5 };
+    const forecast = { value: 60, upper: 60, ts: now, horizonMs: 10_000, model: 'm' };
+    const d = decideAutoscale(small, base({ current: 8, forecast }), mem());
+    expect(d.desired).toBe(5);
+    const cooling = decideAutoscale(small, base({ current: 8, forecast }), { recommendations: [], lastChangeAt: now - 1000 });
+    expect(cooling.desired).toBe(5);
+  });
+
   it('holds during the cooldown', () => {
     const d = decideAutoscale(goal, base({ arrival: { value: 80, ts: now } }), { lastChangeAt: now - 2000, recommendations: [] });
     expect(d.desired).toBe(2);

@@ -123,7 +123,10 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
   memory.recommendations.push({ ts: now, value: limit(Math.ceil(base - 1e-9)) });
   memory.recommendations = memory.recommendations.filter((r) => now - r.ts <= goal.scaleDownStabilization);
   let desired = recommended;
-  if (!breached && desired !== current && current > 0 && Math.abs(need - current) <= goal.tolerance * current) {
+  // A size outside [min, max] (a reload lowered max, an override ended) is never kept by the
+  // tolerance band or the cooldown: it goes back within the limits.
+  const outside = current > top || current < goal.min;
+  if (!outside && !breached && desired !== current && current > 0 && Math.abs(need - current) <= goal.tolerance * current) {
     parts.push(`${fmt(need)} is within ${Math.round(goal.tolerance * 100)}% of ${current}`);
     desired = current;
   }
@@ -143,7 +146,7 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     desired = desired > current ? current + goal.maxStep : current - goal.maxStep;
     parts.push(`limited to ${goal.maxStep} per step`);
   }
-  if (desired !== current && memory.lastChangeAt !== undefined && now - memory.lastChangeAt < goal.cooldown) {
+  if (!outside && desired !== current && memory.lastChangeAt !== undefined && now - memory.lastChangeAt < goal.cooldown) {
     parts.push(`cooldown: last change ${fmt((now - memory.lastChangeAt) / 1000)}s ago`);
     desired = current;
   }

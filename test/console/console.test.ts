@@ -84,7 +84,7 @@ describe.skipIf(noBrowser !== undefined)(`the console (${noBrowser ?? 'chromium'
         const action = page.getByTestId('action').filter({ hasText: 'work.concurrency' }).filter({ hasText: 'ok' }).first();
         await action.waitFor({ timeout: 20_000 });
         await action.getByTestId('action-trace').click();
-        await page.getByTestId('span').first().waitFor({ timeout: 15_000 });
+        await page.getByTestId('span').first().waitFor({ timeout: 25_000 });
         expect(await page.getByTestId('span').count()).toBeGreaterThan(1);
         await page.getByTestId('waterfall').screenshot({ path: screenshotPath('waterfall') });
       } finally {

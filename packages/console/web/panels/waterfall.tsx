@@ -1,8 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getJson, seg } from '../lib/api.js';
+import { ApiError, getJson, seg } from '../lib/api.js';
 import { millis } from '../lib/format.js';
 import { traceSchema, type Trace } from '../lib/schemas.js';
 import { layoutWaterfall } from '../lib/waterfall.js';
+
+/** How many times (a second apart) a trace that is not stored yet is asked for again. */
+const RETRIES = 20;
 
 /** A trace as a waterfall: one bar per span on the trace's time axis, indented by depth. */
 export function WaterfallPanel({ traceId, onClose }: { traceId: string; onClose: () => void }) {
@@ -10,10 +13,30 @@ export function WaterfallPanel({ traceId, onClose }: { traceId: string; onClose:
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setTrace(null);
     setError(null);
-    getJson(`/traces/${seg(traceId)}`, traceSchema, abort.signal).then(setTrace, (e: Error) => !abort.signal.aborted && setError(e.message));
-    return () => abort.abort();
+    // Spans reach the store in batches, a few seconds after the action: while the trace is not
+    // there yet (404, or no span), ask again each second, for at most RETRIES seconds.
+    const load = (left: number): void => {
+      getJson(`/traces/${seg(traceId)}`, traceSchema, abort.signal).then(
+        (t) => {
+          if (abort.signal.aborted) return;
+          setTrace(t);
+          if (t.roots.length === 0 && left > 0) timer = setTimeout(() => load(left - 1), 1000);
+        },
+        (e: Error) => {
+          if (abort.signal.aborted) return;
+          if (e instanceof ApiError && e.status === 404 && left > 0) timer = setTimeout(() => load(left - 1), 1000);
+          else setError(e.message);
+        },
+      );
+    };
+    load(RETRIES);
+    return () => {
+      abort.abort();
+      clearTimeout(timer);
+    };
   }, [traceId]);
   const { rows, totalMs } = layoutWaterfall(trace?.roots ?? []);
   return (

@@ -26,6 +26,7 @@ import {
   type PlannerConfig,
 } from '@awo/shared';
 import { createGoal, type Goal, type Proposal } from './goals/index.js';
+import { PlanNotifier } from './notify.js';
 
 /**
  * The planner agent: holds the goals from the config, reads insights and the metrics its goals
@@ -50,6 +51,8 @@ export class PlannerAgent extends Agent {
   #tamperedLogged: string | undefined;
   #lastResult: Record<string, unknown> | undefined;
   readonly #decisionLatency: Observe;
+  /** Plan change notices on NATS, when `nats` is configured. */
+  readonly #notifier: PlanNotifier | undefined;
 
   constructor(private readonly deps: AgentDeps<PlannerConfig>) {
     super('planner');
@@ -62,6 +65,8 @@ export class PlannerAgent extends Agent {
       for (const s of [...goal.series]) this.#bySeries.set(s, [...(this.#bySeries.get(s) ?? []), goal]);
     }
     this.#decisionLatency = deps.metrics.histogram(HISTOGRAMS.decisionLatency);
+    const nats = deps.config.nats;
+    this.#notifier = nats ? new PlanNotifier(nats.servers, deps.config.prefix, `awo-planner:${deps.instance}`, deps.log) : undefined;
     deps.metrics.live({
       awo_planner_leader: gauge('1 while this planner holds the leadership lease, else 0', () => (this.#leader ? 1 : 0)),
       awo_planner_revisions_total: counter('Plan revisions this planner committed', () => this.#counts.revisions),
@@ -78,6 +83,7 @@ export class PlannerAgent extends Agent {
   }
 
   protected async onStart(): Promise<void> {
+    this.#notifier?.start();
     await this.#tick();
     const every = Math.max(100, Math.floor(this.deps.config.planner.lease / 3));
     this.#leaseTimer = setInterval(() => void this.#tick(), every);
@@ -226,6 +232,7 @@ export class PlannerAgent extends Agent {
       await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
       proposal.committed?.(now);
       this.#counts.revisions++;
+      this.#notifier?.notify(version, revision.plan.epoch);
       if (proposal.sampleTs !== undefined) this.#decisionLatency((this.deps.now() - proposal.sampleTs) / 1000);
       span.setAttribute('awo.plan.version', version);
       this.deps.log.info({ version, goal: goalName, ...proposal.summary, reason: proposal.reason }, 'plan revised');
@@ -272,6 +279,7 @@ export class PlannerAgent extends Agent {
         ['consumers', () => Promise.allSettled(this.#consumers.map((c) => c.close()))],
         ['evaluations', () => this.#chain],
         ['lease', () => (this.#leader ? this.#lease.release() : undefined)],
+        ['nats', () => this.#notifier?.close()],
       ],
       (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'planner close step failed'),
     );

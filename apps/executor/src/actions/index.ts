@@ -2,12 +2,13 @@ import type { Redis } from 'ioredis';
 import type { Action, ActionConfig, Keys, Logger, ParamValue } from '@awo/shared';
 import type { ManagedPool } from '../pool.js';
 import type { ActionConfigOf, ActionContext, ActionHandler, ActionKind, ActionOutcome } from '../types.js';
+import { adaptiveWorkersHandler, observeAdaptiveWorkers } from './adaptive-workers.js';
 import { commandHandler } from './command.js';
 import { httpHandler } from './http.js';
 import { redisSetHandler } from './redis-set.js';
 import { scaleHandler } from './scale.js';
 
-export { commandHandler, httpHandler, redisSetHandler, scaleHandler };
+export { adaptiveWorkersHandler, commandHandler, httpHandler, redisSetHandler, scaleHandler };
 
 /** Action kind → handler. */
 export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigOf<K>> } = {
@@ -15,6 +16,7 @@ export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigO
   http: httpHandler,
   command: commandHandler,
   'redis-set': redisSetHandler,
+  'adaptive-workers': adaptiveWorkersHandler,
 };
 
 /** Runs the handler of the config's kind. The config, never the action, says what to act on. */
@@ -27,6 +29,8 @@ export function runAction(action: Action, config: ActionConfig, ctx: ActionConte
     case 'command':
       return handlers[config.kind](action, config, ctx);
     case 'redis-set':
+      return handlers[config.kind](action, config, ctx);
+    case 'adaptive-workers':
       return handlers[config.kind](action, config, ctx);
   }
 }
@@ -52,6 +56,8 @@ export async function observe(config: ActionConfig, ctx: ObserveContext): Promis
   switch (config.kind) {
     case 'scale-bullmq-workers':
       return ctx.pools.get(config.pool)?.size();
+    case 'adaptive-workers':
+      return observeAdaptiveWorkers(config, ctx.redis, ctx.keys);
     default:
       return undefined;
   }

@@ -20,6 +20,11 @@ export class PlanNotifier {
     private readonly log: Logger,
   ) {}
 
+  /** Whether notices can go out now. */
+  get connected(): boolean {
+    return this.#nc !== undefined && !this.#nc.isClosed();
+  }
+
   start(): void {
     void connect({ servers: this.servers, name: this.name, maxReconnectAttempts: -1, waitOnFirstConnect: true, reconnectTimeWait: 500, timeout: 2000 }).then(
       async (nc) => {

@@ -71,7 +71,7 @@ export class Notices {
         },
       }),
     ];
-    this.log.debug({ servers: scrubUrls([this.servers].flat().join(', ')) }, 'listening for plan and member notices on NATS');
+    this.log.info({ servers: scrubUrls([this.servers].flat().join(', ')) }, 'listening for plan and member notices on NATS');
     // A change missed while connecting is picked up now.
     this.on.plan();
   }

@@ -8,8 +8,7 @@ import { AwoError, formatIssues, type Config, type Logger, type Metrics } from '
 const memberId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/, 'expected 1-128 letters, digits, "_", ".", ":", "@" or "-"');
 
 /** The scalar options of a member, validated once (durations in ms). */
-export const memberSettingsSchema = z
-  .strictObject({
+const settingsShape = {
     /** The workflow step this process works for: `workflow.steps.<step>` of the awo config. */
     step: z.string().min(1),
     /** The plan parameter that holds the step's desired total concurrency. */
@@ -30,7 +29,10 @@ export const memberSettingsSchema = z
     report: z.number().int().min(0).max(3_600_000).default(1000),
     /** Jobs in flight tracked for spans and timings (an adapted worker's events); past it a job is counted, not tracked. */
     maxTracked: z.number().int().min(1).max(1_000_000).default(10_000),
-  })
+};
+
+export const memberSettingsSchema = z
+  .strictObject(settingsShape)
   .superRefine((s, ctx) => {
     if (s.heartbeat * 2 > s.ttl) ctx.addIssue({ code: 'custom', path: ['heartbeat'], message: `expected at most ttl / 2 (${Math.floor(s.ttl / 2)} ms), so one lost beat does not drop a live member`, input: s.heartbeat });
   });
@@ -54,7 +56,9 @@ export type AdaptOptions = MemberSettingsInput & MemberDeps;
 
 /** Validates the settings, naming the bad field; fills in the member id. */
 export function parseSettings(input: MemberSettingsInput, config: Config): MemberSettings {
-  const r = memberSettingsSchema.safeParse(input);
+  // Only the settings are validated here; the rest of the options (config, processor …) are the caller's.
+  const picked = Object.fromEntries(Object.keys(settingsShape).flatMap((k) => (Object.hasOwn(input, k) ? [[k, (input as Record<string, unknown>)[k]]] : [])));
+  const r = memberSettingsSchema.safeParse(picked);
   if (!r.success) {
     const issues = formatIssues(r.error.issues);
     throw new AwoError('AWO_CONFIG_INVALID', `invalid @awo/worker options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { details: { issues } });

@@ -37,7 +37,7 @@ function setUp(extra: Record<string, unknown> = {}): { prefix: string; config: C
   return { prefix, config, redis, store: new PlanStore(redis, keys(prefix), config) };
 }
 
-function worker(config: Config, id: string, options: Partial<AdaptOptions> = {}, processor = async () => 'ok'): AdaptiveWorker {
+function worker(config: Config, id: string, options: Partial<AdaptOptions> = {}, processor: () => Promise<unknown> = async () => 'ok'): AdaptiveWorker {
   const w = new AdaptiveWorker({ config, step: 'work', id, queue: 'work', queuePrefix: keys(config.prefix).bullPrefix, processor, log: quietLogger(), ...FAST, ...options });
   closers.push(() => w.close());
   return w;

@@ -47,11 +47,10 @@ export class AdaptiveWorker<T = unknown, R = unknown> implements AsyncDisposable
     this.#grace = options.closeGrace ?? 10_000;
     const connection = options.connection ?? redisOptions(options.config.redis, { blocking: true, name: `${options.config.prefix}:worker:${options.step}` });
     const processor = options.processor;
-    let member: Adapter | undefined;
     this.worker = new Worker<T, R>(
       options.queue,
       async (job, _token, signal) => {
-        const m = member as Adapter;
+        const m = this.member;
         const started = performance.now();
         let ok = false;
         try {
@@ -64,7 +63,7 @@ export class AdaptiveWorker<T = unknown, R = unknown> implements AsyncDisposable
       },
       { ...options.workerOptions, connection, ...(options.queuePrefix !== undefined ? { prefix: options.queuePrefix } : {}), concurrency: 1, autorun: false },
     );
-    member = new Adapter(this.worker as Worker, options);
+    const member = new Adapter(this.worker as Worker, options);
     this.member = member;
     this.worker.on('error', (err) => member.log.warn({ err: errorMessage(err) }, 'worker error'));
   }

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection, type Subscription } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import { errorMessage, membersSubject, planSubject, scrubUrls, type Logger } from '@awo/shared';
 
 /** ms to wait for each connection attempt. */
@@ -21,7 +21,6 @@ export interface NoticeHandlers {
 export class Notices {
   readonly counters = { plan: 0, members: 0, published: 0 };
   #nc: NatsConnection | undefined;
-  #subs: Subscription[] = [];
   #closed = false;
 
   constructor(
@@ -55,25 +54,18 @@ export class Notices {
       return;
     }
     this.#nc = nc;
-    this.#subs = [
-      nc.subscribe(planSubject(this.prefix), {
-        callback: (err) => {
-          if (err) return;
-          this.counters.plan++;
-          this.on.plan();
-        },
-      }),
-      nc.subscribe(membersSubject(this.prefix, this.step), {
-        callback: (err) => {
-          if (err) return;
-          this.counters.members++;
-          this.on.members();
-        },
-      }),
-    ];
+    // Both subscriptions end with the connection (drained on close).
+    nc.subscribe(planSubject(this.prefix), { callback: (err) => this.#heard(err, 'plan') });
+    nc.subscribe(membersSubject(this.prefix, this.step), { callback: (err) => this.#heard(err, 'members') });
     this.log.info({ servers: scrubUrls([this.servers].flat().join(', ')) }, 'listening for plan and member notices on NATS');
     // A change missed while connecting is picked up now.
     this.on.plan();
+  }
+
+  #heard(err: Error | null, what: 'plan' | 'members'): void {
+    if (err) return;
+    this.counters[what]++;
+    this.on[what]();
   }
 
   /** Tells the step's other members that the members changed (best effort: their heartbeat heals a lost one). */

@@ -70,6 +70,8 @@ export class Adapter extends Agent {
   /** The ready members of the step, as of the last beat. */
   #ready: string[] = [];
   #members = 0;
+  /** What the other live members run, in total, as of the last beat. */
+  #others = 0;
   #joined = false;
   #share = 0;
   /** The concurrency last set on the worker (0: paused); undefined before the first refresh. */
@@ -183,11 +185,18 @@ export class Adapter extends Agent {
     return this.#refreshing;
   }
 
+  /**
+   * One refresh: the plan (when asked), then always a beat, so the share is computed from the
+   * members as they are now. After a change the member beats again, so Redis shows what it runs;
+   * after a decrease it tells the others (what it gave up is room for them).
+   */
   async #once(want: Wanted): Promise<void> {
     if (want.plan) await this.#readPlan();
-    if (want.beat) await this.#beat();
-    else if (Date.now() - this.#lastBeat > this.settings.ttl) this.#ready = [];
-    if (await this.#apply()) await this.#beat();
+    await this.#beat();
+    const before = this.concurrency;
+    if (!(await this.#apply())) return;
+    await this.#beat();
+    if (this.concurrency < before) this.#notices?.membersChanged();
   }
 
   async #beat(): Promise<void> {
@@ -211,6 +220,7 @@ export class Adapter extends Agent {
       this.#members = r.members.length;
       this.counters.invalidMembers += r.invalid;
       this.#ready = r.members.filter((m) => m.info.ready).map((m) => m.id);
+      this.#others = r.members.reduce((sum, m) => sum + (m.id === this.settings.id ? 0 : m.info.concurrency), 0);
     } catch (err) {
       this.counters.beatFailures++;
       this.log.warn({ err: errorMessage(err) }, 'heartbeat failed');
@@ -248,28 +258,36 @@ export class Adapter extends Agent {
     }
   }
 
-  /** Sets the worker's concurrency to this member's share; true when it changed. */
+  /**
+   * Sets the worker's concurrency toward this member's share; true when it changed. A decrease
+   * applies at once; an increase only up to the room the others leave (the total minus what the
+   * live members run now, as of the last beat), so a joining member never adds on top of the
+   * others before they gave up their part: the sum stays within the plan while members change.
+   */
   async #apply(): Promise<boolean> {
     const share = this.#desired ? shareOf(this.#desired.total, this.#ready, this.settings.id) : 0;
     this.#share = share;
-    if (share === this.#applied) return false;
+    const current = this.#applied ?? 0;
+    const room = this.#desired ? Math.max(0, this.#desired.total - this.#others) : 0;
+    const target = share > current ? Math.max(current, Math.min(share, room)) : share;
+    if (target === this.#applied) return false;
     const before = this.#applied;
     const w = this.worker;
     try {
-      if (share === 0) {
+      if (target === 0) {
         if (!w.isPaused()) await w.pause(true);
       } else {
-        w.concurrency = share;
+        w.concurrency = target;
         if (w.isPaused()) w.resume();
         else if (!w.isRunning()) void w.run().catch((err: unknown) => this.fail(err));
       }
     } catch (err) {
-      this.log.error({ err: errorMessage(err), share }, 'setting the worker concurrency failed');
+      this.log.error({ err: errorMessage(err), target }, 'setting the worker concurrency failed');
       return false;
     }
-    this.#applied = share;
+    this.#applied = target;
     this.counters.changes++;
-    this.log.info({ concurrency: share, before: before ?? null, total: this.#desired?.total, version: this.#desired?.version, members: this.#ready.length }, share === 0 ? 'paused: share is 0' : 'concurrency set to this member\'s share');
+    this.log.info({ concurrency: target, share, before: before ?? null, total: this.#desired?.total, version: this.#desired?.version, members: this.#ready.length }, target === 0 ? 'paused: share is 0' : target < share ? 'concurrency raised as far as the others leave room' : 'concurrency set to this member\'s share');
     return true;
   }
 

@@ -58,8 +58,9 @@ export class Notices {
     nc.subscribe(planSubject(this.prefix), { callback: (err) => this.#heard(err, 'plan') });
     nc.subscribe(membersSubject(this.prefix, this.step), { callback: (err) => this.#heard(err, 'members') });
     this.log.info({ servers: scrubUrls([this.servers].flat().join(', ')) }, 'listening for plan and member notices on NATS');
-    // A change missed while connecting is picked up now.
+    // A change missed while connecting is picked up now, and the others learn of this member.
     this.on.plan();
+    this.membersChanged();
   }
 
   #heard(err: Error | null, what: 'plan' | 'members'): void {

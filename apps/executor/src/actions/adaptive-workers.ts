@@ -10,9 +10,10 @@ import type { ActionConfigOf, ActionHandler } from '../types.js';
 const POLL_MS = 100;
 
 /** The live members' summed concurrency and their count (what the world runs now). */
-export async function membersConcurrency(redis: Redis, keys: Keys, step: string): Promise<{ total: number; members: number; ready: number; invalid: number }> {
+export async function membersConcurrency(redis: Redis, keys: Keys, step: string): Promise<{ total: number; members: number; ready: number; invalid: number; oldestVersion: number | undefined }> {
   const m = await readMembers(redis, keys, step);
-  return { total: m.members.reduce((sum, x) => sum + x.info.concurrency, 0), members: m.members.length, ready: m.members.filter((x) => x.info.ready).length, invalid: m.invalid };
+  const ready = m.members.filter((x) => x.info.ready);
+  return { total: m.members.reduce((sum, x) => sum + x.info.concurrency, 0), members: m.members.length, ready: ready.length, invalid: m.invalid, oldestVersion: ready.length > 0 ? Math.min(...ready.map((x) => x.info.version)) : undefined };
 }
 
 /**
@@ -31,6 +32,10 @@ export const adaptiveWorkersHandler: ActionHandler<ActionConfigOf<'adaptive-work
     const started = Date.now();
     let seen = await membersConcurrency(ctx.redis, ctx.keys, step);
     while (seen.total !== want) {
+      // Every ready member already follows a newer plan: this value is gone (the runner's retry finds it superseded).
+      if (seen.oldestVersion !== undefined && seen.oldestVersion > action.version) {
+        throw new AwoError('AWO_PLAN_CONFLICT', `adaptive-workers ${step}: the members already follow plan v${seen.oldestVersion}, newer than this action's v${action.version}`);
+      }
       if (Date.now() - started >= config.timeout) {
         const refused = await refusedJoins(ctx.redis, ctx.keys, step).catch(() => 0);
         const why = seen.members === 0 ? 'no live member: is any @awo/worker process running for this step?' : seen.ready === 0 ? 'no member is ready yet (warm-up)' : 'members still converging, or one cannot read a trusted plan';

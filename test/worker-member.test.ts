@@ -130,6 +130,30 @@ describe('@awo/worker in one process', () => {
     await waitShares(redis, prefix, { b: 3, c: 3 }, 'c took the free place', 5000);
   });
 
+  it('while a member joins and another leaves, the members\' summed concurrency never exceeds the plan', async () => {
+    const { prefix, config, redis, store } = setUp();
+    await commitConcurrency(store, 12);
+    const [a, b, c] = [worker(config, 'a'), worker(config, 'b'), worker(config, 'c')];
+    await Promise.all([a.start(), b.start(), c.start()]);
+    await waitShares(redis, prefix, { a: 4, b: 4, c: 4 }, '4/4/4');
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const m = await readMembers(redis, keys(prefix), 'work');
+        most = Math.max(most, m.members.reduce((sum, x) => sum + x.info.concurrency, 0));
+      }
+    })();
+    const d = worker(config, 'd');
+    await d.start();
+    await waitShares(redis, prefix, { a: 3, b: 3, c: 3, d: 3 }, '3/3/3/3', 5000);
+    await a.close();
+    await waitShares(redis, prefix, { b: 4, c: 4, d: 4 }, 'back to 4/4/4', 5000);
+    sampling = false;
+    await sampler;
+    expect(most).toBe(12);
+  });
+
   it('a member takes a share only after its warm-up', async () => {
     const { prefix, config, redis, store } = setUp();
     await commitConcurrency(store, 4);

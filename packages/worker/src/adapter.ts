@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { context, SpanKind, SpanStatusCode, trace, TraceFlags, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { trace, TraceFlags, type Link, type Tracer } from '@opentelemetry/api';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -18,12 +18,11 @@ import {
   planReaderOptions,
   PlanStore,
   RedisBus,
-  spanName,
   type Config,
   type Keys,
   type Logger,
 } from '@awo/shared';
-import { JobMeter } from './jobs.js';
+import { EventSpans, JobMeter } from './jobs.js';
 import { beat, leave, type MemberInfo } from './members.js';
 import { Notices } from './notices.js';
 import { natsServers, parseSettings, type AdaptOptions, type MemberSettings } from './options.js';
@@ -55,7 +54,7 @@ interface Wanted {
  */
 export class Adapter extends Agent {
   readonly settings: MemberSettings;
-  readonly counters = { beats: 0, beatFailures: 0, refusedJoins: 0, planReads: 0, planFailures: 0, untrustedPlans: 0, badValues: 0, rechecks: 0, reports: 0, reportFailures: 0, untracked: 0, invalidMembers: 0, changes: 0 };
+  readonly counters = { beats: 0, beatFailures: 0, refusedJoins: 0, planReads: 0, planFailures: 0, untrustedPlans: 0, badValues: 0, rechecks: 0, reports: 0, reportFailures: 0, invalidMembers: 0, changes: 0 };
   readonly log: Logger;
   readonly tracer: Tracer;
   readonly keys: Keys;
@@ -82,9 +81,9 @@ export class Adapter extends Agent {
   #wanted: Wanted = { beat: false, plan: false };
   #refreshing: Promise<void> | undefined;
   #warned = '';
-  readonly #tracked = new Map<string, { span: Span; start: number }>();
   #unregister: (() => void) | undefined;
-  #detach: (() => void) | undefined;
+  /** An adapted worker's jobs, traced through its events. */
+  #events: EventSpans | undefined;
 
   constructor(
     readonly worker: Worker,
@@ -325,41 +324,7 @@ export class Adapter extends Agent {
    * span and a timing from `active` to `completed`/`failed`. Call before `start()`.
    */
   observeEvents(): void {
-    const w = this.worker;
-    const active = (job: Job) => this.#trackStart(job);
-    const completed = (job: Job) => this.#trackEnd(job, undefined);
-    const failed = (job: Job | undefined, err: Error) => this.#trackEnd(job, err);
-    w.on('active', active);
-    w.on('completed', completed);
-    w.on('failed', failed);
-    this.#detach = () => {
-      w.off('active', active);
-      w.off('completed', completed);
-      w.off('failed', failed);
-    };
-  }
-
-  #trackStart(job: Job): void {
-    const id = job.id ?? '';
-    if (this.#tracked.size >= this.settings.maxTracked) {
-      this.counters.untracked++;
-      return;
-    }
-    const span = this.tracer.startSpan(spanName('process', this.worker.name), { kind: SpanKind.CONSUMER, attributes: this.jobAttributes(job), links: this.links() }, context.active());
-    this.#tracked.set(id, { span, start: performance.now() });
-  }
-
-  #trackEnd(job: Job | undefined, err: Error | undefined): void {
-    const entry = job?.id !== undefined ? this.#tracked.get(job.id) : undefined;
-    if (!job || !entry) return;
-    this.#tracked.delete(job.id as string);
-    const ms = job.processedOn !== undefined && job.finishedOn !== undefined ? job.finishedOn - job.processedOn : performance.now() - entry.start;
-    this.meter.record(ms, !err);
-    if (err) {
-      entry.span.recordException(err);
-      entry.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-    }
-    entry.span.end();
+    this.#events = new EventSpans(this.worker, this.tracer, this.settings.maxTracked, this.meter, (job) => ({ attributes: this.jobAttributes(job), links: this.links() }));
   }
 
   #declareMetrics(): void {
@@ -386,7 +351,7 @@ export class Adapter extends Agent {
   }
 
   override metrics(): Record<string, number> {
-    return { ...this.counters, ...this.meter.counters, concurrency: this.concurrency, share: this.#share, members: this.#members, readyMembers: this.#ready.length, notices: (this.#notices?.counters.plan ?? 0) + (this.#notices?.counters.members ?? 0) };
+    return { ...this.counters, ...this.meter.counters, untracked: this.#events?.untracked ?? 0, concurrency: this.concurrency, share: this.#share, members: this.#members, readyMembers: this.#ready.length, notices: (this.#notices?.counters.plan ?? 0) + (this.#notices?.counters.members ?? 0) };
   }
 
   protected override detail(): Record<string, unknown> {
@@ -409,11 +374,7 @@ export class Adapter extends Agent {
         ['bus', () => this.#bus?.close()],
         ['nats', () => this.#notices?.close()],
         ['metrics', () => this.#unregister?.()],
-        ['events', () => this.#detach?.()],
-        ['spans', () => {
-          for (const { span } of this.#tracked.values()) span.end();
-          this.#tracked.clear();
-        }],
+        ['events', () => this.#events?.close()],
         ['redis', () => this.#redis?.quit().catch(() => this.#redis?.disconnect())],
       ],
       (step, err) => this.log.error({ step, err: errorMessage(err) }, 'closing the member failed at a step'),

@@ -19,6 +19,8 @@ const worker = new AdaptiveWorker({
   ttl: ms('AWO_MEMBER_TTL', 3000),
   heartbeat: ms('AWO_MEMBER_HEARTBEAT', 500),
   recheck: ms('AWO_MEMBER_RECHECK', 2000),
+  // A killed member's jobs go back to the queue within seconds, not BullMQ's default 30 s.
+  workerOptions: { lockDuration: 5000, stalledInterval: 2500 },
   log: createLogger({ level: env.AWO_LOG_LEVEL ?? 'warn', base: { service: 'awo-demo-member' } }),
   processor: async (job, { signal }) => {
     process.send?.({ kind: 'start', waitMs: (job.processedOn ?? Date.now()) - job.timestamp, at: job.processedOn ?? Date.now() });

@@ -116,8 +116,10 @@ export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersS
           joinStartS = (joinedAt - spawned) / 1000;
         });
       }
-      // The world against the plan.
-      const [live, plan] = await Promise.all([readMembers(runtime.redis, runtime.keys, 'work'), store.current()]);
+      // The world against the plan: the plan first, then the members, so a plan committed between
+      // the two reads is not compared with members that could not have seen it yet.
+      const plan = await store.current();
+      const live = await readMembers(runtime.redis, runtime.keys, 'work');
       const total = paramOf(plan, 'work', 'concurrency');
       const running = live.members.reduce((s, m) => s + m.info.concurrency, 0);
       most = Math.max(most, live.members.length);

@@ -51,7 +51,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
 
 async function workersDemoCommand(values: { duration?: string; day?: string; json: boolean; keep: boolean }, io: Io): Promise<number> {
   const durationS = numberFlag(values.duration, 'duration', 90) as number;
-  if (durationS < 30) throw new UsageError('--duration of the workers demo must be at least 30 s (it kills a member at a third and starts one at two thirds)');
+  if (durationS < 30) throw new UsageError('--duration of the workers demo must be at least 30 s (it kills a member at a quarter and starts one half way)');
   const dayS = numberFlag(values.day, 'day', durationS) as number;
   const s = await runWorkersDemo({ durationS, dayS, io, quiet: values.json, keep: values.keep });
   if (values.json) io.out(JSON.stringify(s));

@@ -49,8 +49,8 @@ const HEARTBEAT_MS = 500;
 
 /**
  * `awo demo --scenario workers`: the autoscale workload worked off by three real `@awo/worker`
- * processes (no managed pool); the planner sizes the step, each member runs its share. A third
- * of the way in one member is killed with SIGKILL; two thirds in a new one starts. Samples the
+ * processes (no managed pool); the planner sizes the step, each member runs its share. A quarter
+ * of the way in one member is killed with SIGKILL; half way a new one starts. Samples the
  * members in Redis every 100 ms for convergence and for the sum against the plan.
  */
 export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersSummary> {
@@ -75,8 +75,8 @@ export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersS
   const store = new PlanStore(runtime.redis, runtime.keys, config);
   const shape = defaultShape(opts.dayS);
   const arrivals = new Arrivals();
-  const killAtS = opts.durationS / 3;
-  const joinAtS = (opts.durationS * 2) / 3;
+  const killAtS = opts.durationS / 4;
+  const joinAtS = opts.durationS / 2;
   let jobs = 0;
   let most = 0;
   let over = 0;
@@ -85,6 +85,7 @@ export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersS
   let joinedAt: number | undefined;
   let joining: MemberProcess | undefined;
   let joinStartS: number | null = null;
+  let durationMs = 0;
   let afterKill: number | null = null;
   let afterJoin: number | null = null;
   try {
@@ -98,7 +99,8 @@ export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersS
     let lastStatus = start;
     for (let tick = 0; !io.signal.aborted; tick++) {
       const t = (Date.now() - start) / 1000;
-      if (t >= opts.durationS) break;
+      // A new member still starting or converging at the end gets up to 30 s more (the summary says how long it ran).
+      if (t >= opts.durationS && (joining === undefined || afterJoin !== null || t >= opts.durationS + 30)) break;
       const n = arrivals.next(rateAt(shape, t), tickMs / 1000);
       if (n > 0) {
         await queue.addBulk(Array.from({ length: n }, () => ({ name: 'job', data: { serviceMs: settings.serviceMs }, opts: { removeOnComplete: { age: 120, count: 5000 }, removeOnFail: { age: 600 } } })));
@@ -143,11 +145,11 @@ export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersS
       }
       await delay(Math.max(0, start + (tick + 1) * tickMs - Date.now()), io.signal);
     }
+    durationMs = Date.now() - start;
   } finally {
     await Promise.all(members.map((m) => m.kill('SIGTERM')));
     await queue.close();
   }
-  const durationMs = Date.now() - start;
   const history = await store.history(10_000);
   const summary: WorkersSummary = {
     scenario: 'workers',

@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { trace } from '@opentelemetry/api';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubernetesScaleHandler } from '@awo/executor';
+import { kubernetesSource } from '@awo/monitor';
+import { keys, kubernetesScaleActionSchema, kubernetesSourceSchema, type Action } from '@awo/shared';
+import type { KubeRule } from '@awo/testkit';
+import { quietLogger, REDIS_URL } from './helpers.js';
+import { fakeCluster } from './kube.js';
 
 /**
  * infra/k8s: `kubectl kustomize infra/k8s/overlays/example` renders, and each Deployment has
@@ -63,21 +71,71 @@ describe.skipIf(!KUBECTL)('infra/k8s/overlays/example, rendered by kubectl kusto
     }
   });
 
-  it('has the Secret, the PodDisruptionBudget, the ServiceMonitor, and a Role of exactly get and patch on deployments/scale and statefulsets/scale', () => {
+  it('has the Secret, the PodDisruptionBudget, the ServiceMonitor, a Role of exactly get and patch on deployments/scale and statefulsets/scale for the executor, and one of exactly get on deployments and statefulsets for the monitor', () => {
     expect(Object.keys(of('Secret')[0].stringData ?? of('Secret')[0].data).sort()).toEqual(['redis-password', 'signing.key']);
     expect(of('PodDisruptionBudget')[0].spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'awo', 'app.kubernetes.io/component': 'planner' } } });
     expect(of('ServiceMonitor')[0].spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
     expect(of('Service')[0].spec.ports[0]).toMatchObject({ name: 'metrics', port: 9464 });
-    expect(of('Role').map((r) => r.rules)).toEqual([[{ apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] }]]);
-    const binding = of('RoleBinding')[0];
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'awo-executor', namespace: 'awo' }]);
-    // Only the executor runs with that account and a token.
+    const roles: Record<string, K8s> = Object.fromEntries(of('Role').map((r) => [r.metadata.name, r.rules]));
+    expect(roles).toEqual({
+      // The executor: exactly get and patch on the scale subresources, not the workloads.
+      'awo-executor-scale': [{ apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] }],
+      // The monitor: exactly get on the workloads (readyReplicas is only in their status); no list, watch or write.
+      'awo-monitor-read': [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] }],
+    });
+    for (const r of of('Role')) expect({ name: r.metadata.name, namespace: r.metadata.namespace }).toEqual({ name: r.metadata.name, namespace: 'awo' });
+    expect(of('ClusterRole')).toEqual([]);
+    expect(of('ClusterRoleBinding')).toEqual([]);
+    const bindings: Record<string, K8s> = Object.fromEntries(of('RoleBinding').map((b) => [b.metadata.name, { role: b.roleRef, subjects: b.subjects }]));
+    expect(bindings).toEqual({
+      'awo-executor-scale': { role: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'awo-executor-scale' }, subjects: [{ kind: 'ServiceAccount', name: 'awo-executor', namespace: 'awo' }] },
+      'awo-monitor-read': { role: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'awo-monitor-read' }, subjects: [{ kind: 'ServiceAccount', name: 'awo-monitor', namespace: 'awo' }] },
+    });
+    expect(of('ServiceAccount').map((a) => a.metadata.name).sort()).toEqual(['awo', 'awo-executor', 'awo-monitor']);
+    // Only the executor and the monitor run with those accounts and a token.
+    const accounts: Record<string, string> = { 'awo-executor': 'awo-executor', 'awo-monitor': 'awo-monitor' };
     for (const d of of('Deployment')) {
       const pod = d.spec.template.spec;
-      const executor = d.metadata.name === 'awo-executor';
-      expect({ name: d.metadata.name, sa: pod.serviceAccountName, token: pod.automountServiceAccountToken }).toEqual({ name: d.metadata.name, sa: executor ? 'awo-executor' : 'awo', token: executor });
+      const sa = accounts[d.metadata.name as string];
+      expect({ name: d.metadata.name, sa: pod.serviceAccountName, token: pod.automountServiceAccountToken }).toEqual({ name: d.metadata.name, sa: sa ?? 'awo', token: sa !== undefined });
     }
   });
+
+  it('its Roles grant what the kubernetes-scale action and the kubernetes source use, and each verb is needed (on the fake API server enforcing them)', async () => {
+    const rulesOf = (name: string): KubeRule[] => of('Role').find((r) => r.metadata.name === name).rules;
+    const redis = new Redis(REDIS_URL, { lazyConnect: true });
+    await using c = await fakeCluster();
+    c.api.add({ kind: 'StatefulSet', namespace: 'shop', name: 'db', replicas: 2 });
+    const scale = async (rules: KubeRule[]) => {
+      c.api.setRules(rules);
+      c.api.add({ kind: 'Deployment', namespace: 'shop', name: 'api', replicas: 1 });
+      const config = kubernetesScaleActionSchema.parse({ kind: 'kubernetes-scale', target: { kind: 'Deployment', namespace: 'shop', name: 'api' }, kubeconfig: c.credentials, max: 10, retries: 0 });
+      const action = { v: 1, id: 'e0.v1.web.replicas', version: 1, action: 'scale-api', kind: 'kubernetes-scale', step: 'web', param: 'replicas', value: 3, at: Date.now() } as Action;
+      const ctx = { signal: new AbortController().signal, log: quietLogger(), tracer: trace.getTracer('test'), redis, keys: keys('test'), pools: new Map() };
+      return await kubernetesScaleHandler(action, config, ctx).then((o) => o.output ?? '', (e: Error & { code?: string }) => `${e.code}: ${e.message}`);
+    };
+    const read = async (rules: KubeRule[]) => {
+      c.api.setRules(rules);
+      const source = kubernetesSource(kubernetesSourceSchema.parse({ kind: 'kubernetes', name: 'k8s', kubeconfig: c.credentials, targets: [{ kind: 'StatefulSet', namespace: 'shop', name: 'db' }] }), { connect: () => redis, log: quietLogger(), now: Date.now });
+      await source.start?.();
+      return await source.sample(new AbortController().signal).then((samples) => samples.map((x) => `${x.series}=${x.value}`).join(' '), (e: Error) => e.message);
+    };
+    const without = (rules: KubeRule[], verb: string) => rules.map((r) => ({ ...r, verbs: r.verbs.filter((v) => v !== verb) }));
+    const executor = rulesOf('awo-executor-scale');
+    const monitor = rulesOf('awo-monitor-read');
+    try {
+      expect(await scale(executor)).toMatch(/^Deployment shop\/api: 1 -> 3 replicas/);
+      expect(await scale(without(executor, 'patch'))).toMatch(/^AWO_KUBE_FORBIDDEN: PATCH .* lack RBAC verb "patch" on resource "deployments\/scale"/);
+      expect(await scale(without(executor, 'get'))).toMatch(/^AWO_KUBE_FORBIDDEN: GET .* lack RBAC verb "get" on resource "deployments\/scale"/);
+      expect(await scale(monitor)).toMatch(/^AWO_KUBE_FORBIDDEN: GET /);
+      expect(await read(monitor)).toBe('kubernetes.k8s.db.spec_replicas=2 kubernetes.k8s.db.status_replicas=2 kubernetes.k8s.db.ready_replicas=2');
+      expect(await read(without(monitor, 'get'))).toMatch(/AWO_KUBE_FORBIDDEN: .*lack RBAC verb "get" on resource "statefulsets"/);
+      // The executor's Role cannot read the workloads themselves, only their scale.
+      expect(await read(executor)).toMatch(/AWO_KUBE_FORBIDDEN/);
+    } finally {
+      redis.disconnect();
+    }
+  }, 30_000);
 
   it("holds a config that `awo config validate` accepts (its key file pointed at a test key)", () => {
     const text = of('ConfigMap')[0].data['awo.yaml'] as string;

@@ -9,7 +9,8 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
-  cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]`;
+  cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
+  kubernetes   the kubernetes-scale action against the fake Kubernetes API: latency, retries, revision -> PATCH [--actions N] [--rounds R]`;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -28,6 +29,7 @@ const { values, positionals } = parseArgs({
     rate: { type: 'string' },
     records: { type: 'string' },
     series: { type: 'string' },
+    actions: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -65,6 +67,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'cardinality':
       await (await import('./cardinality.js')).cardinalityBench({ series: num(values.series) }, io);
+      return 0;
+    case 'kubernetes':
+      await (await import('./kubernetes.js')).kubernetesBench({ actions: num(values.actions), rounds: num(values.rounds) }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json }, io);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -32,29 +32,22 @@ import { readApplied } from './applied.js';
 import { declareExecutorMetrics, remember } from './metrics.js';
 import { ManagedPool } from './pool.js';
 import type { PoolProcessor } from './processors.js';
-import { observe } from './actions/index.js';
-import { appliedField, own, reconcile } from './reconcile.js';
-import type { AppliedEntry } from './types.js';
+import { checkKubernetesActions } from './actions/index.js';
+import { driftAction, observeWorld, ofLineage, withObserved } from './drift.js';
+import { appliedField, reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
 import { within } from '@awo/shared';
 import { WorkflowRunner } from '@awo/workflow';
 
-/**
- * A correction of drift gets an id of its own: the plan's action for this (epoch, version) may
- * have run already (its job id is kept to deduplicate), and must run again now that the world
- * moved away from it. The id stays within the schema's 200 characters.
- */
 /** Whether a stored job's action is this one: the same id, plan, step, parameter, action and value. */
 function sameAction(stored: Partial<Action> | undefined, action: Action): boolean {
   if (!stored) return false;
   return stored.id === action.id && stored.epoch === action.epoch && stored.version === action.version && stored.action === action.action && stored.kind === action.kind && stored.step === action.step && stored.param === action.param && stored.value === action.value;
 }
 
-function driftAction(action: Action, now: number): Action {
-  const id = `${action.id}.d${now.toString(36)}`;
-  return id.length <= 200 ? { ...action, id } : action;
-}
+/** What made a reconciliation run: a revision delivered, the executor's start, or the `executor.resync` timer. */
+type Trigger = 'revision' | 'start' | 'resync';
 
 /** Completed action jobs are kept this long (and at most this many), so their ids keep deduplicating. */
 const KEEP = { age: 86_400, count: 10_000 } as const;
@@ -82,11 +75,15 @@ export class ExecutorAgent extends Agent {
   /** The one reader of the plan, shared by reconciliation, the action runner and the workflow. */
   readonly #plans: PlanReader;
   readonly #reconciling = new Semaphore(1);
-  readonly #counts = { revisions: 0, enqueued: 0, duplicates: 0, untrusted: 0, squatted: 0, requeued: 0, planVersion: 0 };
+  readonly #counts = { revisions: 0, resyncs: 0, enqueued: 0, duplicates: 0, untrusted: 0, squatted: 0, requeued: 0, planVersion: 0 };
   #consumer: Consumer | undefined;
   #queue: Queue | undefined;
   #worker: Worker | undefined;
   #connection: Redis | undefined;
+  /** Drift corrections by step (a bounded set: the config's steps). */
+  readonly #drift = new Map<string, number>();
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #resyncing: Promise<void> = Promise.resolve();
   /** When the revision behind each action this executor enqueued was committed (bounded), for action latency. */
   readonly #revisionAt = new Map<string, number>();
   readonly #actionLatency: Observe;
@@ -107,7 +104,7 @@ export class ExecutorAgent extends Agent {
     this.#runner = new ActionRunner(deps, this.pools, this.#plans, (action, at) => this.#resultPublished(action, at));
     this.workflow = new WorkflowRunner(deps, this.#plans);
     this.#actionLatency = deps.metrics.histogram(HISTOGRAMS.actionLatency);
-    declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.pools);
+    declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.pools, this.#drift);
   }
 
   /** The pool of that `executor.pools` name, if this executor manages it. */
@@ -116,6 +113,7 @@ export class ExecutorAgent extends Agent {
   }
 
   protected async onStart(): Promise<void> {
+    await checkKubernetesActions(this.deps.config.executor.actions);
     for (const pool of this.pools.values()) if (pool.state === 'idle') await pool.start();
     // One connection for the queue and the worker's commands; the worker duplicates it for its blocking reads.
     this.#connection = this.deps.connect('bullmq', { blocking: true });
@@ -136,6 +134,10 @@ export class ExecutorAgent extends Agent {
     });
     await this.workflow.start();
     this.#consumer = await this.deps.bus.consume('revisions', { group: GROUPS.executor, consumer: this.deps.instance, handler: (d) => this.#onRevision(d) });
+    // Level-triggered: compare the world with the plan now (a restart brought the pools back at
+    // their `initial`) and on a timer, whether or not a revision arrives.
+    await this.#resync('start');
+    this.#resyncTimer = setInterval(() => void this.#resync('resync'), this.deps.config.executor.resync);
   }
 
   /** Reconciles toward the newest plan, whatever revision was delivered. One at a time. */
@@ -154,55 +156,65 @@ export class ExecutorAgent extends Agent {
       spanName('process', 'revisions'),
       { kind: SpanKind.CONSUMER, attributes },
       async (span) => {
-        await this.#reconciling.acquire();
-        try {
-          const [{ plan, revision, trust }, applied] = await Promise.all([this.#plans.current(), readApplied(this.deps.redis, this.deps.keys.applied)]);
-          if (!trust.ok) {
-            // A hostile or broken writer: act on nothing, say why, and do not retry.
-            this.#counts.untrusted++;
-            span.setStatus({ code: SpanStatusCode.ERROR, message: trust.reason });
-            this.deps.log.error({ version: plan.version, reason: trust.reason, code: 'AWO_SIGNATURE_INVALID' }, 'refusing to act on an unsigned or forged plan revision');
-            return;
-          }
-          this.workflow.applyPlan(plan);
-          const drifted = new Set<string>();
-          const actions = reconcile(plan, await this.#observed(applied, drifted), this.deps.config).map((a) => (drifted.has(appliedField(a.step, a.param)) ? driftAction(a, this.deps.now()) : a));
-          span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length });
-          for (const action of actions) {
-            if (revision) remember(this.#revisionAt, action.id, revision.at);
-            await this.#enqueue(action);
-          }
-          this.#counts.revisions++;
-          this.#counts.planVersion = plan.version;
-        } finally {
-          this.#reconciling.release();
-        }
+        await this.#reconcileNow('revision', span);
       },
       parent,
     );
   }
 
   /**
-   * The applied state with what this executor can read back from the world in place of what the
-   * ledger says (a pool's size): the world is compared with the plan, never a belief about it.
+   * Level-triggered reconciliation, one at a time: reads the newest plan, the ledger and what the
+   * world holds (`observeWorld`), and enqueues the actions that bring the world to the plan. Where
+   * the world moved away from what the ledger says was applied, the correction gets an id of its
+   * own (`driftAction`), is counted by step and logged with the planned and the observed value.
+   * Runs on every revision, at start and every `executor.resync`, so a restart or a resize behind
+   * the executor's back heals without a new revision.
    */
-  async #observed(applied: Map<string, AppliedEntry>, drifted: Set<string>): Promise<Map<string, AppliedEntry>> {
-    const out = new Map(applied);
-    const ctx = { pools: this.pools, redis: this.deps.redis, keys: this.deps.keys, log: this.deps.log };
-    for (const [stepName, step] of Object.entries(this.deps.config.workflow.steps)) {
-      for (const [param, actionName] of Object.entries(step.apply)) {
-        const config = own(this.deps.config.executor.actions, actionName);
-        const value = config && (await observe(config, ctx).catch((err: unknown) => (this.deps.log.warn({ step: stepName, param, err: errorMessage(err) }, 'could not read the world back; trusting the ledger'), undefined)));
-        if (value === undefined) continue;
-        const field = appliedField(stepName, param);
-        const entry = out.get(field);
-        if (!entry || entry.value === value) continue;
-        // The ledger says one value, the world holds another: drift (a restart, a failover that took the plan back).
-        drifted.add(field);
-        out.set(field, { value, version: entry.version, ...(entry.epoch !== undefined ? { epoch: entry.epoch } : {}) });
+  async #reconcileNow(trigger: Trigger, span: Span): Promise<void> {
+    await this.#reconciling.acquire();
+    try {
+      const [{ plan, revision, trust }, applied] = await Promise.all([this.#plans.current(), readApplied(this.deps.redis, this.deps.keys.applied)]);
+      if (!trust.ok) {
+        // A hostile or broken writer: act on nothing, say why, and do not retry.
+        span.setStatus({ code: SpanStatusCode.ERROR, message: trust.reason });
+        if (trigger !== 'revision') return; // refused and logged when its revision came
+        this.#counts.untrusted++;
+        this.deps.log.error({ version: plan.version, reason: trust.reason, code: 'AWO_SIGNATURE_INVALID' }, 'refusing to act on an unsigned or forged plan revision');
+        return;
       }
+      this.workflow.applyPlan(plan);
+      const observed = await observeWorld(this.deps.config, { pools: this.pools, redis: this.deps.redis, keys: this.deps.keys, log: this.deps.log });
+      const { state, drifted } = withObserved(ofLineage(applied, plan), observed);
+      const now = this.deps.now();
+      const actions = reconcile(plan, state, this.deps.config, now).map((a) => {
+        const drift = drifted.get(appliedField(a.step, a.param));
+        if (!drift) return a;
+        const corrected = driftAction(a, now);
+        this.#drift.set(a.step, (this.#drift.get(a.step) ?? 0) + 1);
+        this.deps.log.warn({ trigger, step: a.step, param: a.param, planned: a.value, observed: drift.observed, ledger: drift.ledger, version: plan.version, actionId: corrected.id }, 'drift: the world differs from the plan; correcting it');
+        return corrected;
+      });
+      span.setAttributes({ [AWO_ATTR.PLAN_VERSION]: plan.version, [AWO_ATTR.ACTION_COUNT]: actions.length, [AWO_ATTR.DRIFT_COUNT]: actions.filter((a) => drifted.has(appliedField(a.step, a.param))).length });
+      for (const action of actions) {
+        // A correction's latency runs from when the drift was seen (its `at`), not from a revision committed long before.
+        if (revision && !drifted.has(appliedField(action.step, action.param))) remember(this.#revisionAt, action.id, revision.at);
+        await this.#enqueue(action);
+      }
+      if (trigger === 'revision') this.#counts.revisions++;
+      else this.#counts.resyncs++;
+      this.#counts.planVersion = plan.version;
+    } finally {
+      this.#reconciling.release();
     }
-    return out;
+  }
+
+  /** A reconciliation without a revision (start, `executor.resync` timer), in its own span; a failure is logged and the next one tries again. */
+  #resync(trigger: Exclude<Trigger, 'revision'>): Promise<void> {
+    const run = inSpan(this.deps.tracer, `executor ${trigger}`, { kind: SpanKind.INTERNAL, attributes: { [AWO_ATTR.TRIGGER]: trigger } }, (span) => this.#reconcileNow(trigger, span)).catch((err: unknown) =>
+      this.deps.log.warn({ trigger, err: errorMessage(err) }, 'reconciliation failed; the next resync tries again'),
+    );
+    this.#resyncing = run;
+    return run;
   }
 
   /**
@@ -276,6 +288,8 @@ export class ExecutorAgent extends Agent {
     const r = this.#runner.counters;
     const out: Record<string, number> = {
       executor_revisions_total: this.#counts.revisions,
+      executor_resyncs_total: this.#counts.resyncs,
+      executor_drift_total: [...this.#drift.values()].reduce((a, b) => a + b, 0),
       executor_actions_enqueued_total: this.#counts.enqueued,
       executor_actions_duplicate_total: this.#counts.duplicates,
       executor_revisions_untrusted_total: this.#counts.untrusted,
@@ -309,7 +323,7 @@ export class ExecutorAgent extends Agent {
   protected override detail(): Record<string, unknown> {
     const pools: Record<string, unknown> = {};
     for (const [name, p] of this.pools) pools[name] = { state: p.state, size: p.size(), ready: p.ready(), starting: p.starting(), busy: p.busy(), workerSeconds: Math.round(p.workerSeconds() * 1000) / 1000 };
-    return { ...this.#counts, ...this.#runner.counters, pools, ...(this.workflow.enabled ? { records: this.workflow.counters } : {}) };
+    return { ...this.#counts, drift: Object.fromEntries(this.#drift), ...this.#runner.counters, pools, ...(this.workflow.enabled ? { records: this.workflow.counters } : {}) };
   }
 
   /** Stop reading revisions → let running actions finish (bounded, then abort) → close queue, pools, connection. */
@@ -317,6 +331,7 @@ export class ExecutorAgent extends Agent {
     const grace = this.deps.config.executor.closeGrace;
     await closeInOrder(
       [
+        ['resync', () => (clearInterval(this.#resyncTimer), this.#resyncing)],
         ['revisions', () => this.#consumer?.close()],
         ['worker', () => this.#closeWorker(grace)],
         ['workflow', () => this.workflow.close(grace)],

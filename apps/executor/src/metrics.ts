@@ -2,6 +2,8 @@ import { counter, gauge, type AgentDeps } from '@awo/shared';
 
 interface Counts {
   revisions: number;
+  /** Reconciliations without a revision: at start and every `executor.resync`. */
+  resyncs: number;
   enqueued: number;
   duplicates: number;
   untrusted: number;
@@ -31,10 +33,13 @@ interface Pool {
 }
 
 /** The executor's metrics, read live from its counts and pools on every scrape; pools by `pool` label. */
-export function declareExecutorMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>, c: Counts, r: RunnerCounts, workflow: Workflow, pools: ReadonlyMap<string, Pool>): void {
+/** `drift`: corrections of drift by step. */
+export function declareExecutorMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>, c: Counts, r: RunnerCounts, workflow: Workflow, pools: ReadonlyMap<string, Pool>, drift: ReadonlyMap<string, number> = new Map()): void {
   const perPool = (read: (p: Pool) => number) => () => [...pools].map(([pool, p]) => [{ pool }, read(p)] as const);
   deps.metrics.live({
     awo_executor_revisions_total: counter('Plan revisions reconciled', () => c.revisions),
+    awo_executor_resyncs_total: counter('Reconciliations without a revision: at start and every executor.resync', () => c.resyncs),
+    awo_executor_drift_total: counter('Actions that corrected drift: the world held another value than the ledger says was applied', ['step'], () => [...drift].map(([step, n]) => [{ step }, n] as const)),
     awo_plan_version: gauge('Version of the newest trusted plan this executor reconciled (0 before the first)', () => c.planVersion),
     awo_executor_actions_enqueued_total: counter('Action jobs this executor created', () => c.enqueued),
     awo_executor_actions_duplicate_total: counter('Action jobs that already existed (a repeated or duplicated delivery)', () => c.duplicates),

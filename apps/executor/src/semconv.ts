@@ -14,4 +14,14 @@ export const AWO_ATTR = {
   ACTION_COUNT: 'awo.actions.count',
   OUTCOME: 'awo.action.outcome',
   POOL: 'awo.pool',
+  /** Retries a Kubernetes action took (409, 429, 5xx, network). */
+  KUBE_RETRIES: 'awo.kubernetes.retries',
+  /** OpenTelemetry's Kubernetes resource attributes, for the workload a kubernetes-scale action scales. */
+  K8S_NAMESPACE: 'k8s.namespace.name',
+  K8S_DEPLOYMENT: 'k8s.deployment.name',
+  K8S_STATEFULSET: 'k8s.statefulset.name',
+  /** What made a reconciliation run: `revision`, `start` or `resync`. */
+  TRIGGER: 'awo.reconcile.trigger',
+  /** Actions of a reconciliation that correct drift. */
+  DRIFT_COUNT: 'awo.drift.count',
 } as const;

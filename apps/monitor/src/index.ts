@@ -9,6 +9,7 @@ export {
   createSource,
   bullmqSource,
   httpJsonSource,
+  kubernetesSource,
   natsSource,
   prometheusSource,
   recordsSource,

@@ -27,6 +27,8 @@ export interface AutoscaleInputs {
   throughput: number;
   /** ms between the planner's decisions (default 0): a backlog is drained over the start-up delay plus this. */
   interval?: number;
+  /** The most workers that still raise throughput (the capacity model's peak N*, `capacity.ts`), and why: never scaled past. */
+  ceiling?: { n: number; reason: string };
 }
 
 /** What the goal remembers between decisions (anti-flapping). */
@@ -87,9 +89,11 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     parts.push(`forecast missing or stale; observed arrival ${fmt(load)}/s`);
   } else {
     const fb = goal.fallback;
-    const desired = fb === 'hold' ? current : fb === 'min' ? goal.min : Math.min(goal.max, Math.max(goal.min, fb.fixed));
+    // A fixed size never goes past the capacity model's peak either.
+    const cap = inputs.ceiling && fb !== 'hold' && fb !== 'min' && fb.fixed > inputs.ceiling.n ? Math.max(goal.min, inputs.ceiling.n) : undefined;
+    const desired = fb === 'hold' ? current : fb === 'min' ? goal.min : Math.min(cap ?? goal.max, Math.max(goal.min, fb.fixed));
     const how = fb === 'hold' ? 'hold' : fb === 'min' ? 'go to the minimum' : `use the fixed size ${fb.fixed}`;
-    return { desired, recommended: desired, basis: 'fallback', reason: `no fresh forecast or arrival rate (stale after ${goal.staleAfter / 1000}s): fallback is to ${how}`, insightIds: [] };
+    return { desired, recommended: desired, basis: 'fallback', reason: `no fresh forecast or arrival rate (stale after ${goal.staleAfter / 1000}s): fallback is to ${how}${cap !== undefined ? `; ${inputs.ceiling?.reason}` : ''}`, insightIds: [] };
   }
   const mu = Math.max(inputs.throughput, 1e-9);
   const base = load / (mu * goal.targetUtilization);
@@ -101,7 +105,10 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     need += drain;
     parts.push(`backlog ${Math.round(inputs.backlog.value)} drained over ${fmt(drainMs / 1000)}s adds ${fmt(drain)}`);
   }
-  const limit = (n: number) => Math.min(goal.max, Math.max(goal.min, n));
+  // The capacity model's peak N* caps max (never below min): past it more workers lower throughput.
+  const ceiling = inputs.ceiling && inputs.ceiling.n < goal.max ? Math.max(goal.min, inputs.ceiling.n) : undefined;
+  const top = ceiling ?? goal.max;
+  const limit = (n: number) => Math.min(top, Math.max(goal.min, n));
   let recommended = Math.ceil(need - 1e-9);
   const metric = fresh(inputs.metric, now, goal.staleAfter) ? inputs.metric : undefined;
   const breached = metric !== undefined && metric.value > goal.target;
@@ -109,6 +116,7 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     recommended = current + 1;
     parts.push(`${goal.metric} ${fmt(metric.value)} > target ${goal.target}: one more`);
   }
+  let capped = ceiling !== undefined && recommended > ceiling;
   recommended = limit(recommended);
 
   // Stabilisation: scale down only to the highest load-based recommendation of the window.
@@ -126,6 +134,11 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
       parts.push(`scale-down held at ${desired} by the ${goal.scaleDownStabilization / 1000}s stabilisation window`);
     }
   }
+  if (ceiling !== undefined && desired > ceiling) {
+    desired = ceiling;
+    capped = true;
+  }
+  if (capped) parts.push(inputs.ceiling?.reason ?? `capacity ceiling ${ceiling}`);
   if (desired > current + goal.maxStep || desired < current - goal.maxStep) {
     desired = desired > current ? current + goal.maxStep : current - goal.maxStep;
     parts.push(`limited to ${goal.maxStep} per step`);

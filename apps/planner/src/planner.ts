@@ -140,7 +140,7 @@ export class PlannerAgent extends Agent {
     const now = this.deps.now();
     for (const d of batch) {
       const goals = this.#bySeries.get(d.message.series);
-      if (goals) for (const g of goals) g.observe(d.message.series, d.message.value, this.#received(d.message.ts, now), d.id);
+      if (goals) for (const g of goals) g.observe(d.message.series, d.message.value, this.#received(d.message.ts, now), d.id, d.message.labels);
     }
   }
 

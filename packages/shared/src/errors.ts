@@ -23,6 +23,12 @@ export const ERROR_CODES = {
   AWO_SIGNATURE_INVALID: { retryable: false, summary: 'a plan revision signature is missing or does not match' },
   AWO_SOURCE_FAILED: { retryable: true, summary: 'a monitor source failed to sample' },
   AWO_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },
+  AWO_KUBE_UNAUTHORIZED: { retryable: false, summary: 'the Kubernetes API server did not accept the credentials (401)' },
+  AWO_KUBE_FORBIDDEN: { retryable: false, summary: 'the Kubernetes service account lacks an RBAC verb on a resource (403)' },
+  AWO_KUBE_NOT_FOUND: { retryable: false, summary: 'the Deployment or StatefulSet named in the config does not exist (404)' },
+  AWO_KUBE_CONFLICT: { retryable: true, summary: 'the Kubernetes object kept changing under the patch (409) after every retry' },
+  AWO_KUBE_UNAVAILABLE: { retryable: true, summary: 'the Kubernetes API server was unreachable, overloaded (429) or failing (5xx) after every retry' },
+  AWO_KUBE_REJECTED: { retryable: false, summary: 'the Kubernetes API server refused the request as invalid (400, 415, 422) or answered what is not the object asked for' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -17,3 +17,4 @@ export * from './encode-part.js';
 export * from './redis-server.js';
 export * from './delete-prefix.js';
 export * from './acl.js';
+export * from './kube/index.js';

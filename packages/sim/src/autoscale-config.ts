@@ -84,7 +84,7 @@ export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Con
       ],
     },
     executor: o.workers
-      ? { actions: { members: { kind: 'adaptive-workers', step: 'work', timeout: '20s' } } }
+      ? { resync: '5s', actions: { members: { kind: 'adaptive-workers', step: 'work', timeout: '20s' } } }
       : {
           actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
           pools: { work: { queue: QUEUES.demo, queuePrefix: bull, processor: 'sleep', startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },

@@ -5,3 +5,4 @@ export { SloMeter } from './slo.js';
 export { autoscaleDemoConfig, type DemoOverrides, type DemoSettings } from './autoscale-config.js';
 export { qualityDemoConfig, QUALITY_LIMITS, type QualityDemoSettings } from './quality-config.js';
 export { spawnMember, type MemberMessage, type MemberProcess, type SpawnMemberOptions } from './member-process.js';
+export { contendedProcessor, type ContendedProcessor } from './contended.js';

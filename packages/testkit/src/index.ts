@@ -5,3 +5,5 @@ export { cleanupPrefix, quietLogger, REDIS_URL, testPrefix } from './redis.js';
 export { waitFor } from './wait-for.js';
 export { Ledger } from './ledger.js';
 export { sampleMessages } from './fixtures.js';
+export { KubeApiServer, type KubeApiOptions, type KubeApiRequest, type KubeFault, type KubeRule, type Workload, type WorkloadKind } from './kube-api.js';
+export { makeTestCerts, type TestCerts } from './certs.js';

@@ -5,10 +5,11 @@ import type { ActionConfigOf, ActionContext, ActionHandler, ActionKind, ActionOu
 import { adaptiveWorkersHandler, observeAdaptiveWorkers } from './adaptive-workers.js';
 import { commandHandler } from './command.js';
 import { httpHandler } from './http.js';
+import { checkKubernetesActions, kubernetesScaleHandler, observeKubernetesScale } from './kubernetes.js';
 import { redisSetHandler } from './redis-set.js';
 import { scaleHandler } from './scale.js';
 
-export { adaptiveWorkersHandler, commandHandler, httpHandler, redisSetHandler, scaleHandler };
+export { adaptiveWorkersHandler, checkKubernetesActions, commandHandler, httpHandler, kubernetesScaleHandler, redisSetHandler, scaleHandler };
 
 /** Action kind → handler. */
 export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigOf<K>> } = {
@@ -16,6 +17,7 @@ export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigO
   http: httpHandler,
   command: commandHandler,
   'redis-set': redisSetHandler,
+  'kubernetes-scale': kubernetesScaleHandler,
   'adaptive-workers': adaptiveWorkersHandler,
 };
 
@@ -29,6 +31,8 @@ export function runAction(action: Action, config: ActionConfig, ctx: ActionConte
     case 'command':
       return handlers[config.kind](action, config, ctx);
     case 'redis-set':
+      return handlers[config.kind](action, config, ctx);
+    case 'kubernetes-scale':
       return handlers[config.kind](action, config, ctx);
     case 'adaptive-workers':
       return handlers[config.kind](action, config, ctx);
@@ -56,6 +60,8 @@ export async function observe(config: ActionConfig, ctx: ObserveContext): Promis
   switch (config.kind) {
     case 'scale-bullmq-workers':
       return ctx.pools.get(config.pool)?.size();
+    case 'kubernetes-scale':
+      return observeKubernetesScale(config, ctx.signal);
     case 'adaptive-workers':
       return observeAdaptiveWorkers(config, ctx.redis, ctx.keys);
     default:

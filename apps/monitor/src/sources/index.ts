@@ -2,6 +2,7 @@ import type { SourceConfig } from '@awo/shared';
 import type { Source, SourceDeps, SourceFactory } from '../types.js';
 import { bullmqSource } from './bullmq.js';
 import { httpJsonSource } from './http-json.js';
+import { kubernetesSource } from './kubernetes.js';
 import { natsSource } from './nats.js';
 import { prometheusSource } from './prometheus.js';
 import { recordsSource } from './records.js';
@@ -17,6 +18,7 @@ export const SOURCE_FACTORIES: { readonly [K in SourceConfig['kind']]: SourceFac
   'http-json': httpJsonSource,
   prometheus: prometheusSource,
   records: recordsSource,
+  kubernetes: kubernetesSource,
 };
 
 /** Builds the source a config entry describes (no I/O). */
@@ -25,4 +27,4 @@ export function createSource(config: SourceConfig, deps: SourceDeps): Source {
   return factory(config, deps);
 }
 
-export { bullmqSource, httpJsonSource, natsSource, prometheusSource, recordsSource, redisStreamSource, systemSource };
+export { bullmqSource, httpJsonSource, kubernetesSource, natsSource, prometheusSource, recordsSource, redisStreamSource, systemSource };

@@ -1,5 +1,6 @@
 import type { AutoscaleGoalConfig } from '@awo/shared';
 import { decideAutoscale } from '../autoscale.js';
+import { capacityCeiling } from '../capacity.js';
 import { AutoscaleGoalState } from '../goal-state.js';
 import { newestTs, type GoalKind } from './types.js';
 
@@ -10,7 +11,7 @@ export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
     return {
       config,
       series: state.series,
-      observe: (series, value, ts, id) => state.observe(series, value, ts, id),
+      observe: (series, value, ts, id, labels) => state.observe(series, value, ts, id, labels),
       accept(i, traceparent) {
         if (i.kind !== 'forecast' || config.arrivalSeries !== i.series) return false;
         if (state.forecast && state.forecast.ts > i.ts) return false;
@@ -21,6 +22,8 @@ export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
       evaluate(plan, now) {
         const raw = plan.steps[config.step]?.params[config.param];
         const current = typeof raw === 'number' ? raw : config.min;
+        const capacity = state.capacity.fit();
+        const ceiling = capacityCeiling(capacity);
         const decision = decideAutoscale(
           config,
           {
@@ -32,11 +35,17 @@ export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
             metric: state.latest.get(config.metric),
             throughput: state.throughput.perWorker(),
             interval: env.evaluateInterval,
+            ...(ceiling ? { ceiling } : {}),
           },
           state.memory,
         );
         state.lastDecision = { at: now, desired: decision.desired, reason: decision.reason };
-        const attributes = { 'awo.decision.desired': decision.desired, 'awo.decision.current': current, 'awo.decision.basis': decision.basis };
+        const attributes = {
+          'awo.decision.desired': decision.desired,
+          'awo.decision.current': current,
+          'awo.decision.basis': decision.basis,
+          ...(capacity.ok ? { 'awo.capacity.sigma': capacity.fit.sigma, 'awo.capacity.kappa': capacity.fit.kappa, ...(capacity.fit.peak !== undefined ? { 'awo.capacity.peak': capacity.fit.peak } : {}) } : {}),
+        };
         if (decision.desired === current) return { attributes };
         return {
           attributes,
@@ -50,7 +59,17 @@ export const autoscaleGoal: GoalKind<AutoscaleGoalConfig> = {
           },
         };
       },
-      detail: () => ({ name: config.name, kind: state.kind, throughput: state.throughput.perWorker(), learned: state.throughput.learned, lastDecision: state.lastDecision }),
+      detail: () => {
+        const capacity = state.capacity.fit();
+        return {
+          name: config.name,
+          kind: state.kind,
+          throughput: state.throughput.perWorker(),
+          learned: state.throughput.learned,
+          capacity: capacity.ok ? { ...capacity.fit, points: state.capacity.points(), refused: state.capacity.refused } : { reason: capacity.reason, points: state.capacity.points(), refused: state.capacity.refused },
+          lastDecision: state.lastDecision,
+        };
+      },
     };
   },
 };

@@ -48,7 +48,7 @@ export interface Goal {
   readonly config: GoalConfig;
   /** The series this goal reads from the metrics stream. */
   readonly series: readonly string[];
-  observe(series: string, value: number, ts: number, id: string): void;
+  observe(series: string, value: number, ts: number, id: string, labels?: Readonly<Record<string, string>>): void;
   /** Takes an insight if it concerns the goal; true when taken (the goal is then evaluated). */
   accept(insight: Insight, traceparent: string | undefined): boolean;
   /** The insight behind the next evaluation, if any. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
+import { ExecutorAgent } from '@awo/executor';
 import { createLogger, delay, paramOf, parseConfig, PlanStore, resolveRedis, Runtime } from '@awo/shared';
 import { Arrivals, autoscaleDemoConfig, defaultShape, rateAt, SloMeter, spawnMember, type MemberMessage, type MemberProcess } from '@awo/sim';
 import { readMembers, splitShares } from '@awo/worker';
@@ -25,7 +26,7 @@ export interface WorkersSummary {
   maxConcurrencyOverPlan: number;
   /** The largest share one member had (the bound `maxConcurrencyOverPlan` is judged against). */
   maxShare: number;
-  /** Drift corrected by the executor's periodic resync (0: this build has no resync). */
+  /** Differences between the world (the members' summed concurrency) and the plan that the executor's resync corrected. */
   driftCorrected: number;
   ttlMs: number;
   jobs: number;
@@ -162,7 +163,7 @@ export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersS
     joinStartS: joinStartS === null ? null : Math.round(joinStartS * 100) / 100,
     maxConcurrencyOverPlan: Math.max(0, over),
     maxShare,
-    driftCorrected: 0,
+    driftCorrected: agents.find((a): a is ExecutorAgent => a instanceof ExecutorAgent)?.metrics().executor_drift_total ?? 0,
     ttlMs: TTL_MS,
     jobs,
     planRevisions: history.length,

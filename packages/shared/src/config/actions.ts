@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, name } from './fields.js';
+import { kubeconfigSchema, kubeTargetSchema } from './kube.js';
 
 /** Actions the executor may run. Only actions named here can ever run, whatever a stream says. */
 export const scaleActionSchema = z.strictObject({
@@ -32,6 +33,27 @@ export const redisSetActionSchema = z.strictObject({
 });
 
 /**
+ * `kubernetes-scale`: sets `spec.replicas` of the configured Deployment or StatefulSet through
+ * its scale subresource (a JSON merge patch), within [min, max]. Transient answers (409, 429,
+ * 5xx, network) are tried again `retries` times with backoff from `backoff` up to `maxBackoff`.
+ */
+export const kubernetesScaleActionSchema = z
+  .strictObject({
+    kind: z.literal('kubernetes-scale'),
+    target: kubeTargetSchema,
+    /** Absent: in-cluster credentials. */
+    kubeconfig: kubeconfigSchema.optional(),
+    min: z.number().int().min(0).default(0),
+    max: z.number().int().min(0).max(100_000),
+    /** Bound of one request to the API server. */
+    timeout: duration.default(10_000),
+    retries: z.number().int().min(0).max(20).default(5),
+    backoff: duration.default(200),
+    maxBackoff: duration.default(5000),
+  })
+  .refine((a) => a.min <= a.max, { message: 'expected min <= max', path: ['min'] });
+
+/**
  * `adaptive-workers`: the step's `@awo/worker` members set their own concurrency from the signed
  * plan; the action waits until the live members' summed concurrency equals the plan's value, and
  * fails with a clear error after `timeout`. The world is read back from the members in Redis.
@@ -44,7 +66,7 @@ export const adaptiveWorkersActionSchema = z.strictObject({
   timeout: duration.default(30_000),
 });
 
-export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchema, httpActionSchema, commandActionSchema, redisSetActionSchema, adaptiveWorkersActionSchema]);
+export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchema, httpActionSchema, commandActionSchema, redisSetActionSchema, kubernetesScaleActionSchema, adaptiveWorkersActionSchema]);
 
 export const poolSchema = z.strictObject({
   queue: z.string().min(1),
@@ -63,3 +85,4 @@ export const poolSchema = z.strictObject({
 
 export type ActionConfig = z.infer<typeof actionConfigSchema>;
 export type PoolConfig = z.infer<typeof poolSchema>;
+export type KubernetesScaleActionConfig = z.infer<typeof kubernetesScaleActionSchema>;

@@ -7,3 +7,4 @@ export * from './goals.js';
 export { duration } from './fields.js';
 export * from './workflow.js';
 export * from './slices.js';
+export * from './kube.js';

@@ -176,6 +176,12 @@ export const executorSchema = z.strictObject({
   backoff: duration.default(1000),
   /** On close, running actions and pool jobs get this long to finish. */
   closeGrace: duration.default(10_000),
+  /**
+   * Level-triggered reconciliation: at start and this often, every actuator that can read its
+   * world back (pools) is compared with the plan and a difference is corrected, whether or not a
+   * revision arrives.
+   */
+  resync: duration.pipe(z.number().min(100, 'expected a resync interval of at least 100ms')).default(30_000),
 });
 
 export const configSchema = z

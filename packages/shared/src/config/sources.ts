@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration } from './fields.js';
+import { kubeconfigSchema, kubeTargetSchema } from './kube.js';
 
 const common = {
   /** Series names start with `<kind>.<name>.`; the name must be unique among sources (no dots, so names stay unambiguous). */
@@ -77,6 +78,35 @@ export const recordsSourceSchema = z.strictObject({
   recentKeys: z.number().int().min(1).default(100_000),
 });
 
+/**
+ * Reads the replicas of Deployments and StatefulSets (apps/v1): each target's
+ * `kubernetes.<name>.<target>.{spec_replicas,status_replicas,ready_replicas}`, where `<target>`
+ * is the target's `as`, else its name.
+ */
+export const kubernetesSourceSchema = z
+  .strictObject({
+    ...common,
+    kind: z.literal('kubernetes'),
+    /** Absent: in-cluster credentials. */
+    kubeconfig: kubeconfigSchema.optional(),
+    targets: z
+      .array(kubeTargetSchema.extend({ as: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'expected letters, digits, "_" or "-" (no dots; at most 63)').optional() }))
+      .min(1)
+      .max(100),
+    /** Bound of one request to the API server. */
+    timeout: duration.default(5000),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Map<string, number>();
+    s.targets.forEach((t, i) => {
+      const id = t.as ?? t.name;
+      const first = seen.get(id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['targets', i, 'as'], message: `expected a unique series name per target: "${id}" is also targets.${first}; set "as"` });
+      else seen.set(id, i);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(id)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'as'], message: `the name "${id}" has a dot; set "as" to a name without dots for its series` });
+    });
+  });
+
 export const sourceSchema = z.discriminatedUnion('kind', [
   recordsSourceSchema,
   bullmqSourceSchema,
@@ -85,6 +115,7 @@ export const sourceSchema = z.discriminatedUnion('kind', [
   systemSourceSchema,
   httpJsonSourceSchema,
   prometheusSourceSchema,
+  kubernetesSourceSchema,
 ]);
 
 export type SourceConfig = z.infer<typeof sourceSchema>;
@@ -95,3 +126,4 @@ export type SystemSourceConfig = z.infer<typeof systemSourceSchema>;
 export type HttpJsonSourceConfig = z.infer<typeof httpJsonSourceSchema>;
 export type RecordsSourceConfig = z.infer<typeof recordsSourceSchema>;
 export type PrometheusSourceConfig = z.infer<typeof prometheusSourceSchema>;
+export type KubernetesSourceConfig = z.infer<typeof kubernetesSourceSchema>;

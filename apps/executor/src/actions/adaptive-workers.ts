@@ -48,7 +48,14 @@ export const adaptiveWorkersHandler: ActionHandler<ActionConfigOf<'adaptive-work
   });
 };
 
-/** What the members of an `adaptive-workers` action's step run now, in total. */
-export async function observeAdaptiveWorkers(config: ActionConfigOf<'adaptive-workers'>, redis: Redis, keys: Keys): Promise<number> {
-  return (await membersConcurrency(redis, keys, config.step)).total;
+/**
+ * What the members of an `adaptive-workers` action's step run now, in total; undefined (not
+ * known this instant) while the ready members follow different plan versions, since they are
+ * then moving to a new plan on their own and a sum taken half way is no drift.
+ */
+export async function observeAdaptiveWorkers(config: ActionConfigOf<'adaptive-workers'>, redis: Redis, keys: Keys): Promise<number | undefined> {
+  const m = await readMembers(redis, keys, config.step);
+  const versions = new Set(m.members.filter((x) => x.info.ready).map((x) => x.info.version));
+  if (versions.size > 1) return undefined;
+  return m.members.reduce((sum, x) => sum + x.info.concurrency, 0);
 }

@@ -4,7 +4,7 @@ export { loadProcessor, resolveProcessor, type PoolProcessor } from './processor
 export { reconcile, actionId, actionKey, appliedField } from './reconcile.js';
 export { readApplied, readAppliedEntry, recordApplied } from './applied.js';
 export { ACTIONS_QUEUE, ActionRunner, actionJobSchema, unrecoverable, type ActionJob, type JobOutcome } from './runner.js';
-export { handlers, runAction, observe, checkKubernetesActions, commandHandler, httpHandler, kubernetesScaleHandler, redisSetHandler, scaleHandler, type ObserveContext } from './actions/index.js';
+export { handlers, runAction, observe, adaptiveWorkersHandler, checkKubernetesActions, commandHandler, httpHandler, kubernetesScaleHandler, redisSetHandler, scaleHandler, type ObserveContext } from './actions/index.js';
 export { commandArgs, substitute, valueText, type TemplateName, type TemplateVars } from './template.js';
 export { AWO_ATTR } from './semconv.js';
 export type * from './types.js';

@@ -5,3 +5,4 @@ export { AutoscaleGoalState } from './goal-state.js';
 export { decideQuality, isRerouted, rerouteChanges, revertChanges, type QualityDecision, type QualityInputs, type QualityMemory, type QualitySignal } from './quality.js';
 export { QualityGoalState } from './quality-state.js';
 export { createGoal, GOAL_KINDS, type Cause, type Evaluation, type Goal, type GoalEnv, type GoalKind, type Proposal } from './goals/index.js';
+export { PlanNotifier } from './notify.js';

@@ -30,6 +30,7 @@ import {
   type PlannerConfig,
 } from '@awo/shared';
 import { createGoal, reuseGoals, type Goal, type Proposal } from './goals/index.js';
+import { PlanNotifier } from './notify.js';
 import { PlannerSteering, type SteerRevision } from './steer.js';
 
 /** The level-triggered steering pass runs at most this often on the evaluation timer (ms). */
@@ -65,6 +66,8 @@ export class PlannerAgent extends Agent {
   /** Per goal: the changes it wanted that a pin held back (its last evaluation). */
   readonly #held = new Map<string, string[]>();
   readonly #decisionLatency: Observe;
+  /** Plan change notices on NATS, when `nats` is configured. */
+  readonly #notifier: PlanNotifier | undefined;
 
   constructor(private readonly deps: AgentDeps<PlannerConfig>) {
     super('planner');
@@ -79,6 +82,8 @@ export class PlannerAgent extends Agent {
     this.#goals = deps.config.planner.goals.map((g) => createGoal(g, env));
     this.#indexSeries();
     this.#decisionLatency = deps.metrics.histogram(HISTOGRAMS.decisionLatency);
+    const nats = deps.config.nats;
+    this.#notifier = nats ? new PlanNotifier(nats.servers, deps.config.prefix, `awo-planner:${deps.instance}`, deps.log) : undefined;
     deps.metrics.live({
       awo_planner_leader: gauge('1 while this planner holds the leadership lease, else 0', () => (this.#leader ? 1 : 0)),
       awo_planner_revisions_total: counter('Plan revisions this planner committed', () => this.#counts.revisions),
@@ -134,6 +139,7 @@ export class PlannerAgent extends Agent {
 
   protected async onStart(): Promise<void> {
     await this.#control.start();
+    this.#notifier?.start();
     await this.#tick();
     const every = Math.max(100, Math.floor(this.deps.config.planner.lease / 3));
     this.#leaseTimer = setInterval(() => void this.#tick(), every);
@@ -329,6 +335,7 @@ export class PlannerAgent extends Agent {
     try {
       await this.#store.commit(key ? signRevision(revision, key) : revision, this.#lease.token);
       this.#counts.revisions++;
+      this.#notifier?.notify(version, revision.plan.epoch);
       span.setAttribute('awo.plan.version', version);
       this.deps.log.info({ version, goal: goalName, ...summary, reason }, 'plan revised');
       return version;
@@ -377,6 +384,7 @@ export class PlannerAgent extends Agent {
         ['consumers', () => Promise.allSettled(this.#consumers.map((c) => c.close()))],
         ['evaluations', () => this.#chain],
         ['lease', () => (this.#leader ? this.#lease.release() : undefined)],
+        ['nats', () => this.#notifier?.close()],
       ],
       (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'planner close step failed'),
     );

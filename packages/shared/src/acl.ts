@@ -100,6 +100,7 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream'], commands: PLAN_READ, why: 'the plan reader checks the plan against its signed revisions' },
     { access: 'append', names: ['actionsStream', 'resultsStream', 'tap'], commands: APPEND, why: 'the audit copy of actions, their results, and tapped records' },
     { access: 'own', names: ['applied'], commands: [...SCRIPTS, 'hget', 'hgetall', 'hset'], why: 'what the last actuation applied' },
+    { access: 'read', names: ['workerMembers', 'workerInfo', 'workerRefused'], commands: ['time', 'zrangebyscore', 'hmget', 'get'], why: '`adaptive-workers` actions read what the step\'s `@awo/worker` members run' },
     { access: 'own', names: ['bull'], commands: BULLMQ_COMMANDS, why: 'the BullMQ queues it runs: actions, workflow steps, managed pools' },
     { access: 'own', names: ['workflowCounts', 'workflowOnce', 'workflowJoin', 'sink', 'runs', 'run', 'stepStats'], commands: [...SCRIPTS, 'set', 'del', 'exists', 'hset', 'hincrby', 'hlen', 'hgetall', 'pexpire', 'xadd', 'hexists', 'hsetnx', 'zadd', 'zcard', 'zrange', 'zrangebyscore', 'zrem'], why: 'the workflow runner\'s once-marks, joins, counters, sinks and records of runs (wf-once, wf-join and wf-run scripts)' },
     DEADLETTER,

@@ -23,6 +23,12 @@ export interface DemoOverrides {
   /** Points per series the analyzer keeps (default 600). */
   window?: number;
   pool?: { initial: number; max: number };
+  /**
+   * The step is worked off by `@awo/worker` processes instead of a managed pool: the executor's
+   * action is `adaptive-workers` (it confirms what the members run), and with `nats` the planner
+   * sends plan notices there.
+   */
+  workers?: { nats?: string };
 }
 
 /**
@@ -40,7 +46,8 @@ export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Con
     redis: { url: s.redisUrl },
     bus: { block: 500, claimMinIdle: '15s' },
     log: { level: 'warn' },
-    workflow: { steps: { work: { queue: QUEUES.demo, params: { concurrency: pool.initial }, apply: { concurrency: 'scale-work' } } } },
+    workflow: { steps: { work: { queue: QUEUES.demo, params: { concurrency: pool.initial }, apply: { concurrency: o.workers ? 'members' : 'scale-work' } } } },
+    ...(o.workers?.nats ? { nats: { servers: o.workers.nats } } : {}),
     monitor: { interval: '1s', sources: sources.map(({ name, interval }) => ({ kind: 'bullmq', name, interval, queue: QUEUES.demo, queuePrefix: bull })) },
     analyzer: {
       window: o.window ?? 600,
@@ -76,9 +83,11 @@ export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Con
         },
       ],
     },
-    executor: {
-      actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
-      pools: { work: { queue: QUEUES.demo, queuePrefix: bull, processor: 'sleep', startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
-    },
+    executor: o.workers
+      ? { resync: '5s', actions: { members: { kind: 'adaptive-workers', step: 'work', timeout: '20s' } } }
+      : {
+          actions: { 'scale-work': { kind: 'scale-bullmq-workers', pool: 'work' } },
+          pools: { work: { queue: QUEUES.demo, queuePrefix: bull, processor: 'sleep', startupDelay: s.startupDelayMs, initial: pool.initial, max: pool.max } },
+        },
   }, demoSigningEnv());
 }

@@ -4,4 +4,5 @@ export { OrderGenerator, type BadPhase, type Order } from './orders.js';
 export { SloMeter } from './slo.js';
 export { autoscaleDemoConfig, type DemoOverrides, type DemoSettings } from './autoscale-config.js';
 export { qualityDemoConfig, QUALITY_LIMITS, type QualityDemoSettings } from './quality-config.js';
+export { spawnMember, type MemberMessage, type MemberProcess, type SpawnMemberOptions } from './member-process.js';
 export { contendedProcessor, type ContendedProcessor } from './contended.js';

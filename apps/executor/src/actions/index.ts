@@ -2,13 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Action, ActionConfig, Keys, Logger, ParamValue } from '@awo/shared';
 import type { ManagedPool } from '../pool.js';
 import type { ActionConfigOf, ActionContext, ActionHandler, ActionKind, ActionOutcome } from '../types.js';
+import { adaptiveWorkersHandler, observeAdaptiveWorkers } from './adaptive-workers.js';
 import { commandHandler } from './command.js';
 import { httpHandler } from './http.js';
 import { checkKubernetesActions, kubernetesScaleHandler, observeKubernetesScale } from './kubernetes.js';
 import { redisSetHandler } from './redis-set.js';
 import { scaleHandler } from './scale.js';
 
-export { checkKubernetesActions, commandHandler, httpHandler, kubernetesScaleHandler, redisSetHandler, scaleHandler };
+export { adaptiveWorkersHandler, checkKubernetesActions, commandHandler, httpHandler, kubernetesScaleHandler, redisSetHandler, scaleHandler };
 
 /** Action kind → handler. */
 export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigOf<K>> } = {
@@ -17,6 +18,7 @@ export const handlers: { readonly [K in ActionKind]: ActionHandler<ActionConfigO
   command: commandHandler,
   'redis-set': redisSetHandler,
   'kubernetes-scale': kubernetesScaleHandler,
+  'adaptive-workers': adaptiveWorkersHandler,
 };
 
 /** Runs the handler of the config's kind. The config, never the action, says what to act on. */
@@ -31,6 +33,8 @@ export function runAction(action: Action, config: ActionConfig, ctx: ActionConte
     case 'redis-set':
       return handlers[config.kind](action, config, ctx);
     case 'kubernetes-scale':
+      return handlers[config.kind](action, config, ctx);
+    case 'adaptive-workers':
       return handlers[config.kind](action, config, ctx);
   }
 }
@@ -58,6 +62,8 @@ export async function observe(config: ActionConfig, ctx: ObserveContext): Promis
       return ctx.pools.get(config.pool)?.size();
     case 'kubernetes-scale':
       return observeKubernetesScale(config, ctx.signal);
+    case 'adaptive-workers':
+      return observeAdaptiveWorkers(config, ctx.redis, ctx.keys);
     default:
       return undefined;
   }

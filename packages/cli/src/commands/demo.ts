@@ -8,6 +8,7 @@ import { numberFlag, parse, UsageError } from '../args.js';
 import { finishDemo, watchInsights } from '../demo/support.js';
 import { Arrivals, autoscaleDemoConfig, defaultShape, rateAt, sleepProcessor, SloMeter, type DemoOverrides } from '@awo/sim';
 import { runQualityDemo } from '../demo/quality.js';
+import { runWorkersDemo } from '../demo/workers.js';
 import { resolveRedis } from '@awo/shared';
 import type { Io } from '../io.js';
 
@@ -34,7 +35,8 @@ export interface AutoscaleSummary {
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { scenario: { type: 'string', default: 'autoscale' }, duration: { type: 'string' }, day: { type: 'string' }, rate: { type: 'string' }, keep: { type: 'boolean', default: false } });
   if (values.scenario === 'data-quality') return qualityDemoCommand(values, io);
-  if (values.scenario !== 'autoscale') throw new UsageError(`unknown scenario "${values.scenario}" (known: autoscale, data-quality)`);
+  if (values.scenario === 'workers') return workersDemoCommand(values, io);
+  if (values.scenario !== 'autoscale') throw new UsageError(`unknown scenario "${values.scenario}" (known: autoscale, data-quality, workers)`);
   const durationS = numberFlag(values.duration, 'duration');
   const dayS = numberFlag(values.day, 'day', 120) as number;
   const summary = await runAutoscaleDemo({ durationS, dayS, io, quiet: values.json, keep: values.keep });
@@ -43,6 +45,20 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     io.out(`\nautoscale demo: ${summary.durationS}s, ${summary.jobs} jobs, wait p95 under ${summary.targetMs}ms in ${(summary.sloAttainment * 100).toFixed(1)}% of seconds`);
     io.out(`  worker-seconds ${summary.workerSeconds.toFixed(0)} (peak ${summary.peakWorkers} workers), ${summary.planRevisions} plan revisions, ${summary.actions} actions`);
     if (summary.traceId) io.out(`  trace of one complete chain: ${summary.traceId}${values.keep ? `   (inspect: AWO_PREFIX=${summary.prefix} npx awo trace ${summary.traceId})` : '   (run with --keep to inspect it afterwards)'}`);
+  }
+  return 0;
+}
+
+async function workersDemoCommand(values: { duration?: string; day?: string; json: boolean; keep: boolean }, io: Io): Promise<number> {
+  const durationS = numberFlag(values.duration, 'duration', 90) as number;
+  if (durationS < 30) throw new UsageError('--duration of the workers demo must be at least 30 s (it kills a member at a quarter and starts one half way)');
+  const dayS = numberFlag(values.day, 'day', durationS) as number;
+  const s = await runWorkersDemo({ durationS, dayS, io, quiet: values.json, keep: values.keep });
+  if (values.json) io.out(JSON.stringify(s));
+  else {
+    io.out(`\nworkers demo: ${s.durationS}s, ${s.jobs} jobs, wait p95 under 1000ms in ${(s.sloAttainment * 100).toFixed(1)}% of seconds; ${s.planRevisions} plan revisions`);
+    io.out(`  members: at most ${s.members}; converged ${s.convergeAfterKillS ?? '-'}s after a SIGKILL (TTL ${s.ttlMs / 1000}s), ${s.convergeAfterJoinS ?? '-'}s after a new process started; sum over the plan at most ${s.maxConcurrencyOverPlan} (largest share ${s.maxShare})`);
+    if (s.traceId) io.out(`  trace of one revision: ${s.traceId}${values.keep ? `   (inspect: AWO_PREFIX=${s.prefix} npx awo trace ${s.traceId})` : ''}`);
   }
   return 0;
 }

@@ -53,7 +53,20 @@ export const kubernetesScaleActionSchema = z
   })
   .refine((a) => a.min <= a.max, { message: 'expected min <= max', path: ['min'] });
 
-export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchema, httpActionSchema, commandActionSchema, redisSetActionSchema, kubernetesScaleActionSchema]);
+/**
+ * `adaptive-workers`: the step's `@awo/worker` members set their own concurrency from the signed
+ * plan; the action waits until the live members' summed concurrency equals the plan's value, and
+ * fails with a clear error after `timeout`. The world is read back from the members in Redis.
+ */
+export const adaptiveWorkersActionSchema = z.strictObject({
+  kind: z.literal('adaptive-workers'),
+  /** The step whose members to watch: the `step` option of its `@awo/worker` processes. */
+  step: name,
+  /** How long to wait for the members to reach the plan's value. */
+  timeout: duration.default(30_000),
+});
+
+export const actionConfigSchema = z.discriminatedUnion('kind', [scaleActionSchema, httpActionSchema, commandActionSchema, redisSetActionSchema, kubernetesScaleActionSchema, adaptiveWorkersActionSchema]);
 
 export const poolSchema = z.strictObject({
   queue: z.string().min(1),

@@ -231,6 +231,12 @@ export const configSchema = z
     /** `awo api` (and `awo up`): the HTTP API's address, tokens and bounds. */
     api: apiSchema.prefault({}),
     /**
+     * NATS, where plan change notices travel (subject `<prefix>.plan`): after each commit the
+     * leading planner publishes one, so `@awo/worker` members re-read the plan at once. Absent:
+     * no notices; members still re-read the plan on their own timer. A notice is only a hint.
+     */
+    nats: z.strictObject({ servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) }).optional(),
+    /**
      * Plan revisions are signed with HMAC-SHA256 when a key is given (from the environment
      * variable `keyEnv`, or the file `keyFile` that `awo keys init` writes); the executor and the
      * workers then act only on signed revisions. A key is required whenever a `command` or `http`
@@ -255,6 +261,9 @@ export const configSchema = z
     for (const [actionName, action] of Object.entries(cfg.executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !(action.pool in cfg.executor.pools)) {
         ctx.addIssue({ code: 'custom', path: ['executor', 'actions', actionName, 'pool'], message: `expected a pool from executor.pools, got "${action.pool}"` });
+      }
+      if (action.kind === 'adaptive-workers' && !Object.hasOwn(cfg.workflow.steps, action.step)) {
+        ctx.addIssue({ code: 'custom', path: ['executor', 'actions', actionName, 'step'], message: `expected a step of workflow.steps, got "${action.step}"` });
       }
     }
     checkGoals(cfg, ctx);

@@ -35,6 +35,8 @@ export interface PlannerConfig {
   readonly workflow: WorkflowConfig;
   readonly signing: Pick<Config['signing'], 'key' | 'previousKey'>;
   readonly planner: Config['planner'];
+  /** Where plan change notices are published (absent: none). */
+  readonly nats?: Config['nats'];
 }
 
 /** The executor's slice: its section, the workflow it runs, the signing key, and the steps the monitor's `records` sources tap. */
@@ -90,7 +92,7 @@ export function configSlices(config: Config): AgentConfigs {
       analyzer: { ...c.analyzer, forecast },
       quality: { limits: qualityLimits(c.planner.goals), horizons: forecast.map((r) => ({ series: r.series, steps: Math.max(1, Math.ceil(r.horizon / r.step)) })) },
     },
-    planner: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, signing, planner: c.planner },
+    planner: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, signing, planner: c.planner, ...(c.nats ? { nats: c.nats } : {}) },
     executor: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, signing, executor: c.executor, taps },
   });
 }

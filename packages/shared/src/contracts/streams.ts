@@ -63,6 +63,9 @@ export const NAMES = {
   deadletterReplayed: { kind: 'key', path: 'deadletter:replayed:<id>', holds: 'string: the stream id a dead letter was replayed as (the API re-adds the entry to the stream it came from, once)', producers: ['the API (dl-replay Lua)'], consumers: ['the API (`/api/v1/dead-letters`)'], bounds: 'PX 7 days' },
   actionKey: { kind: 'key', path: '<key>', holds: 'whatever a `redis-set` action writes (its config `key`, templated)', producers: ['executor (redis-set actions)'], consumers: ['users'], bounds: 'the keys the config names' },
   benchRaw: { kind: 'stream', path: 'raw', holds: 'the pipeline benchmark\'s raw input stream', producers: ['bench pipeline'], consumers: ['monitor `redis-stream` source'], bounds: 'the benchmark deletes its prefix' },
+  workerMembers: { kind: 'key', path: 'worker:{<step>}:members', holds: 'sorted set: the `@awo/worker` members of a step, scored by the Redis time (ms) their heartbeat expires', producers: ['@awo/worker (member-beat Lua; ZREM on close)'], consumers: ['@awo/worker (share of the plan\'s concurrency)', 'executor (`adaptive-workers` actions, observe)'], bounds: 'at most the member\'s `maxMembers` (a joining member past it is refused and counted); expired members removed on every beat' },
+  workerInfo: { kind: 'key', path: 'worker:{<step>}:info', holds: 'hash: member id → JSON {ready, concurrency, version, epoch, host, pid, at}: what each member runs now', producers: ['@awo/worker (member-beat Lua)'], consumers: ['@awo/worker', 'executor (`adaptive-workers`)'], bounds: 'one field per live member (removed with it)' },
+  workerRefused: { kind: 'key', path: 'worker:{<step>}:refused', holds: 'string: how many joins were refused because the step had `maxMembers` live members', producers: ['@awo/worker (member-beat Lua)'], consumers: ['operators', 'executor (`adaptive-workers` errors)'], bounds: 'one counter per step' },
   // Consumer groups.
   analyzerGroup: { kind: 'group', path: 'analyzer', holds: 'the analyzers\' position on the metrics stream', producers: [], consumers: ['analyzer'], bounds: 'pending entries acked after publishing; XAUTOCLAIM after bus.claimMinIdle' },
   plannerGroup: { kind: 'group', path: 'planner', holds: 'the planners\' position on the metrics and insights streams', producers: [], consumers: ['planner'], bounds: 'as above' },
@@ -169,6 +172,22 @@ export interface Keys {
   benchRaw: string;
   /** A key a `redis-set` action names in the config, under the prefix. */
   actionKey(key: string): string;
+  /** The `@awo/worker` members of a step (sorted set: member id → heartbeat expiry, Redis time ms). */
+  workerMembers(step: string): string;
+  /** What each live member of a step runs (hash: member id → JSON). */
+  workerInfo(step: string): string;
+  /** Joins refused at a step's member bound (a counter). */
+  workerRefused(step: string): string;
+}
+
+/** The NATS subject of plan change notices (a hint to re-read the plan; never trusted as the plan). */
+export function planSubject(prefix: string): string {
+  return `${prefix}.plan`;
+}
+
+/** The NATS subject where the members of a step say that they joined, became ready or left (a hint to re-read the members). */
+export function membersSubject(prefix: string, step: string): string {
+  return `${prefix}.members.${step}`;
 }
 
 export function keys(prefix = 'awo'): Keys {
@@ -198,5 +217,8 @@ export function keys(prefix = 'awo'): Keys {
     deadletterReplayed: (id) => name(NAMES.deadletterReplayed, id),
     benchRaw: name(NAMES.benchRaw),
     actionKey: (key) => name(NAMES.actionKey, key),
+    workerMembers: (step) => name(NAMES.workerMembers, step),
+    workerInfo: (step) => name(NAMES.workerInfo, step),
+    workerRefused: (step) => name(NAMES.workerRefused, step),
   };
 }

@@ -6,7 +6,7 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   pipeline   metrics/s and metric-to-action latency of the loop [--seconds S] [--rate N]
   tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
   forecast   rolling-origin MASE/sMAPE per model and horizon [--trace <csv>] [--column c] [--scale k]
-  autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k | --peak jobs/s] [--minutes N] [--frontier] [--mode live [--speedup k]]
+  autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k | --peak jobs/s] [--minutes N] [--frontier] [--cv] [--mode live [--speedup k]]
   nab        anomaly detectors on NAB, scored by NAB's rules  [--data <dir>]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
   cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]`;
@@ -29,6 +29,7 @@ const { values, positionals } = parseArgs({
     records: { type: 'string' },
     series: { type: 'string' },
     frontier: { type: 'boolean', default: false },
+    cv: { type: 'boolean', default: false },
     peak: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -58,7 +59,7 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'autoscale':
       await (await import('./autoscale/index.js')).autoscaleBench(
-        { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), speedup: num(values.speedup), json: values.json, frontier: values.frontier, peak: num(values.peak) },
+        { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), speedup: num(values.speedup), json: values.json, frontier: values.frontier, cv: values.cv, peak: num(values.peak) },
         io,
       );
       return 0;

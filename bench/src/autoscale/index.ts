@@ -47,6 +47,8 @@ export interface AutoscaleArgs {
   threads?: boolean;
   /** Sweep each policy's main knob and report the cost/SLO frontiers (see frontier.ts). */
   frontier?: boolean;
+  /** Choose the headroom controller's defaults by blocked rolling-origin CV over the public traces (see cv.ts). */
+  cv?: boolean;
   /** Scale the trace so its 99th-percentile step is this many jobs/s (instead of `scale`). */
   peak?: number;
 }
@@ -128,6 +130,7 @@ async function liveBench(argv: AutoscaleArgs, io: BenchIo, t: { path: string; sc
 
 export async function autoscaleBench(argv: AutoscaleArgs, io: BenchIo) {
   const w: Workload = { ...WORKLOAD, seed: argv.seed ?? WORKLOAD.seed };
+  if (argv.cv) return (await import('./cv.js')).cvBench({ minutes: argv.minutes, threads: argv.threads, json: argv.json }, io, w, AWO_TUNING);
   const path = argv.trace ?? NASA_PER_MINUTE;
   if (argv.peak !== undefined && argv.scale !== undefined) throw new Error('autoscale: give --scale or --peak, not both');
   let scale = argv.scale ?? 50;

@@ -71,14 +71,21 @@ describe('SloHeadroom', () => {
     expect(minutes(new SloHeadroom(0.5, { gain: 1 }), Array(100).fill(false)).level).toBe(HEADROOM_DEFAULTS.minLevel);
   });
 
-  it('counts a sample once, a minute as broken when any of its samples breaks the target, and keeps only its window', () => {
+  it('counts a sample once; a minute is broken when two of its samples, or their mean, break the target', () => {
     const h = new SloHeadroom(0.99, { windowMinutes: 5 });
-    h.record(10_000, 5, 1);
-    h.record(10_000, 0, 1); // the same sample again (the planner re-evaluates): ignored
-    h.record(20_000, 0, 1);
-    expect(h.record(70_000, 0, 1)).toBe(true);
-    expect(h.status()).toMatchObject({ minutes: 1, broken: 1, attainment: 0 });
-    minutes(h, Array(10).fill(false), 2);
+    h.record(10_000, 1.5, 1);
+    h.record(10_000, 9, 1); // the same sample again (the planner re-evaluates): ignored
+    h.record(20_000, 0.2, 1);
+    h.record(30_000, 0.2, 1);
+    h.record(61_000, 0.2, 1); // one sample a little over: the minute is met
+    expect(h.status()).toMatchObject({ minutes: 1, broken: 0 });
+    h.record(75_000, 1.2, 1);
+    h.record(90_000, 1.1, 1);
+    h.record(121_000, 0, 1); // two over
+    h.record(150_000, 5, 1);
+    h.record(181_000, 0, 1); // one far over: the mean breaks it
+    expect(h.status()).toMatchObject({ minutes: 3, broken: 2 });
+    minutes(h, Array(10).fill(false), 4);
     expect(h.status()).toMatchObject({ minutes: 5, broken: 0, attainment: 1 });
   });
 

@@ -10,8 +10,9 @@
  *   wait, which one utilisation cannot express.
  * - {@link SloHeadroom}: how far above the arrival forecast to size, in standard deviations of
  *   the forecast's error (`level`; the forecast's 90% interval gives the deviation). It measures
- *   the SLO from the metric samples it is shown — a minute is broken when a sample in it breaks
- *   the target — and after each minute moves the level by an online quantile rule (as in adaptive
+ *   the SLO from the metric samples it is shown — a minute is broken when two of its samples or their
+ *   mean break the target (one sample of a short interval a little over the target seldom breaks
+ *   the minute's p95; two, or one far over, mostly do) — and after each minute moves the level by an online quantile rule (as in adaptive
  *   conformal inference): up by `gain × slo` after a broken minute, down by `gain × (1 − slo)`
  *   after a met one, so that in the long run the share of broken minutes settles at 1 − slo.
  *   It lowers only while the measured attainment of the window is at least the SLO, and stays
@@ -99,7 +100,9 @@ export class SloHeadroom {
   readonly params: HeadroomParams;
   #level: number;
   #minute = Number.NaN;
-  #minuteBroken = false;
+  #minuteSum = 0;
+  #minuteN = 0;
+  #minuteOver = 0;
   #lastTs = Number.NEGATIVE_INFINITY;
   readonly #ring: Uint8Array;
   #head = 0;
@@ -137,13 +140,17 @@ export class SloHeadroom {
     let closed = false;
     if (minute !== this.#minute) {
       if (!Number.isNaN(this.#minute)) {
-        this.#close(this.#minuteBroken);
+        this.#close(this.#minuteOver >= 2 || this.#minuteSum / this.#minuteN > target);
         closed = true;
       }
       this.#minute = minute;
-      this.#minuteBroken = false;
+      this.#minuteSum = 0;
+      this.#minuteN = 0;
+      this.#minuteOver = 0;
     }
-    if (value > target) this.#minuteBroken = true;
+    this.#minuteSum += value;
+    this.#minuteN++;
+    if (value > target) this.#minuteOver++;
     return closed;
   }
 

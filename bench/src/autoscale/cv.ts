@@ -30,7 +30,7 @@ export const CV_TRACES: { name: string; path: string; scale?: number; peak?: num
 ];
 
 export const CV_SLO = 0.99;
-export const CV_GRID = { gain: [0.25, 0.5, 1], tail: [0.01, 0.05] } as const;
+export const CV_GRID = { gain: [0.25, 0.5, 1], tail: [0.02, 0.05] } as const;
 
 export interface Candidate {
   name: string;

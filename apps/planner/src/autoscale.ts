@@ -1,5 +1,5 @@
 import type { AutoscaleGoalConfig } from '@awo/shared';
-import { sloHeadroom, sloLoad, sloWorkers, type SloHeadroom } from './headroom.js';
+import { sloFloor, sloHeadroom, sloLoad, sloWorkers, type SloHeadroom } from './headroom.js';
 
 /** A value of a series as last seen, with where it came from. */
 export interface Observation {
@@ -81,7 +81,7 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     const observed = fresh(inputs.arrival, now, goal.staleAfter) ? inputs.arrival.value : 0;
     const upper = goal.forecastBound === 'upper';
     const expected = headroom ? sloLoad(f, headroom) : upper ? Math.max(f.upper, f.value) : f.value;
-    load = Math.max(expected, observed);
+    load = Math.max(expected, headroom ? sloFloor(observed, headroom) : observed);
     basis = 'forecast';
     if (f.id) ids.push(f.id);
     if (headroom) parts.push(`arrival forecast ${fmt(f.value)}/s + ${headroom.level.toFixed(2)}σ = ${fmt(expected)}/s ${Math.round(f.horizonMs / 1000)}s ahead (${f.model})${observed > expected ? `, observed ${fmt(observed)}/s is higher` : ''}`);

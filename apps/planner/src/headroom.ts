@@ -27,13 +27,14 @@ export interface HeadroomParams {
   windowMinutes: number;
   /** Level to start from (1.645: the upper bound of a 90% interval). */
   initialLevel: number;
+  /** Below 0 the pool is sized under the point forecast: what a low SLO buys where the wait model is cautious. */
   minLevel: number;
   maxLevel: number;
   /** P(wait > target) the queueing model sizes for at the chosen load. */
   tail: number;
 }
 
-export const HEADROOM_DEFAULTS: Readonly<HeadroomParams> = Object.freeze({ gain: 0.5, windowMinutes: 1440, initialLevel: 1.645, minLevel: 0, maxLevel: 6, tail: 0.02 });
+export const HEADROOM_DEFAULTS: Readonly<HeadroomParams> = Object.freeze({ gain: 0.5, windowMinutes: 1440, initialLevel: 1.645, minLevel: -3, maxLevel: 6, tail: 0.02 });
 
 /** z of the two-sided 90% interval the analyzer's forecasts carry (upper = value + Z90 × σ). */
 export const Z90 = 1.6448536269514722;
@@ -204,6 +205,11 @@ export function sloHeadroom(goal: SloGoal, inputs: { metric?: { value: number; t
 export function sloLoad(f: { value: number; upper: number }, h: SloHeadroom): number {
   const sigma = Math.max(0, f.upper - f.value) / Z90;
   return Math.max(0, f.value + h.level * sigma);
+}
+
+/** The observed rate is a floor under the load while the controller asks for headroom, not once it asks for less than the forecast. */
+export function sloFloor(observed: number, h: SloHeadroom): number {
+  return h.level < 0 ? 0 : observed;
 }
 
 /** Workers that keep the wait (the goal's metric, in ms) under its target at `load` jobs/s. */

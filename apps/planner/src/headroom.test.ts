@@ -152,6 +152,15 @@ describe('decideAutoscale with slo', () => {
     expect(d.recommended).toBeGreaterThanOrEqual(waitWorkers(20 + 2.14 * 4, 2, 1, 0.02, 100));
   });
 
+  it('keeps the observed rate as a floor only while the level is not below the forecast', () => {
+    const arrival = { value: 30, ts: now };
+    const up = decideAutoscale(goal, { now, current: 5, throughput: 2, forecast, arrival }, { recommendations: [] });
+    expect(up.recommended).toBe(waitWorkers(30, 2, 1, 0.02, 100));
+    const low: AutoscaleMemory = { recommendations: [], headroom: new SloHeadroom(0.99, { initialLevel: -1 }) };
+    const down = decideAutoscale(goal, { now, current: 5, throughput: 2, forecast, arrival }, low);
+    expect(down.recommended).toBe(waitWorkers(16, 2, 1, 0.02, 100));
+  });
+
   it('refuses an slo outside (0, 1) with the field path', () => {
     const r = autoscaleGoalSchema.safeParse({ ...goal, slo: 1 });
     expect(r.success).toBe(false);

@@ -147,9 +147,9 @@ describe('decideAutoscale with slo', () => {
     decideAutoscale(goal, { now, current: 5, throughput: 2, forecast, metric: { value: 3000, ts: now } }, memory);
     const later = now + MIN;
     const d = decideAutoscale(goal, { now: later, current: 5, throughput: 2, forecast: { ...forecast, ts: later }, metric: { value: 300, ts: later } }, memory);
-    expect(memory.headroom?.level).toBeCloseTo(1.645 + 0.5 * 0.99, 10);
-    expect(d.reason).toMatch(/headroom 2\.14σ .* measured 0\.00% of 1 min \(1 broken\)/);
-    expect(d.recommended).toBeGreaterThanOrEqual(waitWorkers(20 + 2.14 * 4, 2, 1, 0.02, 100));
+    expect(memory.headroom?.level).toBeCloseTo(1.645 + HEADROOM_DEFAULTS.gain * 0.99, 10);
+    expect(d.reason).toMatch(/headroom 1\.89σ .* measured 0\.00% of 1 min \(1 broken\)/);
+    expect(d.recommended).toBeGreaterThanOrEqual(waitWorkers(20 + 1.89 * 4, 2, 1, 0.02, 100));
   });
 
   it('keeps the observed rate as a floor only while the level is not below the forecast', () => {

@@ -34,7 +34,7 @@ export interface HeadroomParams {
   tail: number;
 }
 
-export const HEADROOM_DEFAULTS: Readonly<HeadroomParams> = Object.freeze({ gain: 0.5, windowMinutes: 1440, initialLevel: 1.645, minLevel: -3, maxLevel: 6, tail: 0.02 });
+export const HEADROOM_DEFAULTS: Readonly<HeadroomParams> = Object.freeze({ gain: 0.25, windowMinutes: 1440, initialLevel: 1.645, minLevel: -3, maxLevel: 6, tail: 0.02 });
 
 /** z of the two-sided 90% interval the analyzer's forecasts carry (upper = value + Z90 × σ). */
 export const Z90 = 1.6448536269514722;

@@ -12,7 +12,7 @@ import type { PolicySpec } from './run.js';
 
 /** The knob values swept. */
 export const FRONTIER_SWEEP = {
-  awo: [0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999],
+  awo: [0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999],
   hpa: [0.5, 0.6, 0.7, 0.8, 0.9],
   keda: [0.5, 1, 2, 5, 10],
 } as const;

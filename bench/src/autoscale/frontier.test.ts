@@ -20,4 +20,9 @@ describe('dominance', () => {
     const hpa = [p(0.7, 0.95, 100), p(0.5, 0.99, 160), p(0.4, 0.999, 300), p(0.9, 0.96, 100)];
     expect(dominance(awo, hpa).map((d) => d.by?.knob ?? null)).toEqual([0.95, 0.99, null, null]);
   });
+
+  it('counts an awo point at SLO 1 that costs less against a point at SLO 1, never an equal one', () => {
+    const awo = [p(0.9999, 1, 90)];
+    expect(dominance(awo, [p(0.5, 1, 100), p(0.6, 1, 90)]).map((d) => d.by?.knob ?? null)).toEqual([0.9999, null]);
+  });
 });

@@ -12,7 +12,7 @@ import type { PolicySpec } from './run.js';
 
 /** The knob values swept. */
 export const FRONTIER_SWEEP = {
-  awo: [0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999],
+  awo: [0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 0.9999],
   hpa: [0.5, 0.6, 0.7, 0.8, 0.9],
   keda: [0.5, 1, 2, 5, 10],
 } as const;
@@ -33,10 +33,15 @@ export function paretoFrontier<P extends { sloAttainment: number; workerMinutes:
   return out;
 }
 
-/** For each of `other`'s points, an `awo` point with a higher SLO at no more cost (or null: not dominated). */
+/**
+ * For each of `other`'s points, the cheapest `awo` point with a higher SLO at no more cost (or
+ * null: not dominated). A point at an SLO of 1 cannot be exceeded: there an awo point at 1 that
+ * costs less counts (Pareto dominance).
+ */
 export function dominance(awo: readonly FrontierPoint[], other: readonly FrontierPoint[]): { point: FrontierPoint; by: FrontierPoint | null }[] {
   return other.map((p) => {
-    const by = awo.filter((q) => q.workerMinutes <= p.workerMinutes && q.sloAttainment > p.sloAttainment).sort((a, b) => a.workerMinutes - b.workerMinutes)[0];
+    const beats = (q: FrontierPoint) => q.workerMinutes <= p.workerMinutes && (q.sloAttainment > p.sloAttainment || (p.sloAttainment >= 1 && q.sloAttainment >= 1 && q.workerMinutes < p.workerMinutes));
+    const by = awo.filter(beats).sort((a, b) => a.workerMinutes - b.workerMinutes)[0];
     return { point: p, by: by ?? null };
   });
 }

@@ -64,7 +64,7 @@ function fresh(o: Observation | undefined, now: number, staleAfter: number): o i
  * Workers = load / (per-worker throughput × target utilisation), plus what drains the backlog
  * over the time new workers need to help (the start-up delay plus the decision interval, at
  * least the target), plus one when the metric already breaks the target and nothing else
- * would add a worker. Limits: [min, max], at most maxStep per decision, a cooldown between
+ * would add a worker (not with `slo`: there the headroom controller answers broken minutes). Limits: [min, max], at most maxStep per decision, a cooldown between
  * changes, scale-down only to the highest load-based recommendation of the stabilisation window
  * (the drain term is transient, so it is not remembered), and no change while the load-based
  * size is within the tolerance band around the current size.
@@ -111,7 +111,7 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
   let recommended = Math.ceil(need - 1e-9);
   const metric = fresh(inputs.metric, now, goal.staleAfter) ? inputs.metric : undefined;
   const breached = metric !== undefined && metric.value > goal.target;
-  if (breached && recommended <= current) {
+  if (breached && recommended <= current && !headroom) {
     recommended = current + 1;
     parts.push(`${goal.metric} ${fmt(metric.value)} > target ${goal.target}: one more`);
   }

@@ -152,6 +152,12 @@ describe('decideAutoscale with slo', () => {
     expect(d.recommended).toBeGreaterThanOrEqual(waitWorkers(20 + 1.89 * 4, 2, 1, 0.02, 100));
   });
 
+  it('leaves a breach to the controller: no one-more-worker step', () => {
+    const d = decideAutoscale(goal, { now, current: 40, throughput: 2, forecast, metric: { value: 5000, ts: now } }, { recommendations: [] });
+    expect(d.recommended).toBe(waitWorkers(20 + 1.645 * 4, 2, 1, 0.02, 100));
+    expect(d.reason).not.toMatch(/one more/);
+  });
+
   it('keeps the observed rate as a floor only while the level is not below the forecast', () => {
     const arrival = { value: 30, ts: now };
     const up = decideAutoscale(goal, { now, current: 5, throughput: 2, forecast, arrival }, { recommendations: [] });

@@ -6,7 +6,7 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   pipeline   metrics/s and metric-to-action latency of the loop [--seconds S] [--rate N]
   tracing    the loop with tracing on and off, and the ratio  [--messages N] [--rounds R]
   forecast   rolling-origin MASE/sMAPE per model and horizon [--trace <csv>] [--column c] [--scale k]
-  autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k] [--minutes N] [--mode live [--speedup k]]
+  autoscale  awo vs HPA, KEDA and an oracle on a real trace  [--trace <csv>] [--scale k | --peak jobs/s] [--minutes N] [--frontier] [--cv] [--mode live [--speedup k]]
   nab        anomaly detectors on NAB, scored by NAB's rules, and cross-validated [--data <dir>] [--no-cv]
   workflow   records/s through the workflow runner vs plain BullMQ [--records N] [--rounds R]
   cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
@@ -34,6 +34,9 @@ const { values, positionals } = parseArgs({
     requests: { type: 'string' },
     actions: { type: 'string' },
     'no-cv': { type: 'boolean', default: false },
+    frontier: { type: 'boolean', default: false },
+    cv: { type: 'boolean', default: false },
+    peak: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   allowPositionals: true,
@@ -62,7 +65,7 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'autoscale':
       await (await import('./autoscale/index.js')).autoscaleBench(
-        { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), speedup: num(values.speedup), json: values.json },
+        { trace: values.trace, column: values.column, scale: num(values.scale), mode: values.mode as 'sim' | 'live' | undefined, minutes: num(values.minutes), speedup: num(values.speedup), json: values.json, frontier: values.frontier, cv: values.cv, peak: num(values.peak) },
         io,
       );
       return 0;
@@ -90,5 +93,12 @@ async function run(name: string | undefined): Promise<number> {
   }
 }
 
-const code = await run(positionals[0]);
+let code: number;
+try {
+  code = await run(positionals[0]);
+} catch (err) {
+  // A refused input is a message, not a stack trace.
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  code = 1;
+}
 process.stdout.write('', () => process.exit(code));

@@ -135,6 +135,14 @@ describe('ThroughputModel', () => {
     expect(m.perWorker()).toBe(10);
   });
 
+  it('does not learn while the backlog is shorter than the pool (some workers idle part of the interval)', () => {
+    const m = new ThroughputModel(2);
+    // 7 busy workers, 1–3 jobs waiting: completions 9.1/s read as 1.3 per worker, below the true 2
+    for (let i = 0; i < 20; i++) m.observe(7, 9.1, 1 + (i % 3));
+    expect(m.learned).toBe(false);
+    expect(m.perWorker()).toBe(2);
+  });
+
   it('does not learn from a pool that has just grown (its new workers did not work the whole interval)', () => {
     const m = new ThroughputModel(1);
     // Each sample the pool has grown by 4 while the 40/s come from the 4 that were there all along.

@@ -1,4 +1,5 @@
 import type { AutoscaleGoalConfig } from '@awo/shared';
+import { sloFloor, sloHeadroom, sloLoad, sloWorkers, type SloHeadroom } from './headroom.js';
 
 /** A value of a series as last seen, with where it came from. */
 export interface Observation {
@@ -36,6 +37,8 @@ export interface AutoscaleMemory {
   lastChangeAt?: number;
   /** Recent recommendations, for the scale-down stabilisation window. */
   recommendations: { ts: number; value: number }[];
+  /** With `slo`: the headroom controller (made on the first decision; see headroom.ts). */
+  headroom?: SloHeadroom;
 }
 
 export interface Decision {
@@ -63,13 +66,14 @@ function fresh(o: Observation | undefined, now: number, staleAfter: number): o i
  * Workers = load / (per-worker throughput × target utilisation), plus what drains the backlog
  * over the time new workers need to help (the start-up delay plus the decision interval, at
  * least the target), plus one when the metric already breaks the target and nothing else
- * would add a worker. Limits: [min, max], at most maxStep per decision, a cooldown between
+ * would add a worker (not with `slo`: there the headroom controller answers broken minutes). Limits: [min, max], at most maxStep per decision, a cooldown between
  * changes, scale-down only to the highest load-based recommendation of the stabilisation window
  * (the drain term is transient, so it is not remembered), and no change while the load-based
  * size is within the tolerance band around the current size.
  */
 export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInputs, memory: AutoscaleMemory): Decision {
   const { now, current } = inputs;
+  const headroom = sloHeadroom(goal, inputs, memory);
   const ids: string[] = [];
   const parts: string[] = [];
   let load: number | undefined;
@@ -78,11 +82,12 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     const f = inputs.forecast;
     const observed = fresh(inputs.arrival, now, goal.staleAfter) ? inputs.arrival.value : 0;
     const upper = goal.forecastBound === 'upper';
-    const expected = upper ? Math.max(f.upper, f.value) : f.value;
-    load = Math.max(expected, observed);
+    const expected = headroom ? sloLoad(f, headroom) : upper ? Math.max(f.upper, f.value) : f.value;
+    load = Math.max(expected, headroom ? sloFloor(observed, headroom) : observed);
     basis = 'forecast';
     if (f.id) ids.push(f.id);
-    parts.push(`arrival forecast ${upper ? `upper bound ${fmt(expected)}/s (point ${fmt(f.value)}/s)` : `${fmt(f.value)}/s`} ${Math.round(f.horizonMs / 1000)}s ahead (${f.model})${observed > expected ? `, observed ${fmt(observed)}/s is higher` : ''}`);
+    if (headroom) parts.push(`arrival forecast ${fmt(f.value)}/s + ${headroom.level.toFixed(2)}σ = ${fmt(expected)}/s ${Math.round(f.horizonMs / 1000)}s ahead (${f.model})${observed > expected ? `, observed ${fmt(observed)}/s is higher` : ''}`);
+    else parts.push(`arrival forecast ${upper ? `upper bound ${fmt(expected)}/s (point ${fmt(f.value)}/s)` : `${fmt(f.value)}/s`} ${Math.round(f.horizonMs / 1000)}s ahead (${f.model})${observed > expected ? `, observed ${fmt(observed)}/s is higher` : ''}`);
   } else if (fresh(inputs.arrival, now, goal.staleAfter)) {
     load = inputs.arrival.value;
     basis = 'observed';
@@ -96,9 +101,10 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
     return { desired, recommended: desired, basis: 'fallback', reason: `no fresh forecast or arrival rate (stale after ${goal.staleAfter / 1000}s): fallback is to ${how}${cap !== undefined ? `; ${inputs.ceiling?.reason}` : ''}`, insightIds: [] };
   }
   const mu = Math.max(inputs.throughput, 1e-9);
-  const base = load / (mu * goal.targetUtilization);
+  const base = headroom ? sloWorkers(goal, load, mu, headroom) : load / (mu * goal.targetUtilization);
   let need = base;
-  parts.push(`÷ ${fmt(mu)}/s per worker at ${Math.round(goal.targetUtilization * 100)}% → ${fmt(need)}`);
+  if (headroom) parts.push(`${fmt(mu)}/s per worker: ${need} keep P(${goal.metric} > ${goal.target}) ≤ ${headroom.params.tail} (M/M/c); ${headroom.describe()}`);
+  else parts.push(`÷ ${fmt(mu)}/s per worker at ${Math.round(goal.targetUtilization * 100)}% → ${fmt(need)}`);
   if (fresh(inputs.backlog, now, goal.staleAfter) && inputs.backlog.value > 0) {
     const drainMs = Math.max(goal.target, goal.startupDelay + (inputs.interval ?? 0), 1000);
     const drain = inputs.backlog.value / (mu * (drainMs / 1000));
@@ -112,7 +118,7 @@ export function decideAutoscale(goal: AutoscaleGoalConfig, inputs: AutoscaleInpu
   let recommended = Math.ceil(need - 1e-9);
   const metric = fresh(inputs.metric, now, goal.staleAfter) ? inputs.metric : undefined;
   const breached = metric !== undefined && metric.value > goal.target;
-  if (breached && recommended <= current) {
+  if (breached && recommended <= current && !headroom) {
     recommended = current + 1;
     parts.push(`${goal.metric} ${fmt(metric.value)} > target ${goal.target}: one more`);
   }

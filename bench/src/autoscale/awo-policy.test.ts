@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AwoPolicy, awoGoal, SERIES, type AwoSettings } from './awo-policy.js';
+import { AwoPolicy, awoGoal, ForecastFeed, SERIES, type AwoSettings } from './awo-policy.js';
 import { JobSource } from './jobs.js';
 import { frontierAt } from './index.js';
 import { replay } from './replay.js';
@@ -36,6 +36,34 @@ describe('awo policy', () => {
     expect(awo.lastDecision?.basis).toBe('forecast');
     expect(awo.describe()).toMatchObject({ decisionBasis: expect.any(Object) });
   });
+
+  it('with an slo, adapts its headroom from the minutes it measures, and reports it', () => {
+    const values = Array.from({ length: 240 }, (_, i) => 1200 + 600 * Math.sin(i / 15) + (i % 37 === 0 ? 900 : 0));
+    const source = new JobSource({ values, stepSec: 60, service: 'exponential', serviceSec: 0.5, seed: 3 });
+    const awo = new AwoPolicy(settings({ tuning: { ...settings().tuning, slo: 0.99 } }));
+    expect(awo.goal.slo).toBe(0.99);
+    replay({ source, policies: [awo], startupDelay: 10, targetWait: 1, initialWorkers: 2 });
+    const h = awo.describe().headroom as { minutes: number; level: number };
+    expect(h.minutes).toBeGreaterThan(200);
+    expect(h.level).not.toBe(1.645);
+    expect(awo.lastDecision?.reason).toMatch(/slo 0\.99: headroom .*σ over the forecast .* measured/);
+  }, 60_000);
+
+  it('gives the same decisions with an analyzer shared between policies as with its own', () => {
+    const values = Array.from({ length: 60 }, (_, i) => 900 + 500 * Math.sin(i / 10));
+    const run = (shared: boolean) => {
+      const source = new JobSource({ values, stepSec: 60, service: 'exponential', serviceSec: 0.5, seed: 4 });
+      const feed = shared ? new ForecastFeed(settings()) : undefined;
+      const a = new AwoPolicy(settings({ feed }));
+      const b = new AwoPolicy(settings({ name: 'other', feed, tuning: { ...settings().tuning, slo: 0.95 } }));
+      return replay({ source, policies: [b, a], startupDelay: 10, targetWait: 1, initialWorkers: 2 });
+    };
+    const own = run(false);
+    const shared = run(true);
+    expect(shared.awo?.workerMinutes).toBe(own.awo?.workerMinutes);
+    expect(shared.other?.workerMinutes).toBe(own.other?.workerMinutes);
+    expect(shared.awo?.scaleEvents).toBe(own.awo?.scaleEvents);
+  }, 60_000);
 
   it('emulates a planner change from the outside (what-if), never in the default', () => {
     const awo = new AwoPolicy(settings({ whatIf: { throughput: 2 } }));

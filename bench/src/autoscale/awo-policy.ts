@@ -1,5 +1,5 @@
 import { SeriesState } from '@awo/analyzer';
-import { AutoscaleGoalState, decideAutoscale, type Decision } from '@awo/planner';
+import { AutoscaleGoalState, decideAutoscale, SloHeadroom, type Decision, type HeadroomParams } from '@awo/planner';
 import { autoscaleGoalSchema, type AutoscaleGoalConfig } from '@awo/shared';
 import type { Policy } from './policies.js';
 import type { PoolView } from './sim.js';
@@ -26,6 +26,10 @@ export interface AwoTuning {
   tolerance?: number;
   /** Size for the forecast's point value or its upper bound (awo's default `point`). */
   forecastBound?: 'point' | 'upper';
+  /** The service level (share of minutes within the target): awo sizes by its wait model and adapts its headroom. */
+  slo?: number;
+  /** The headroom controller's tunables, when not its defaults (cross-validation tries others). */
+  headroom?: Partial<HeadroomParams>;
 }
 
 export interface AwoSettings {
@@ -50,6 +54,37 @@ export interface AwoSettings {
   name?: string;
   /** Emulated changes to awo's planner, to measure a recommendation (never the reported `awo`). */
   whatIf?: AwoWhatIf;
+  /** One analyzer shared by the awo policies of a replay (they all see the same arrivals). */
+  feed?: ForecastFeed;
+}
+
+type ForecastResult = ReturnType<SeriesState['forecastNow']>;
+
+/**
+ * The arrival series and its forecasts, computed once per arrival sample for every awo policy of
+ * one replay: the arrivals are the same in every simulator (the same jobs, processed up to the
+ * same instants), so only the planner's side differs between policies. Keeps the latest sample.
+ */
+export class ForecastFeed {
+  readonly series: SeriesState;
+  #at = Number.NaN;
+  #result: ForecastResult;
+
+  constructor(settings: Pick<AwoSettings, 'startupDelayMs' | 'arrivalIntervalSec' | 'window' | 'season'>) {
+    const stepMs = settings.arrivalIntervalSec * 1000;
+    this.series = new SeriesState(SERIES.arrival, settings.window, { series: SERIES.arrival, horizonMs: settings.startupDelayMs + stepMs, stepMs, season: settings.season, models: undefined }, undefined);
+  }
+
+  /** The forecast after observing `arrival` at `at` s; a second call for the same instant reuses it. */
+  observe(at: number, arrival: number, id: string): ForecastResult {
+    if (at !== this.#at) {
+      if (at < this.#at) throw new Error(`ForecastFeed: sample at ${at} s after one at ${this.#at} s`);
+      this.#at = at;
+      this.series.observe(arrival, { id });
+      this.#result = this.series.forecastNow();
+    }
+    return this.#result;
+  }
 }
 
 /**
@@ -83,6 +118,7 @@ export function awoGoal(s: AwoSettings): AutoscaleGoalConfig {
     maxStep: s.tuning.maxStep,
     tolerance: s.tuning.tolerance,
     forecastBound: s.tuning.forecastBound,
+    slo: s.tuning.slo,
     // An input is stale once two of its samples are missed.
     staleAfter: Math.round(2.5 * Math.max(s.intervalSec, s.arrivalIntervalSec) * 1000),
     fallback: 'hold',
@@ -107,7 +143,7 @@ export class AwoPolicy implements Policy {
   readonly sampleWaits = true;
   readonly goal: AutoscaleGoalConfig;
   readonly state: AutoscaleGoalState;
-  readonly series: SeriesState;
+  readonly feed: ForecastFeed;
   #prev: { arrivals: number; completions: number; at: number } | undefined;
   #prevArrival: { arrivals: number; at: number } | undefined;
   #seq = 0;
@@ -122,8 +158,12 @@ export class AwoPolicy implements Policy {
     this.period = intervalSec;
     this.goal = awoGoal(settings);
     this.state = new AutoscaleGoalState(this.goal);
-    const stepMs = arrivalIntervalSec * 1000;
-    this.series = new SeriesState(SERIES.arrival, settings.window, { series: SERIES.arrival, horizonMs: settings.startupDelayMs + stepMs, stepMs, season: settings.season, models: undefined }, undefined);
+    this.feed = settings.feed ?? new ForecastFeed(settings);
+    if (settings.tuning.slo !== undefined && settings.tuning.headroom) this.state.memory.headroom = new SloHeadroom(settings.tuning.slo, settings.tuning.headroom);
+  }
+
+  get series(): SeriesState {
+    return this.feed.series;
   }
 
   decide(view: PoolView, sim: { takeWaitP95(): number }): number {
@@ -136,9 +176,8 @@ export class AwoPolicy implements Policy {
       this.#prevArrival = { arrivals: view.arrivals, at: view.now };
       if (pa !== undefined) {
         const arrival = (view.arrivals - pa.arrivals) / (view.now - pa.at);
-        this.series.observe(arrival, { id });
         this.state.observe(SERIES.arrival, arrival, ts, id);
-        const f = this.series.forecastNow();
+        const f = this.feed.observe(view.now, arrival, id);
         if (f && Number.isFinite(f.forecast.value)) {
           this.state.forecast = { value: f.forecast.value, upper: Math.max(f.forecast.upper, f.forecast.value), ts, horizonMs: this.series.horizon * this.settings.arrivalIntervalSec * 1000, model: f.forecast.model, id: `i-${this.#seq}` };
           this.#models.set(f.forecast.model, (this.#models.get(f.forecast.model) ?? 0) + 1);
@@ -187,6 +226,7 @@ export class AwoPolicy implements Policy {
       forecastModels: Object.fromEntries([...this.#models].map(([m, n]) => [m, Math.round((1000 * n) / Math.max(1, total)) / 1000])),
       decisionBasis: { ...this.#basis },
       learnedThroughput: Math.round(this.state.throughput.perWorker() * 1000) / 1000,
+      ...(this.state.memory.headroom ? { headroom: this.state.memory.headroom.status(), headroomParams: this.state.memory.headroom.params } : {}),
       ...(this.settings.whatIf ? { whatIf: this.settings.whatIf } : {}),
     };
   }

@@ -9,6 +9,8 @@ import { NASA_PER_MINUTE } from '../data-paths.js';
 import { round, table } from '../stats.js';
 import { describeTrace, missingSteps, readTrace, type Trace } from '../trace-csv.js';
 import type { AwoTuning } from './awo-policy.js';
+import { frontierGroups, frontierLines, frontierReport } from './frontier.js';
+import { checkLoad, scaleForPeak } from './limits.js';
 import { liveReport, liveRun, liveTable, type LiveOptions } from './live.js';
 import type { PolicyResult } from './replay.js';
 import { runGroups, type PolicySpec, type RunConfig, type Workload } from './run.js';
@@ -43,6 +45,12 @@ export interface AutoscaleArgs {
   whatIf?: boolean;
   /** Run policy groups in worker threads (default true). */
   threads?: boolean;
+  /** Sweep each policy's main knob and report the cost/SLO frontiers (see frontier.ts). */
+  frontier?: boolean;
+  /** Choose the headroom controller's defaults by blocked rolling-origin CV over the public traces (see cv.ts). */
+  cv?: boolean;
+  /** Scale the trace so its 99th-percentile step is this many jobs/s (instead of `scale`). */
+  peak?: number;
 }
 
 /** The workload and the SLO: the same for every policy. */
@@ -122,16 +130,26 @@ async function liveBench(argv: AutoscaleArgs, io: BenchIo, t: { path: string; sc
 
 export async function autoscaleBench(argv: AutoscaleArgs, io: BenchIo) {
   const w: Workload = { ...WORKLOAD, seed: argv.seed ?? WORKLOAD.seed };
+  if (argv.cv) return (await import('./cv.js')).cvBench({ minutes: argv.minutes, threads: argv.threads, json: argv.json }, io, w, AWO_TUNING);
   const path = argv.trace ?? NASA_PER_MINUTE;
-  const scale = argv.scale ?? 50;
+  if (argv.peak !== undefined && argv.scale !== undefined) throw new Error('autoscale: give --scale or --peak, not both');
+  let scale = argv.scale ?? 50;
+  if (argv.peak !== undefined) {
+    const raw = await readTrace(path, { column: argv.column });
+    scale = scaleForPeak(raw.values, raw.stepMs, argv.peak);
+  }
   const trace = await readTrace(path, { column: argv.column, scale });
   io.progress(`autoscale: ${describeTrace(trace)}`);
+  // Refused before a job is drawn or a worker started.
+  const load = checkLoad({ ...trace, source: path }, w);
+  if (!load.ok) throw new Error(`autoscale: ${load.message}`);
   if (argv.mode === 'live') return liveBench(argv, io, { path, scale, trace, workload: w });
   const cfg: RunConfig = { trace: { path, column: argv.column, scale }, workload: w, minutes: argv.minutes };
   const groups: PolicySpec[][] = [
     [{ kind: 'awo', tuning: AWO_TUNING }, { kind: 'hpa', targetUtilization: HPA_TARGET_UTILIZATION }, { kind: 'keda', listLength: KEDA_LIST_LENGTH }],
     [{ kind: 'oracle' }],
   ];
+  if (argv.frontier) groups.splice(0, groups.length, ...frontierGroups(AWO_TUNING));
   if (argv.sweep) {
     groups.push([...HPA_SWEEP.map((u): PolicySpec => ({ kind: 'hpa', name: `hpa@${u}`, targetUtilization: u })), { kind: 'keda', name: `keda@${KEDA_SWEEP[0]}`, listLength: KEDA_SWEEP[0] as number }]);
     groups.push(KEDA_SWEEP.slice(1).map((l): PolicySpec => ({ kind: 'keda', name: `keda@${l}`, listLength: l })));
@@ -146,6 +164,9 @@ export async function autoscaleBench(argv: AutoscaleArgs, io: BenchIo) {
   const started = performance.now();
   const results = await runGroups(cfg, groups, (line) => io.progress(line), argv.threads ?? true);
   const seconds = (performance.now() - started) / 1000;
+  results.hpa ??= results[`hpa@${HPA_TARGET_UTILIZATION}`] as PolicyResult;
+  results.keda ??= results[`keda@${KEDA_LIST_LENGTH}`] as PolicyResult;
+  const frontier = argv.frontier ? frontierReport(results) : undefined;
   const a = results.awo as PolicyResult;
   const h = results.hpa as PolicyResult;
   const k = results.keda as PolicyResult;
@@ -171,8 +192,9 @@ export async function autoscaleBench(argv: AutoscaleArgs, io: BenchIo) {
     mode: 'sim' as const,
     trace: { path, column: trace.column, scale, stepSec: trace.stepMs / 1000, steps: trace.values.length, missingSteps: missingSteps(trace), gaps: 'missing steps (gap rows) are cut out of the replay: its clock runs over the covered steps only' },
     workload: { ...w, arrivals: "each step's count spread uniformly over the step (Poisson given the count)", slo: `wait p95 of each minute <= ${w.targetMs} ms` },
-    policies: Object.fromEntries(['awo', 'hpa', 'keda', 'oracle'].map((name) => [name, summary(results[name] as PolicyResult)])),
+    policies: Object.fromEntries(['awo', 'hpa', 'keda', 'oracle'].map((name) => [name, { ...summary(results[name] as PolicyResult), ...(frontier?.policies[name as keyof typeof frontier.policies] ?? {}) }])),
     goal,
+    ...(frontier ? { frontierGoal: frontier.goal } : {}),
     ...(sweep ? { sweep } : {}),
     ...(whatIf ? { whatIf } : {}),
     minutes: a.minutes,
@@ -193,6 +215,10 @@ export async function autoscaleBench(argv: AutoscaleArgs, io: BenchIo) {
     io.out(`${describeTrace(trace)}; ${a.minutes} minutes, ${a.jobs} jobs; SLO: wait p95 <= ${w.targetMs} ms per minute`);
     io.out(table(['awo', 'hpa', 'keda', 'oracle'].map((n) => row(n, results[n] as PolicyResult))));
     io.out(`awo: ${JSON.stringify(AWO_TUNING)}; hpa: targetUtilization ${HPA_TARGET_UTILIZATION}; keda: listLength ${KEDA_LIST_LENGTH}`);
+    if (frontier) {
+      io.out('\nfrontiers (workerMinutes, sloAttainment) per knob value:');
+      for (const line of frontierLines(frontier)) io.out(line);
+    }
     if (sweep) {
       io.out('\nfrontiers:');
       io.out(table([...sweep.hpa.points.map((p) => ({ policy: `hpa targetUtilization ${p.setting}`, ...p })), ...sweep.keda.points.map((p) => ({ policy: `keda listLength ${p.setting}`, ...p }))].map(({ setting: _s, ...p }) => p)));

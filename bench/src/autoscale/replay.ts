@@ -17,6 +17,8 @@ export interface ReplayOptions {
   progress?: (line: string) => void;
   /** Progress lines about every this many simulated minutes (default: every 5% of the run). */
   progressEvery?: number;
+  /** Also count met minutes and cost per block of this many minutes ({@link PolicyResult.blocks}). */
+  blockMinutes?: number;
   /** Called after each minute is scored, per policy (for timelines and analysis). */
   onMinute?: (policy: string, minute: number, met: boolean, sim: PoolSim) => void;
 }
@@ -37,6 +39,14 @@ export interface PolicyResult {
   meanWorkers: number;
   maxWorkers: number;
   details: Record<string, unknown>;
+  /** With `blockMinutes`: per block of the replay, its minutes, met minutes and worker-minutes. */
+  blocks?: Block[];
+}
+
+export interface Block {
+  minutes: number;
+  met: number;
+  workerMinutes: number;
 }
 
 interface Runner {
@@ -45,6 +55,26 @@ interface Runner {
   policy?: Policy;
   oracle?: Oracle;
   met: number;
+  blocks: Block[];
+  blockStart: number;
+  lastWm: number;
+}
+
+/** Counts a scored minute (its sim already ran to the minute's end), per block too. */
+function score(r: Runner, met: boolean, blockMinutes: number | undefined): void {
+  if (met) r.met++;
+  if (!blockMinutes) return;
+  const wm = r.sim.workerSeconds / 60;
+  let b = r.blocks[r.blocks.length - 1];
+  if (b === undefined || b.minutes === blockMinutes) {
+    b = { minutes: 0, met: 0, workerMinutes: 0 };
+    r.blocks.push(b);
+    r.blockStart = r.lastWm;
+  }
+  b.minutes++;
+  if (met) b.met++;
+  b.workerMinutes = wm - r.blockStart;
+  r.lastWm = wm;
 }
 
 /**
@@ -58,8 +88,9 @@ export function replay(opts: ReplayOptions): Record<string, PolicyResult> {
   const total = Math.min(Math.ceil(opts.source.duration / 60), opts.minutes ?? Number.POSITIVE_INFINITY);
   const every = opts.progressEvery ?? Math.max(1, Math.round(total / 20));
   const simFor = (sampleWaits: boolean) => new PoolSim({ startupDelay: opts.startupDelay, initialWorkers: opts.initialWorkers, targetWait: opts.targetWait, sampleWaits });
-  const runners: Runner[] = opts.policies.map((p) => ({ name: p.name, sim: simFor(p.sampleWaits ?? false), policy: p, met: 0 }));
-  if (opts.oracle) runners.push({ name: opts.oracle.name, sim: simFor(false), oracle: opts.oracle, met: 0 });
+  const runners: Runner[] = opts.policies.map((p) => ({ name: p.name, sim: simFor(p.sampleWaits ?? false), policy: p, met: 0, blocks: [], blockStart: 0, lastWm: 0 }));
+  if (opts.oracle) runners.push({ name: opts.oracle.name, sim: simFor(false), oracle: opts.oracle, met: 0, blocks: [], blockStart: 0, lastWm: 0 });
+  const bm = opts.blockMinutes;
   for (const r of runners) {
     if (r.policy && 60 % r.policy.period !== 0) throw new RangeError(`${r.name}: period must divide 60, got ${r.policy.period}`);
   }
@@ -73,7 +104,7 @@ export function replay(opts: ReplayOptions): Record<string, PolicyResult> {
       if (r.oracle) {
         r.oracle.planMinute(r.sim, t1, batch.n);
         const met = minuteMet(r.sim.closeMinute());
-        if (met) r.met++;
+        score(r, met, bm);
         opts.onMinute?.(r.name, m, met, r.sim);
         continue;
       }
@@ -82,7 +113,7 @@ export function replay(opts: ReplayOptions): Record<string, PolicyResult> {
         r.sim.advance(t);
         if (t === t1) {
           const met = minuteMet(r.sim.closeMinute());
-          if (met) r.met++;
+          score(r, met, bm);
           opts.onMinute?.(r.name, m, met, r.sim);
         }
         r.sim.setTarget(policy.decide(r.sim, r.sim));
@@ -109,6 +140,7 @@ export function replay(opts: ReplayOptions): Record<string, PolicyResult> {
       meanWorkers: sim.workerSeconds / (total * 60),
       maxWorkers: sim.maxWorkers,
       details: r.policy ? r.policy.describe() : (r.oracle?.describe() ?? {}),
+      ...(bm ? { blocks: r.blocks } : {}),
     };
   }
   return out;

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readTrace } from '../trace-csv.js';
-import { AwoPolicy, type AwoTuning, type AwoWhatIf } from './awo-policy.js';
+import { AwoPolicy, ForecastFeed, type AwoTuning, type AwoWhatIf } from './awo-policy.js';
 import { JobSource } from './jobs.js';
 import { Oracle } from './oracle.js';
 import { HpaPolicy, KedaPolicy, type Policy } from './policies.js';
@@ -26,6 +26,8 @@ export interface RunConfig {
   trace: { path: string; column?: string; scale: number };
   workload: Workload;
   minutes?: number;
+  /** Also account SLO and cost per block of this many minutes (for cross-validation over time). */
+  blockMinutes?: number;
 }
 
 /** A policy to build (plain data, so it can cross to a worker thread). */
@@ -38,10 +40,13 @@ export type PolicySpec =
 /** awo's analyzer settings in the replay: 15 s metrics, a 60 s arrival series, window 720, season auto. */
 export const AWO_ANALYZER = { intervalSec: 15, arrivalIntervalSec: 60, window: 720, season: 'auto' as const };
 
-export function buildPolicy(spec: Exclude<PolicySpec, { kind: 'oracle' }>, w: Workload): Policy {
+/** The analyzer of awo's replay (one per replay, shared by its awo policies). */
+export const awoFeed = (w: Workload) => new ForecastFeed({ startupDelayMs: w.startupDelaySec * 1000, ...AWO_ANALYZER });
+
+export function buildPolicy(spec: Exclude<PolicySpec, { kind: 'oracle' }>, w: Workload, feed?: ForecastFeed): Policy {
   switch (spec.kind) {
     case 'awo':
-      return new AwoPolicy({ name: spec.name, tuning: spec.tuning, whatIf: spec.whatIf, targetMs: w.targetMs, startupDelayMs: w.startupDelaySec * 1000, serviceSec: w.serviceSec, min: w.minWorkers, max: w.maxWorkers, ...AWO_ANALYZER });
+      return new AwoPolicy({ name: spec.name, tuning: spec.tuning, whatIf: spec.whatIf, targetMs: w.targetMs, startupDelayMs: w.startupDelaySec * 1000, serviceSec: w.serviceSec, min: w.minWorkers, max: w.maxWorkers, feed, ...AWO_ANALYZER });
     case 'hpa':
       return new HpaPolicy({ name: spec.name, targetUtilization: spec.targetUtilization, minReplicas: w.minWorkers, maxReplicas: w.maxWorkers });
     case 'keda':
@@ -56,11 +61,12 @@ export async function runGroup(cfg: RunConfig, specs: readonly PolicySpec[], pro
   const source = new JobSource({ values: trace.values, stepSec: trace.stepMs / 1000, service: w.service, serviceSec: w.serviceSec, seed: w.seed });
   const policies: Policy[] = [];
   let oracle: Oracle | undefined;
+  const feed = awoFeed(w);
   for (const spec of specs) {
     if (spec.kind === 'oracle') oracle = new Oracle({ minReplicas: w.minWorkers, maxReplicas: w.maxWorkers });
-    else policies.push(buildPolicy(spec, w));
+    else policies.push(buildPolicy(spec, w, feed));
   }
-  return replay({ source, policies, oracle, startupDelay: w.startupDelaySec, targetWait: w.targetMs / 1000, initialWorkers: w.initialWorkers, minutes: cfg.minutes, progress });
+  return replay({ source, policies, oracle, startupDelay: w.startupDelaySec, targetWait: w.targetMs / 1000, initialWorkers: w.initialWorkers, minutes: cfg.minutes, blockMinutes: cfg.blockMinutes, progress });
 }
 
 /** {@link runGroup} in a worker thread (TypeScript through tsx, like the bus bench's consumer). */

@@ -39,6 +39,12 @@ export const autoscaleGoalSchema = z
      * interval: headroom that grows where the load is hard to predict and shrinks where it is not.
      */
     forecastBound: z.enum(['point', 'upper']).default('point'),
+    /**
+     * The service level: the share of minutes in which `metric` must stay within `target`
+     * (e.g. 0.99). With it the planner sizes from a queueing model of the wait and adapts its own
+     * headroom from the attainment it measures; `targetUtilization` and `forecastBound` are not used.
+     */
+    slo: z.number().gt(0).lt(1).optional(),
     /** How busy a worker may be on average; lower buys headroom. */
     targetUtilization: z.number().gt(0).lte(1).default(0.8),
     /** How long a new worker takes to be ready; the forecast horizon covers it. */

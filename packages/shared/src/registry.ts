@@ -64,6 +64,7 @@ const ABOUT: Record<Section, Record<string, { description: string; example: unkn
     command: { description: 'Runs an allowlisted executable without a shell; {{step}}, {{param}}, {{value}}, {{version}} become arguments', example: { kind: 'command', executable: '/usr/local/bin/scale', args: ['--size={{value}}'] } },
     'kubernetes-scale': { description: 'Sets spec.replicas of a Kubernetes Deployment or StatefulSet through its scale subresource, within [min, max]; transient answers retried with backoff', example: { kind: 'kubernetes-scale', target: { kind: 'Deployment', namespace: 'shop', name: 'worker' }, min: 1, max: 50 } },
     'redis-set': { description: 'Writes the value to a Redis key under the prefix ({{step}} and {{param}} in the key)', example: { kind: 'redis-set', key: 'route:{{step}}', ttl: '1h' } },
+    'adaptive-workers': { description: "Waits until the step's @awo/worker members (the user's own worker processes, which set their concurrency from the signed plan) run the plan's value in total; drift is read back from the members in Redis", example: { kind: 'adaptive-workers', step: 'work', timeout: '30s' } },
   },
   handlers: {
     pass: { description: 'Passes the record on unchanged', example: { handler: 'pass', params: { concurrency: 8 } } },

@@ -1,0 +1,149 @@
+import { errorMessage, type Keys, Lease, type Logger, runScript } from '@awo/shared';
+import type { Redis } from 'ioredis';
+
+/** The most monitors counted live at once: a joining one past it is refused (and holds nothing). */
+export const MAX_MONITORS = 1024;
+const LUA = new URL('./lua/', import.meta.url);
+
+/** What the owner of the leases does when one is taken or given up. */
+export interface LeaseHandlers {
+  /** The lease of `source` is now ours: start sampling it. */
+  acquired(source: string): void;
+  /** The lease is lost or about to be released: stop sampling before it goes. */
+  stopping(source: string): Promise<void>;
+}
+
+export interface LeaseCounts {
+  /** Leases taken (at start, from a dead monitor, or in a rebalance). */
+  takeovers: number;
+  /** Leases found taken by another monitor at renewal (ours expired: a pause, a lost connection). */
+  lost: number;
+  /** Leases given back because this monitor held more than its share. */
+  released: number;
+  /** Heartbeats refused because MAX_MONITORS were live. */
+  refusedJoins: number;
+  /** Balance rounds that failed (Redis did not answer). */
+  failedRounds: number;
+}
+
+/**
+ * The monitor's share of the sources, through a lease per source (`monitor:lease:<source>`, the
+ * shared `Lease`) and a heartbeat in `monitor:members`. Each round (every third of the lease,
+ * or sooner): beat, renew what it holds (a lease found lost stops its source), give back what is
+ * over its share, ceil(sources / live monitors), and take free leases up to it. Cooperative: a
+ * joining monitor gets its share as the others give back their extra at their next round; a dead
+ * one's leases expire within the TTL and are taken at the next round after.
+ */
+export class SourceLeases {
+  readonly #leases = new Map<string, Lease>();
+  readonly #held = new Set<string>();
+  readonly counts: LeaseCounts = { takeovers: 0, lost: 0, released: 0, refusedJoins: 0, failedRounds: 0 };
+  /** Live monitors at the last beat (this one included). */
+  live = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly ttlMs: number,
+    /** This monitor's id: its member name and the holder part of its lease tokens. */
+    readonly id: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** The sources whose lease this monitor holds. */
+  held(): string[] {
+    return [...this.#held].sort();
+  }
+
+  /**
+   * The key and token a publish of `source` is fenced by (undefined before its lease was ever
+   * taken). Redis is the judge: the lease-xadd script adds only while the key holds the token.
+   */
+  fence(source: string): { key: string; token: string } | undefined {
+    const lease = this.#leases.get(source);
+    return lease ? { key: this.keys.monitorLease(source), token: lease.token } : undefined;
+  }
+
+  #lease(source: string): Lease {
+    let lease = this.#leases.get(source);
+    if (!lease) {
+      lease = new Lease(this.redis, this.keys.monitorLease(source), this.ttlMs, this.id);
+      this.#leases.set(source, lease);
+    }
+    return lease;
+  }
+
+  /** One round over `sources` (the configured ones); never throws. */
+  async balance(sources: readonly string[], on: LeaseHandlers): Promise<void> {
+    try {
+      await this.#round(sources, on);
+    } catch (err) {
+      this.counts.failedRounds++;
+      this.log.warn({ err: errorMessage(err), held: this.held() }, 'monitor lease round failed');
+    }
+  }
+
+  async #round(sources: readonly string[], on: LeaseHandlers): Promise<void> {
+    const reply = (await runScript(this.redis, 'monitor-beat-1', [this.keys.monitorMembers], [this.id, this.ttlMs, MAX_MONITORS], LUA)) as [number, number];
+    const [live, member] = reply;
+    this.live = live;
+    if (member !== 1) this.counts.refusedJoins++;
+    const wanted = new Set(sources);
+    const share = member === 1 ? Math.ceil(sources.length / Math.max(1, live)) : 0;
+    for (const source of [...this.#held]) {
+      if (!wanted.has(source)) {
+        await this.#giveBack(source, on);
+      } else if (!(await this.#lease(source).renew())) {
+        this.#held.delete(source);
+        this.counts.lost++;
+        this.log.warn({ source, monitor: this.id }, 'monitor lease lost: another monitor samples the source now');
+        await on.stopping(source);
+      }
+    }
+    // Over its share (a monitor joined): give back the last ones, so the order is stable.
+    const extra = this.held().slice(share);
+    for (const source of extra) {
+      await this.#giveBack(source, on);
+      this.counts.released++;
+    }
+    if (this.#held.size >= share) return;
+    // Start at a place of its own in the list, so that monitors starting together try different sources first.
+    const free = sources.filter((s) => !this.#held.has(s));
+    const start = hash(this.id) % Math.max(1, free.length);
+    for (const source of [...free.slice(start), ...free.slice(0, start)]) {
+      if (this.#held.size >= share) break;
+      if (await this.#lease(source).acquire()) {
+        this.#held.add(source);
+        this.counts.takeovers++;
+        this.log.info({ source, monitor: this.id, live, share }, 'monitor lease taken');
+        on.acquired(source);
+      }
+    }
+  }
+
+  async #giveBack(source: string, on: LeaseHandlers): Promise<void> {
+    this.#held.delete(source);
+    await on.stopping(source);
+    await this.#lease(source).release();
+    this.log.info({ source, monitor: this.id }, 'monitor lease released');
+  }
+
+  /** Stops and releases every lease and leaves the members, so others take over at once. Never throws. */
+  async close(on: LeaseHandlers): Promise<void> {
+    for (const source of this.held()) {
+      try {
+        await this.#giveBack(source, on);
+      } catch (err) {
+        this.log.warn({ source, err: errorMessage(err) }, 'releasing a monitor lease failed');
+      }
+    }
+    await this.redis.zrem(this.keys.monitorMembers, this.id).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'leaving the monitor members failed'));
+  }
+}
+
+/** A small stable hash (FNV-1a) of a string. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

@@ -28,7 +28,7 @@ export interface LeaseCounts {
 
 /**
  * The monitor's share of the sources, through a lease per source (`monitor:lease:<source>`, the
- * shared `Lease`) and a heartbeat in `monitor:members`. Each round (every third of the lease,
+ * shared `Lease`) and a heartbeat in `monitor:members`. Each round (every quarter of the lease,
  * or sooner): beat, renew what it holds (a lease found lost stops its source), give back what is
  * over its share, ceil(sources / live monitors), and take free leases up to it. Cooperative: a
  * joining monitor gets its share as the others give back their extra at their next round; a dead
@@ -37,6 +37,8 @@ export interface LeaseCounts {
 export class SourceLeases {
   readonly #leases = new Map<string, Lease>();
   readonly #held = new Set<string>();
+  /** Sources being stopped (then released) in the background, so a slow sample never delays a renewal. */
+  readonly #stopping = new Map<string, Promise<void>>();
   readonly counts: LeaseCounts = { takeovers: 0, lost: 0, released: 0, refusedJoins: 0, failedRounds: 0 };
   /** Live monitors at the last beat (this one included). */
   live = 0;
@@ -92,23 +94,23 @@ export class SourceLeases {
     const share = member === 1 ? Math.ceil(sources.length / Math.max(1, live)) : 0;
     for (const source of [...this.#held]) {
       if (!wanted.has(source)) {
-        await this.#giveBack(source, on);
+        this.#giveBack(source, on);
       } else if (!(await this.#lease(source).renew())) {
         this.#held.delete(source);
         this.counts.lost++;
         this.log.warn({ source, monitor: this.id }, 'monitor lease lost: another monitor samples the source now');
-        await on.stopping(source);
+        this.#background(source, () => on.stopping(source));
       }
     }
     // Over its share (a monitor joined): give back the last ones, so the order is stable.
     const extra = this.held().slice(share);
     for (const source of extra) {
-      await this.#giveBack(source, on);
+      this.#giveBack(source, on);
       this.counts.released++;
     }
     if (this.#held.size >= share) return;
     // Start at a place of its own in the list, so that monitors starting together try different sources first.
-    const free = sources.filter((s) => !this.#held.has(s));
+    const free = sources.filter((s) => !this.#held.has(s) && !this.#stopping.has(s));
     const start = hash(this.id) % Math.max(1, free.length);
     for (const source of [...free.slice(start), ...free.slice(0, start)]) {
       if (this.#held.size >= share) break;
@@ -121,22 +123,27 @@ export class SourceLeases {
     }
   }
 
-  async #giveBack(source: string, on: LeaseHandlers): Promise<void> {
+  /** Stops the source, then releases its lease (still ours meanwhile, so its last sample goes out), in the background. */
+  #giveBack(source: string, on: LeaseHandlers): void {
     this.#held.delete(source);
-    await on.stopping(source);
-    await this.#lease(source).release();
-    this.log.info({ source, monitor: this.id }, 'monitor lease released');
+    this.#background(source, async () => {
+      await on.stopping(source);
+      await this.#lease(source).release();
+      this.log.info({ source, monitor: this.id }, 'monitor lease released');
+    });
+  }
+
+  #background(source: string, work: () => Promise<void>): void {
+    const done = work()
+      .catch((err: unknown) => this.log.warn({ source, err: errorMessage(err) }, 'stopping a source or releasing its lease failed'))
+      .finally(() => this.#stopping.delete(source));
+    this.#stopping.set(source, done);
   }
 
   /** Stops and releases every lease and leaves the members, so others take over at once. Never throws. */
   async close(on: LeaseHandlers): Promise<void> {
-    for (const source of this.held()) {
-      try {
-        await this.#giveBack(source, on);
-      } catch (err) {
-        this.log.warn({ source, err: errorMessage(err) }, 'releasing a monitor lease failed');
-      }
-    }
+    for (const source of this.held()) this.#giveBack(source, on);
+    await Promise.all(this.#stopping.values());
     await this.redis.zrem(this.keys.monitorMembers, this.id).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'leaving the monitor members failed'));
   }
 }

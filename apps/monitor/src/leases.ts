@@ -1,9 +1,12 @@
-import { errorMessage, type Keys, Lease, type Logger, runScript } from '@awo/shared';
+import { AwoError, errorMessage, type Keys, Lease, type Logger, runScript } from '@awo/shared';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 
 /** The most monitors counted live at once: a joining one past it is refused (and holds nothing). */
 export const MAX_MONITORS = 1024;
 const LUA = new URL('./lua/', import.meta.url);
+/** What monitor-beat answers: live members, 1 when a member (0: refused at the bound), ms until the first other member expires (-1: none). */
+const beatReply = z.tuple([z.number().int().min(0), z.union([z.literal(0), z.literal(1)]), z.number().int().min(-1)]);
 
 /** What the owner of the leases does when one is taken or given up. */
 export interface LeaseHandlers {
@@ -42,6 +45,8 @@ export class SourceLeases {
   readonly counts: LeaseCounts = { takeovers: 0, lost: 0, released: 0, refusedJoins: 0, failedRounds: 0 };
   /** Live monitors at the last beat (this one included). */
   live = 0;
+  /** ms from the last round until something may change: another member's beat or a lease it wanted expires (-1: nothing known). */
+  #soonest = -1;
 
   constructor(
     private readonly redis: Redis,
@@ -86,9 +91,12 @@ export class SourceLeases {
   }
 
   async #round(sources: readonly string[], on: LeaseHandlers): Promise<void> {
-    const reply = (await runScript(this.redis, 'monitor-beat-1', [this.keys.monitorMembers], [this.id, this.ttlMs, MAX_MONITORS], LUA)) as [number, number];
-    const [live, member] = reply;
+    const raw = await runScript(this.redis, 'monitor-beat-1', [this.keys.monitorMembers], [this.id, this.ttlMs, MAX_MONITORS], LUA);
+    const reply = beatReply.safeParse(raw);
+    if (!reply.success) throw new AwoError('AWO_MESSAGE_INVALID', `monitor-beat answered ${JSON.stringify(raw)}, expected [live, member, first expiry]`);
+    const [live, member, firstExpiry] = reply.data;
     this.live = live;
+    this.#soonest = firstExpiry;
     if (member !== 1) this.counts.refusedJoins++;
     const wanted = new Set(sources);
     const share = member === 1 ? Math.ceil(sources.length / Math.max(1, live)) : 0;
@@ -114,13 +122,30 @@ export class SourceLeases {
     const start = hash(this.id) % Math.max(1, free.length);
     for (const source of [...free.slice(start), ...free.slice(0, start)]) {
       if (this.#held.size >= share) break;
-      if (await this.#lease(source).acquire()) {
+      const lease = this.#lease(source);
+      if (await lease.acquire()) {
         this.#held.add(source);
         this.counts.takeovers++;
         this.log.info({ source, monitor: this.id, live, share }, 'monitor lease taken');
         on.acquired(source);
+      } else {
+        const left = await lease.remaining();
+        this.#soon(left === -2 ? 0 : left); // -2: freed meanwhile, so try again at once
       }
     }
+  }
+
+  #soon(ms: number): void {
+    if (ms >= 0 && (this.#soonest < 0 || ms < this.#soonest)) this.#soonest = ms;
+  }
+
+  /**
+   * How long to wait before the next round: `period`, or sooner when another monitor's beat or a
+   * lease this one wants expires before that, so a dead monitor's sources are taken just after
+   * its leases expire rather than up to a period later.
+   */
+  nextRound(period: number): number {
+    return this.#soonest >= 0 && this.#soonest + 5 < period ? this.#soonest + 5 : period;
   }
 
   /** Stops the source, then releases its lease (still ours meanwhile, so its last sample goes out), in the background. */

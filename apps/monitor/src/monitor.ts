@@ -210,7 +210,7 @@ export class MonitorAgent extends Agent {
     const stop = this.#leaseStop.signal;
     this.#leaseLoop = (async () => {
       while (!stop.aborted) {
-        await delay(period, stop);
+        await delay(this.#leases.nextRound(period), stop);
         if (!stop.aborted) await this.#balance();
       }
     })();

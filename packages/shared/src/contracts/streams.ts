@@ -66,6 +66,8 @@ export const NAMES = {
   workerMembers: { kind: 'key', path: 'worker:{<step>}:members', holds: 'sorted set: the `@awo/worker` members of a step, scored by the Redis time (ms) their heartbeat expires', producers: ['@awo/worker (member-beat Lua; ZREM on close)'], consumers: ['@awo/worker (share of the plan\'s concurrency)', 'executor (`adaptive-workers` actions, observe)'], bounds: 'at most the member\'s `maxMembers` (a joining member past it is refused and counted); expired members removed on every beat' },
   workerInfo: { kind: 'key', path: 'worker:{<step>}:info', holds: 'hash: member id → JSON {ready, concurrency, version, epoch, host, pid, at}: what each member runs now', producers: ['@awo/worker (member-beat Lua)'], consumers: ['@awo/worker', 'executor (`adaptive-workers`)'], bounds: 'one field per live member (removed with it)' },
   workerRefused: { kind: 'key', path: 'worker:{<step>}:refused', holds: 'string: how many joins were refused because the step had `maxMembers` live members', producers: ['@awo/worker (member-beat Lua)'], consumers: ['operators', 'executor (`adaptive-workers` errors)'], bounds: 'one counter per step' },
+  monitorLease: { kind: 'key', path: 'monitor:lease:<source>', holds: 'string: the token of the monitor that samples the source (`<kind>:<name>`), PX monitor.lease', producers: ['monitor (SET NX, lease Lua)'], consumers: ['monitor', 'lease-xadd Lua (a sample is published only while its lease is held)'], bounds: 'one per configured source, expires' },
+  monitorMembers: { kind: 'key', path: 'monitor:members', holds: 'sorted set: live monitor ids, scored by the Redis time (ms) their heartbeat expires', producers: ['monitor (monitor-beat Lua; ZREM on close)'], consumers: ['monitor (its share of the sources: ceil(sources / live monitors))'], bounds: 'expired members removed on every beat; at most 1024 members (a joining monitor past it is refused and counted)' },
   // Consumer groups.
   analyzerGroup: { kind: 'group', path: 'analyzer', holds: 'the analyzers\' position on the metrics stream', producers: [], consumers: ['analyzer'], bounds: 'pending entries acked after publishing; XAUTOCLAIM after bus.claimMinIdle' },
   plannerGroup: { kind: 'group', path: 'planner', holds: 'the planners\' position on the metrics and insights streams', producers: [], consumers: ['planner'], bounds: 'as above' },
@@ -174,6 +176,9 @@ export interface Keys {
   actionKey(key: string): string;
   /** The `@awo/worker` members of a step (sorted set: member id → heartbeat expiry, Redis time ms). */
   workerMembers(step: string): string;
+  /** The lease of one monitor source (`<kind>:<name>`). */
+  monitorLease(source: string): string;
+  monitorMembers: string;
   /** What each live member of a step runs (hash: member id → JSON). */
   workerInfo(step: string): string;
   /** Joins refused at a step's member bound (a counter). */
@@ -220,5 +225,7 @@ export function keys(prefix = 'awo'): Keys {
     workerMembers: (step) => name(NAMES.workerMembers, step),
     workerInfo: (step) => name(NAMES.workerInfo, step),
     workerRefused: (step) => name(NAMES.workerRefused, step),
+    monitorLease: (source) => name(NAMES.monitorLease, source),
+    monitorMembers: name(NAMES.monitorMembers),
   };
 }

@@ -4,7 +4,9 @@ import { formatIssues } from '../config/load.js';
 import { CATALOG, type Keys, type MessageInput, type StreamName } from '../contracts/index.js';
 import { AwoError } from '../errors.js';
 import { injectHeaders, type TraceHeaders } from '../telemetry/propagation.js';
+import { runScript } from '../plan/scripts.js';
 import { encode } from './codec.js';
+import { partitionOf } from './partition.js';
 import type { PublishOptions } from './types.js';
 
 /** Entries of one publish call that travel in one pipeline, settled together. */
@@ -20,6 +22,8 @@ export interface PublisherOptions {
   batchSize: number;
   /** ms a publish may wait for others to share its pipeline; 0 = until the end of this tick. */
   linger: number;
+  /** Metrics partitions (`bus.partitions`): above 1, each metric goes to its series' partition stream. */
+  partitions?: number;
 }
 
 /**
@@ -47,6 +51,7 @@ export class Publisher {
     const schema = CATALOG[stream] as z.ZodType;
     const active = options.headers === undefined ? injectHeaders() : undefined;
     const entries: string[][] = [];
+    const series: string[] = [];
     for (let i = 0; i < list.length; i++) {
       const result = schema.safeParse(list[i]);
       if (!result.success) {
@@ -61,9 +66,28 @@ export class Publisher {
       }
       const headers: TraceHeaders = active ?? (Array.isArray(options.headers) ? (options.headers[i] ?? {}) : (options.headers ?? {}));
       entries.push(encode(result.data, headers));
+      if (stream === 'metrics') series.push((result.data as { series: string }).series);
     }
     if (entries.length === 0) return Promise.resolve([]);
-    const key = this.keys.stream(stream);
+    if (options.fence) return this.#fenced(this.keys.stream(stream), entries, options.fence);
+    const partitions = this.options.partitions ?? 1;
+    if (stream !== 'metrics' || partitions <= 1) return this.#enqueue(this.keys.stream(stream), entries);
+    // Partitioned metrics: grouped by partition, the ids given back in the caller's order.
+    const byKey = new Map<string, number[]>();
+    series.forEach((name, i) => {
+      const key = this.keys.metricsPartition(partitionOf(name, partitions));
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    });
+    return Promise.all([...byKey].map(([key, idx]) => this.#enqueue(key, idx.map((i) => entries[i] as string[])).then((ids) => ({ idx, ids })))).then((groups) => {
+      const out: string[] = new Array(entries.length);
+      for (const g of groups) g.idx.forEach((i, j) => (out[i] = g.ids[j] as string));
+      return out;
+    });
+  }
+
+  #enqueue(key: string, entries: string[][]): Promise<string[]> {
     const parts: Promise<string[]>[] = [];
     for (let i = 0; i < entries.length; i += this.options.batchSize) {
       const slice = entries.slice(i, i + this.options.batchSize);
@@ -72,6 +96,18 @@ export class Publisher {
     }
     this.#schedule();
     return parts.length === 1 ? (parts[0] as Promise<string[]>) : Promise.all(parts).then((p) => p.flat());
+  }
+
+  /** Appends under a lease, atomically checked (fenced-xadd Lua): refused with AWO_LEASE_LOST once the lease is another's. */
+  async #fenced(key: string, entries: string[][], fence: { lease: string; token: string }): Promise<string[]> {
+    const args: (string | number)[] = [fence.token, this.options.maxLen, entries.length];
+    for (const fields of entries) args.push(fields.length, ...fields);
+    try {
+      return (await runScript(this.redis, 'fenced-xadd-2', [fence.lease, key], args)) as string[];
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('AWO_LEASE_LOST')) throw new AwoError('AWO_LEASE_LOST', err.message.slice('AWO_LEASE_LOST '.length));
+      throw err;
+    }
   }
 
   #schedule(): void {

@@ -42,6 +42,8 @@ export type ConsumeOptions<S extends StreamName> = {
    * messages (the planner reads a handful of series from the metrics stream).
    */
   filter?: (data: string) => boolean;
+  /** Metrics only, with `bus.partitions` > 1: read this partition's stream instead of the metrics stream. */
+  partition?: number;
   /** Told how long each read's batch took to handle, in seconds (for the batch-duration histogram). */
   onBatch?: (seconds: number) => void;
 } & Partial<Omit<BusConfig, 'maxLen' | 'batchSize' | 'linger'>> &
@@ -55,6 +57,11 @@ export interface PublishOptions {
    * reported here and left out, the others are published, and the ids returned are theirs.
    */
   onInvalid?: (index: number, issues: Issue[]) => void;
+  /**
+   * Publish only while holding this lease (`lease`: its key, `token`: ours), checked atomically
+   * with the append; refused with `AWO_LEASE_LOST` otherwise. Sent at once, not batched.
+   */
+  fence?: { lease: string; token: string };
 }
 
 export interface ConsumerStats {

@@ -65,7 +65,7 @@ const CONTROL: Grant = { access: 'read', names: ['controlStream'], commands: ['x
 /** What each user may do, by name of the table. */
 export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   monitor: [
-    { access: 'append', names: ['metricsStream'], commands: APPEND, why: 'the metrics it samples' },
+    { access: 'append', names: ['metricsStream', 'metricsPartition'], commands: APPEND, why: 'the metrics it samples (to partition fnv1a(series) mod P with `bus.partitions` > 1)' },
     { access: 'read', names: ['tap'], commands: STREAM_READ, why: 'the `records` source reads what enters a tapped step' },
     { access: 'read', names: ['bull', 'benchRaw'], commands: ['multi', 'exec', 'time', 'get', 'hmget', 'llen', 'lindex', 'zcard', 'xinfo|groups', ...STREAM_READ], why: 'the `bullmq` source reads queues under `<prefix>:bull`, the `redis-stream` source the benchmark\'s raw stream' },
     SPANS,
@@ -74,12 +74,19 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   analyzer: [
     { access: 'consume', names: ['metricsStream'], commands: CONSUME, why: 'group `analyzer`' },
     { access: 'append', names: ['insightsStream'], commands: APPEND, why: 'its forecasts, anomalies and findings' },
+    { access: 'consume', names: ['metricsPartition'], commands: [...CONSUME, 'xinfo|groups', 'xclaim', 'xrange'], why: 'group `analyzer` on the partitions it owns (`bus.partitions` > 1); a takeover reads the partition back and claims what the earlier owner left pending' },
+    {
+      access: 'own', names: ['partitionLease', 'insightsStream'],
+      commands: [...SCRIPTS, 'set', 'get', 'del', 'pexpire', 'xadd'],
+      why: 'partition leases (SET NX, lease scripts) and insights published fenced by them (fenced-xadd script: one selector, a script\'s keys must share one)',
+    },
+    { access: 'own', names: ['analyzerMembers'], commands: [...SCRIPTS, 'time', 'zadd', 'zremrangebyscore', 'zcard', 'zrem', 'pexpire'], why: 'its heartbeat among the live analyzers (members-beat script)' },
     DEADLETTER,
     SPANS,
     CONTROL,
   ],
   planner: [
-    { access: 'consume', names: ['metricsStream', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` and `planner-results`' },
+    { access: 'consume', names: ['metricsStream', 'metricsPartition', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` (every metrics partition) and `planner-results`' },
     {
       access: 'own', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'lease'],
       commands: [...SCRIPTS, 'get', 'set', 'del', 'pexpire', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ],
@@ -108,7 +115,7 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     CONTROL,
   ],
   reader: [
-    { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'spans', 'metricsStream', 'insightsStream', 'resultsStream'], commands: PLAN_READ, why: '`awo plan`, `awo trace`, `awo explain`' },
+    { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'spans', 'metricsStream', 'metricsPartition', 'insightsStream', 'resultsStream'], commands: PLAN_READ, why: '`awo plan`, `awo trace`, `awo explain`' },
   ],
 };
 

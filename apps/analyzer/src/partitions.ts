@@ -11,7 +11,7 @@ export interface PartitionHooks {
 }
 
 /**
- * Owns metrics partitions through one lease each (`<prefix>:p<n>:lease`), with cooperative
+ * Owns metrics partitions through one lease each (`<prefix>:p<n>:metrics:lease`), with cooperative
  * rebalancing. Every tick (a quarter of the lease TTL) the analyzer beats into the membership
  * set, computes its share ceil(P / live), renews its leases (dropping a lost one), releases
  * what is over its share (so a joining analyzer finds free partitions), and takes free

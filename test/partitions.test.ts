@@ -147,7 +147,17 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
       const pending = (await t.redis.xpending(t.k.metricsPartition(n), 'analyzer')) as [number];
       expect(pending[0], `pending on partition ${n}`).toBe(0);
     }
-    console.log(JSON.stringify({ takeoverMs, leaseTtlMs: LEASE_TTL, moved }));
+    // Balance: series per analyzer before and after the death (max / mean).
+    const balance = (h: (string | null)[]) => {
+      const per = new Map<string, number>();
+      for (const series of SERIES) {
+        const owner = h[partitionOf(series, 6)] as string;
+        per.set(owner, (per.get(owner) ?? 0) + 1);
+      }
+      const counts = [...per.values()];
+      return { perAnalyzer: counts, maxOverMean: Math.max(...counts) / (SERIES.length / counts.length) };
+    };
+    console.log(JSON.stringify({ takeoverMs, leaseTtlMs: LEASE_TTL, moved, balanceBefore: balance(before), balanceAfter: balance(after) }));
   }, 120_000);
 
   it('P = 1 behaves as today: one metrics stream, no partition streams or leases', async () => {

@@ -57,6 +57,23 @@ async function setup(partitions: number, analyzers: number) {
     redis,
     bus,
     procs,
+    /** Starts one more analyzer process. */
+    join(): AgentProcess {
+      const proc = new AgentProcess('analyzer', configFile);
+      procs.push(proc);
+      return proc;
+    },
+    /** Waits (bounded) until every partition is held and each of `n` analyzers holds its share. */
+    async balanced(n: number, timeoutMs = 30_000): Promise<(string | null)[]> {
+      let h: (string | null)[] = [];
+      await waitFor(async () => {
+        h = await this.holders();
+        const per = new Map<string, number>();
+        for (const x of h) if (x !== null) per.set(x, (per.get(x) ?? 0) + 1);
+        return h.every((x) => x !== null) && per.size === n && [...per.values()].every((c) => c === Math.ceil(partitions / n) || c === Math.floor(partitions / n));
+      }, `the ${partitions} partitions spread over ${n} analyzers`, timeoutMs, 50);
+      return h;
+    },
     /** The holder (instance) of each partition's lease, null when free. */
     async holders(): Promise<(string | null)[]> {
       const tokens = partitions === 1 ? [] : await redis.mget(...Array.from({ length: partitions }, (_, n) => k.partitionLease(n)));
@@ -158,6 +175,27 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
       return { perAnalyzer: counts, maxOverMean: Math.max(...counts) / (SERIES.length / counts.length) };
     };
     console.log(JSON.stringify({ takeoverMs, leaseTtlMs: LEASE_TTL, moved, balanceBefore: balance(before), balanceAfter: balance(after) }));
+  }, 120_000);
+
+  it('a joining analyzer takes its share as the others give extras back, each series moving once and going on from its rebuilt state', async () => {
+    const t = await setup(6, 2);
+    const before = await t.balanced(2);
+    const rounds: number[] = [];
+    for (let i = 0; i < 10; i++) rounds.push(await t.step(30_000));
+    const joined = t.join();
+    const after = await t.balanced(3);
+    expect(after.filter((h) => h === `analyzer-${joined.pid}`)).toHaveLength(2);
+    for (let i = 0; i < 6; i++) rounds.push(await t.step(30_000));
+    const seen = await t.read();
+    for (const series of SERIES) {
+      const mine = seen.filter((s) => s.series === series);
+      expect(new Set(mine.map((s) => s.ts)), series).toEqual(new Set(rounds));
+      for (let i = 1; i < mine.length; i++) expect((mine[i] as Seen).ts, `${series} in order`).toBeGreaterThan((mine[i - 1] as Seen).ts);
+      const p = partitionOf(series, 6);
+      const runs = mine.map((s) => s.holder).filter((h, i, a) => i === 0 || h !== a[i - 1]);
+      expect(runs, series).toEqual(before[p] === after[p] ? [before[p]] : [before[p], after[p]]);
+      if (before[p] !== after[p]) expect((mine.find((s) => s.holder === after[p]) as Seen).metricIds.length, `${series} rebuilt`).toBe(8);
+    }
   }, 120_000);
 
   it('P = 1 behaves as today: one metrics stream, no partition streams or leases', async () => {

@@ -225,8 +225,8 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
     expect(isAwoError(err, 'AWO_LEASE_LOST')).toBe(true);
     expect(await redis.xlen(k.stream('insights'))).toBe(0);
     const [id] = await bus.publish('insights', insight, { fence: { lease: k.partitionLease(2), token: holder.token } });
-    const [[, fields]] = (await redis.xrange(k.stream('insights'), id as string, id as string)) as [string, string[]][];
-    expect(fields).toContain(holder.token);
+    const rows = (await redis.xrange(k.stream('insights'), id as string, id as string)) as [string, string[]][];
+    expect(rows[0]?.[1]).toContain(holder.token);
     // Metrics go to their series' partition, never to the single stream.
     await bus.publish('metrics', { v: 1, series: 'load.web', value: 1, ts: Date.now(), source: 'test' });
     expect(await redis.xlen(k.metricsPartition(partitionOf('load.web', 4)))).toBe(1);

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decode, isAwoError, keys as makeKeys, Lease, partitionOf, RedisBus, type MessageInput } from '@awo/shared';
-import { AgentProcess } from './chaos/harness.js';
-import { busConfig, cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
+import { PlannerAgent } from '@awo/planner';
+import { parseConfig, Runtime } from '@awo/shared';
+import { AgentProcess, groupState } from './chaos/harness.js';
+import { busConfig, cleanup, cleanupPrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** A forecast insight as read back: who published it (the holder of the lease token), its series, point time and cited metric ids. */
 interface Seen {
@@ -231,5 +233,26 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
     await bus.publish('metrics', { v: 1, series: 'load.web', value: 1, ts: Date.now(), source: 'test' });
     expect(await redis.xlen(k.metricsPartition(partitionOf('load.web', 4)))).toBe(1);
     expect(await redis.xlen(k.stream('metrics'))).toBe(0);
+  });
+
+  it('the planner reads every partition', async () => {
+    const prefix = testPrefix();
+    const rt = new Runtime({ config: parseConfig({ prefix, bus: { partitions: 4, block: 100, ackInterval: 5 }, planner: { lease: '2s' } }), redisUrl: REDIS_URL, log: quietLogger(), env: {} });
+    const planner = new PlannerAgent(rt.deps('planner'));
+    cleanups.push(async () => {
+      await planner.close();
+      await rt.close();
+      await cleanupPrefix(prefix);
+    });
+    await planner.start();
+    await waitFor(() => planner.isLeader, 'leadership');
+    await rt.bus.publish('metrics', SERIES.map((series) => ({ v: 1 as const, series, value: 1, ts: Date.now(), source: 'test' })));
+    const per = new Array<number>(4).fill(0);
+    for (const series of SERIES) per[partitionOf(series, 4)]!++;
+    await waitFor(async () => {
+      const states = await Promise.all(per.map((_, n) => groupState(rt.redis, rt.keys.metricsPartition(n), 'planner')));
+      return states.every((st, n) => st !== undefined && st.entriesRead === per[n] && st.pending === 0);
+    }, 'the planner group through every partition', 10_000, 20);
+    expect(per.filter((c) => c > 0).length).toBeGreaterThan(1);
   });
 });

@@ -3,9 +3,10 @@ import type { Redis } from 'ioredis';
 import { runScript } from './scripts.js';
 
 /**
- * A lease in Redis (the planner leadership, a metrics partition): `SET key token NX PX ttl`, renewed by its holder (Lua, checks the
- * token), released on close. Whoever holds it may write the plan; the plan's version check
- * fences a holder that lost it without knowing.
+ * A lease in Redis: `SET key token NX PX ttl`, renewed by its holder (Lua, checks the token),
+ * released on close. The planner leader's lease lets it write the plan (the plan's version check
+ * fences a holder that lost it without knowing); a metrics partition's lease lets an analyzer
+ * publish that partition's insights (fenced by the token in the fenced-xadd Lua).
  */
 export class Lease {
   readonly token: string;

@@ -182,4 +182,34 @@ describe('one ACL user per agent', () => {
     // Nothing the agents did in the loop was refused (the forged writes above are the test's own).
     expect(output).not.toMatch(/NOPERM/);
   }, 60_000);
+
+  it('with bus.partitions 4: the monitor adds to partitions, analyzers own them by lease, take one over and publish fenced, nothing refused', async () => {
+    await admin.call('ACL', 'LOG', 'RESET');
+    const partitioned = (agent: Name): Config => {
+      const c = config(prefix, url(agent));
+      return { ...c, bus: { ...c.bus, partitions: 4 }, analyzer: { ...c.analyzer, leaseTtl: 2000 } };
+    };
+    const log = createLogger({ level: 'silent' });
+    const m = new Runtime({ config: partitioned('monitor'), redisUrl: url('monitor'), log, env: {} });
+    const runtimes = [m];
+    const series = 'redis-stream.raw.length';
+    const fenced = async () => (await admin.xrange(`${prefix}:stream:insights`, '-', '+')).filter(([, f]) => f.includes('lease')).length;
+    try {
+      for (const round of [0, 1]) {
+        // One analyzer, then another after the first closed: the second takes the partition over (read back, claims).
+        const rt = new Runtime({ config: partitioned('analyzer'), redisUrl: url('analyzer'), log, env: {}, instanceSuffix: `acl${round}` });
+        runtimes.push(rt);
+        const analyzer = new AnalyzerAgent(rt.deps('analyzer'));
+        await analyzer.start();
+        const before = await fenced();
+        for (let i = 0; i < 5; i++) await m.bus.publish('metrics', { v: 1, series, value: i, ts: Date.now(), source: 'test' });
+        await waitFor(async () => (await fenced()) > before, `fenced forecasts from analyzer ${round}`, 10_000, 20);
+        await analyzer.close();
+      }
+      expect(await admin.exists(`${prefix}:p0:stream:metrics`, `${prefix}:p1:stream:metrics`, `${prefix}:p2:stream:metrics`, `${prefix}:p3:stream:metrics`)).toBeGreaterThan(0);
+      expect(await aclLog(admin)).toEqual([]);
+    } finally {
+      await Promise.all(runtimes.map((rt) => rt.close()));
+    }
+  }, 60_000);
 });

@@ -11,7 +11,7 @@ describe('a publish fenced by a lease', () => {
     const key = keys.monitorLease('fake:s');
     const lease = new Lease(t.redis, key, 5000, 'test');
     expect(await lease.acquire()).toBe(true);
-    const fence = { key, token: lease.token };
+    const fence = { lease: key, token: lease.token };
     // Three entries, batchSize 2: two script calls, each checking the lease.
     const ids = await t.bus.publish('metrics', [metric(1), metric(2), metric(3)], { fence });
     expect(ids).toHaveLength(3);

@@ -45,6 +45,12 @@ export function seriesKey(series: string, labels: Record<string, string>): strin
   return `${series}{${keys.sort().map((k) => `${k}=${labels[k]}`).join(',')}}`;
 }
 
+/** The series name of a key (`series` or `series{k=v,…}`). */
+export function nameOfKey(key: string): string {
+  const brace = key.indexOf('{');
+  return brace < 0 ? key : key.slice(0, brace);
+}
+
 /** The series of one rule, keyed by name and allowlisted labels, in order of last sight (oldest first). */
 export class RuleSeries<T> {
   readonly #entries = new Map<string, Entry<T>>();
@@ -116,6 +122,18 @@ export class RuleSeries<T> {
       n++;
     }
     this.#expired += n;
+    return n;
+  }
+
+  /** Forgets the series whose key `drop` picks (a partition another analyzer now owns); returns how many. */
+  forget(drop: (key: string) => boolean): number {
+    let n = 0;
+    for (const key of [...this.#entries.keys()]) {
+      if (!drop(key)) continue;
+      this.#entries.delete(key);
+      this.budget.used--;
+      n++;
+    }
     return n;
   }
 

@@ -3,6 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import {
   Agent,
   ATTR,
+  AwoError,
   closeInOrder,
   counter,
   errorMessage,
@@ -11,7 +12,10 @@ import {
   mergeSlice,
   type ReconfigureResult,
   inSpan,
+  isAwoError,
+  type Lease,
   linksFrom,
+  partitionOf,
   MESSAGING_SYSTEM_REDIS,
   spanName,
   type AgentDeps,
@@ -20,7 +24,9 @@ import {
   type Delivery,
   type MessageInput,
 } from '@awo/shared';
-import { RuleSeries, SeriesBudget, sweepEvery, type RefusalWarning } from './admission.js';
+import { nameOfKey, RuleSeries, SeriesBudget, sweepEvery, type RefusalWarning } from './admission.js';
+import { PartitionOwner } from './partitions.js';
+import { takeOver } from './takeover.js';
 import { QualityChecks } from './quality/checks.js';
 import { globToRegExp, SeriesState, type AnomalyRule, type ForecastRule } from './series.js';
 
@@ -56,6 +62,10 @@ export class AnalyzerAgent extends Agent {
   readonly #sweepEvery: number;
   #sweptAt: number;
   #consumer: Consumer | undefined;
+  /** With `bus.partitions` > 1: the partitions this analyzer owns (leases) and their consumers. */
+  #owner: PartitionOwner | undefined;
+  readonly #partitions = new Map<number, { consumer?: Consumer; lease: Lease }>();
+  readonly #takeovers = { replayed: 0, pending: 0, fenced: 0 };
   readonly #counts = { metrics: 0, forecasts: 0, anomalies: 0, qualityFindings: 0, batches: 0 };
   /** The newest forecast of each forecast rule (by its `series` pattern from the config: bounded), for dashboards. */
   readonly #lastForecast = new Map<string, Record<'observed' | 'value' | 'lower' | 'upper', number>>();
@@ -86,6 +96,9 @@ export class AnalyzerAgent extends Agent {
         ['series', 'bound'],
         () => [...this.#lastForecast].flatMap(([series, f]) => Object.entries(f).map(([bound, v]) => [{ series, bound }, v] as const)),
       ),
+      awo_analyzer_partitions: gauge('Metrics partitions this analyzer owns (bus.partitions > 1)', () => this.#owner?.owned().length ?? 0),
+      awo_analyzer_partition_takeovers_total: counter('Metrics partitions this analyzer took (state rebuilt from their retained entries)', () => this.#owner?.counts.taken ?? 0),
+      awo_analyzer_partition_fenced_total: counter('Insight publishes refused because the partition lease was another analyzer\'s (AWO_LEASE_LOST)', () => this.#takeovers.fenced),
       awo_analyzer_series: gauge('Series whose state the analyzer keeps, over all its rules', () => this.#tables().reduce((n, t) => n + t.size, 0)),
       awo_analyzer_series_expired_total: counter('Series forgotten after analyzer.idleExpiry without a point', () => this.#tables().reduce((n, t) => n + t.expired, 0)),
       awo_analyzer_series_refused_total: counter('Points of new series refused for being over a rule\'s or the analyzer\'s limit of series (admitted series are never evicted)', ['rule'], () => this.#tables().map((t) => [{ rule: t.rule }, t.refused] as const)),
@@ -93,11 +106,54 @@ export class AnalyzerAgent extends Agent {
   }
 
   protected async onStart(): Promise<void> {
+    const partitions = this.deps.config.bus.partitions;
+    if (partitions > 1) {
+      this.#owner = new PartitionOwner(this.deps.redis, this.deps.keys, partitions, this.deps.config.analyzer.leaseTtl, this.deps.instance, { take: (n, lease) => this.#take(n, lease), drop: (n) => this.#drop(n) }, this.deps.log);
+      await this.#owner.start();
+      return;
+    }
     this.#consumer = await this.deps.bus.consume('metrics', {
       group: GROUPS.analyzer,
       consumer: this.deps.instance,
       batchHandler: (batch) => this.#handle(batch),
     });
+  }
+
+  /**
+   * Partition n is ours: forget what we knew of its series (an earlier ownership's state is
+   * stale), rebuild it from the partition's retained entries, analyze what earlier owners left
+   * unacknowledged, then read the partition from there.
+   */
+  async #take(n: number, lease: Lease): Promise<void> {
+    const entry: { consumer?: Consumer; lease: Lease } = { lease };
+    this.#partitions.set(n, entry);
+    this.#forget(n);
+    const now = this.deps.now();
+    const done = await takeOver(this.deps.redis, this.deps.keys.metricsPartition(n), GROUPS.analyzer, this.deps.instance, this.deps.config.bus.maxLen,
+      (batch) => void this.#analyze(batch, now, null),
+      (batch) => this.#handle(batch, n),
+      this.deps.log);
+    this.#takeovers.replayed += done.replayed;
+    this.#takeovers.pending += done.pending;
+    this.deps.log.info({ partition: n, ...done }, 'partition state rebuilt');
+    if (this.#partitions.get(n) !== entry) return;
+    entry.consumer = await this.deps.bus.consume('metrics', { group: GROUPS.analyzer, consumer: this.deps.instance, partition: n, batchHandler: (batch) => this.#handle(batch, n) });
+  }
+
+  /** Partition n is no longer ours: stop reading it (its batch in flight finishes first) and forget its series. */
+  async #drop(n: number): Promise<void> {
+    const entry = this.#partitions.get(n);
+    this.#partitions.delete(n);
+    await entry?.consumer?.close();
+    this.#forget(n);
+  }
+
+  /** Forgets the series of partition n in every rule. */
+  #forget(n: number): void {
+    const P = this.deps.config.bus.partitions;
+    const drop = (key: string) => partitionOf(nameOfKey(key), P) === n;
+    for (const r of [...this.#forecastRules, ...this.#anomalyRules]) r.series.forget(drop);
+    for (const t of this.#quality.tables()) t.forget(drop);
   }
 
   /**
@@ -148,8 +204,8 @@ export class AnalyzerAgent extends Agent {
     this.#quality.sweep(now);
   }
 
-  async #handle(batch: Delivery<'metrics'>[]): Promise<void> {
-    const stream = this.deps.keys.stream('metrics');
+  async #handle(batch: Delivery<'metrics'>[], partition?: number): Promise<void> {
+    const stream = partition === undefined ? this.deps.keys.stream('metrics') : this.deps.keys.metricsPartition(partition);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
       [ATTR.MESSAGING_DESTINATION_NAME]: stream,
@@ -157,21 +213,39 @@ export class AnalyzerAgent extends Agent {
       [ATTR.MESSAGING_CONSUMER_GROUP_NAME]: GROUPS.analyzer,
       [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: batch.length,
     };
-    const run = inSpan(this.deps.tracer, spanName('process', 'metrics'), { kind: SpanKind.CONSUMER, links: linksFrom(batch.map((d) => d.headers)), attributes }, () => this.#analyze(batch));
+    const run = inSpan(this.deps.tracer, spanName('process', 'metrics'), { kind: SpanKind.CONSUMER, links: linksFrom(batch.map((d) => d.headers)), attributes }, () => this.#analyze(batch, this.deps.now(), partition));
     this.#batch = run.then(() => undefined, () => undefined);
-    await run;
+    try {
+      await run;
+    } catch (err) {
+      // Fenced: another analyzer owns the partition now. Stop reading it at once (the batch stays
+      // pending for the new owner); the next round drops the lease.
+      if (partition !== undefined && isAwoError(err, 'AWO_LEASE_LOST')) {
+        this.#takeovers.fenced++;
+        const entry = this.#partitions.get(partition);
+        if (entry) {
+          this.#partitions.delete(partition);
+          void entry.consumer?.close();
+          void this.#owner?.round();
+        }
+      }
+      throw err;
+    }
     this.#counts.batches++;
   }
 
-  async #analyze(batch: Delivery<'metrics'>[]): Promise<void> {
+  /**
+   * Analyzes a batch and publishes its insights. `partition`: the metrics partition it came from
+   * (publishes fenced by its lease); `null`: a read-back at takeover, which only rebuilds state.
+   */
+  async #analyze(batch: Delivery<'metrics'>[], now: number, partition: number | undefined | null): Promise<void> {
     const insights: MessageInput<'insights'>[] = [];
     const causes: Delivery<'metrics'>[] = [];
     const forecastDue = new Map<SeriesState, Delivery<'metrics'>>();
     const stateOf = new Map<Delivery<'metrics'>, SeriesState>();
-    const now = this.deps.now();
     this.#sweep(now);
     for (const d of batch) {
-      this.#counts.metrics++;
+      if (partition !== null) this.#counts.metrics++;
       const m = d.message;
       if (this.#quality.wants(m.series)) {
         const found = this.#quality.observe(m, [d.id], now);
@@ -197,6 +271,7 @@ export class AnalyzerAgent extends Agent {
         insights.push({ v: 1, id: randomUUID(), kind: 'anomaly', series: m.series, ts: m.ts, metricIds: anomaly.causes.map((c) => c.id), method: detection.by ?? detection.method, value: m.value, score: clamp01(detection.score), threshold: detection.threshold, anomalous: true });
       }
     }
+    if (partition === null) return;
     // One forecast per series per batch, from its newest point.
     for (const [state, d] of forecastDue) {
       const f = state.forecastNow();
@@ -222,11 +297,13 @@ export class AnalyzerAgent extends Agent {
       });
     }
     if (insights.length === 0) return;
-    await this.#publish(insights, causes, stateOf);
+    const lease = partition === undefined ? undefined : this.#partitions.get(partition)?.lease;
+    if (partition !== undefined && !lease) throw new AwoError('AWO_LEASE_LOST', `metrics partition ${partition} is no longer this analyzer's`);
+    await this.#publish(insights, causes, stateOf, lease && partition !== undefined ? { lease: this.deps.keys.partitionLease(partition), token: lease.token } : undefined);
   }
 
   /** Publishes insights in a PRODUCER span linked to the metrics that caused them (and the points before them in their series). */
-  async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[], stateOf: Map<Delivery<'metrics'>, SeriesState>): Promise<void> {
+  async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[], stateOf: Map<Delivery<'metrics'>, SeriesState>, fence?: { lease: string; token: string }): Promise<void> {
     const links = linksFrom(causes.flatMap((d) => [d.headers, ...(stateOf.get(d)?.causes ?? []).map((c) => ({ traceparent: c.traceparent }))]), 32);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
@@ -234,12 +311,12 @@ export class AnalyzerAgent extends Agent {
       [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
       [ATTR.MESSAGING_BATCH_MESSAGE_COUNT]: insights.length,
     };
-    await inSpan(this.deps.tracer, spanName('publish', 'insights'), { kind: SpanKind.PRODUCER, links, attributes }, () => this.deps.bus.publish('insights', insights));
+    await inSpan(this.deps.tracer, spanName('publish', 'insights'), { kind: SpanKind.PRODUCER, links, attributes }, () => this.deps.bus.publish('insights', insights, fence ? { fence } : {}));
     for (const i of insights) this.#counts[i.kind === 'forecast' ? 'forecasts' : i.kind === 'anomaly' ? 'anomalies' : 'qualityFindings']++;
   }
 
   protected override isReady(): boolean {
-    return this.#consumer !== undefined;
+    return this.#consumer !== undefined || this.#owner !== undefined;
   }
 
   /** Every rule's series table: forecast, anomaly, then drift rules. */
@@ -266,11 +343,12 @@ export class AnalyzerAgent extends Agent {
     const models: Record<string, unknown> = {};
     for (const r of this.#forecastRules) for (const [key, s] of r.series.entries()) models[key] = { season: s.season, errors: s.modelErrors() };
     const rules = Object.fromEntries(this.#tables().map((t) => [t.rule, { series: t.size, refused: t.refused, expired: t.expired }]));
-    return { series: this.metrics().analyzer_series, ...this.#counts, rules, models };
+    const partitions = this.#owner ? { owned: this.#owner.owned(), ...this.#owner.counts, ...this.#takeovers } : undefined;
+    return { series: this.metrics().analyzer_series, ...this.#counts, rules, models, ...(partitions ? { partitions } : {}) };
   }
 
   protected async onClose(): Promise<void> {
-    await closeInOrder([['consumer', () => this.#consumer?.close()]], (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'analyzer close step failed'));
+    await closeInOrder([['consumer', () => this.#consumer?.close()], ['partitions', () => this.#owner?.close()]], (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'analyzer close step failed'));
   }
 }
 

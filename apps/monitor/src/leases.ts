@@ -64,11 +64,11 @@ export class SourceLeases {
 
   /**
    * The key and token a publish of `source` is fenced by (undefined before its lease was ever
-   * taken). Redis is the judge: the lease-xadd script adds only while the key holds the token.
+   * taken). Redis is the judge: the fenced-xadd script adds only while the key holds the token.
    */
-  fence(source: string): { key: string; token: string } | undefined {
+  fence(source: string): { lease: string; token: string } | undefined {
     const lease = this.#leases.get(source);
-    return lease ? { key: this.keys.monitorLease(source), token: lease.token } : undefined;
+    return lease ? { lease: this.keys.monitorLease(source), token: lease.token } : undefined;
   }
 
   #lease(source: string): Lease {

@@ -169,8 +169,11 @@ export class PlannerAgent extends Agent {
     this.#counts.leaderships++;
     this.deps.log.info({ instance: this.deps.instance }, 'planner is the leader');
     const { bus, instance } = this.deps;
+    // With `bus.partitions` > 1 the metrics are spread over partition streams: the leader reads them all.
+    const partitions = this.deps.config.bus.partitions;
+    const metrics = partitions > 1 ? Array.from({ length: partitions }, (_, n) => n) : [undefined];
     this.#consumers = [
-      await bus.consume('metrics', { group: GROUPS.planner, consumer: instance, filter: seriesFilter(this.#bySeries.keys()), batchHandler: (b) => this.#onMetrics(b) }),
+      ...(await Promise.all(metrics.map((partition) => bus.consume('metrics', { group: GROUPS.planner, consumer: instance, ...(partition === undefined ? {} : { partition }), filter: seriesFilter(this.#bySeries.keys()), batchHandler: (b) => this.#onMetrics(b) })))),
       await bus.consume('insights', { group: GROUPS.planner, consumer: instance, batchHandler: (b) => this.#onInsights(b) }),
       await bus.consume('results', { group: GROUPS.plannerResults, consumer: instance, handler: (d) => this.#onResult(d) }),
     ];

@@ -66,8 +66,8 @@ const CONTROL: Grant = { access: 'read', names: ['controlStream'], commands: ['x
 export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   monitor: [
     {
-      access: 'own', names: ['metricsStream', 'monitorLease'], commands: [...SCRIPTS, 'get', 'xadd'],
-      why: 'the metrics it samples, added by the lease-xadd script only while it holds the source\'s lease (one selector: a script\'s keys must share one)',
+      access: 'own', names: ['metricsStream', 'metricsPartition', 'monitorLease'], commands: [...SCRIPTS, 'get', 'xadd'],
+      why: 'the metrics it samples (to partition fnv1a(series) mod P with `bus.partitions` > 1), added by the fenced-xadd script only while it holds the source\'s lease (one selector: a script\'s keys must share one)',
     },
     { access: 'own', names: ['monitorLease'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'pttl', 'del'], why: 'a lease per source it samples (take, renew, release), kept apart from the metrics so that it cannot delete the stream' },
     { access: 'own', names: ['monitorMembers'], commands: [...SCRIPTS, 'time', 'zremrangebyscore', 'zscore', 'zrange', 'zcard', 'zadd', 'pexpire', 'zrem'], why: 'its heartbeat among the live monitors (monitor-beat script), whose count sets its share of the sources' },
@@ -79,12 +79,19 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   analyzer: [
     { access: 'consume', names: ['metricsStream'], commands: CONSUME, why: 'group `analyzer`' },
     { access: 'append', names: ['insightsStream'], commands: APPEND, why: 'its forecasts, anomalies and findings' },
+    { access: 'consume', names: ['metricsPartition'], commands: [...CONSUME, 'xinfo|groups', 'xclaim', 'xrange'], why: 'group `analyzer` on the partitions it owns (`bus.partitions` > 1); a takeover reads the partition back and claims what the earlier owner left pending' },
+    {
+      access: 'own', names: ['partitionLease', 'insightsStream'],
+      commands: [...SCRIPTS, 'set', 'get', 'del', 'pexpire', 'xadd'],
+      why: 'partition leases (SET NX, lease scripts) and insights published fenced by them (fenced-xadd script: one selector, a script\'s keys must share one)',
+    },
+    { access: 'own', names: ['analyzerMembers'], commands: [...SCRIPTS, 'time', 'zadd', 'zremrangebyscore', 'zcard', 'zrem', 'pexpire'], why: 'its heartbeat among the live analyzers (members-beat script)' },
     DEADLETTER,
     SPANS,
     CONTROL,
   ],
   planner: [
-    { access: 'consume', names: ['metricsStream', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` and `planner-results`' },
+    { access: 'consume', names: ['metricsStream', 'metricsPartition', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` (every metrics partition) and `planner-results`' },
     {
       access: 'own', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'lease'],
       commands: [...SCRIPTS, 'get', 'set', 'del', 'pexpire', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ],
@@ -113,7 +120,7 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     CONTROL,
   ],
   reader: [
-    { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'spans', 'metricsStream', 'insightsStream', 'resultsStream'], commands: PLAN_READ, why: '`awo plan`, `awo trace`, `awo explain`' },
+    { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'spans', 'metricsStream', 'metricsPartition', 'insightsStream', 'resultsStream'], commands: PLAN_READ, why: '`awo plan`, `awo trace`, `awo explain`' },
   ],
 };
 

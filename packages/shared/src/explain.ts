@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { decode } from './bus/codec.js';
 import type { Insight, Metric, PlanRevision } from './contracts/messages.js';
-import type { Keys } from './contracts/streams.js';
+import { metricsStreams, type Keys } from './contracts/streams.js';
 import { describeChange } from './plan/model.js';
 import { parseTraceparent } from './telemetry/propagation.js';
 
@@ -42,10 +42,11 @@ async function findInsights(redis: Redis, keys: Keys, ids: readonly string[], sc
   return found;
 }
 
-async function findMetrics(redis: Redis, keys: Keys, ids: readonly string[]): Promise<Found<Metric>[]> {
+/** Metrics by stream id; with `bus.partitions` > 1 each id is looked for in every partition. */
+async function findMetrics(redis: Redis, keys: Keys, ids: readonly string[], partitions: number): Promise<Found<Metric>[]> {
   if (ids.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.xrange(keys.stream('metrics'), id, id);
+  for (const id of ids) for (const stream of metricsStreams(keys, partitions)) pipeline.xrange(stream, id, id);
   const replies = (await pipeline.exec()) ?? [];
   const out: Found<Metric>[] = [];
   for (const [err, rows] of replies) {
@@ -74,11 +75,11 @@ export function describeInsight(i: Insight): string {
  * still kept in its stream, looked up among the newest `scan` insights), with trace ids, as data
  * and in words. `awo explain` and the API's revision answer both come from here.
  */
-export async function explainRevision(redis: Redis, keys: Keys, r: PlanRevision, scan = 50_000): Promise<Explanation> {
+export async function explainRevision(redis: Redis, keys: Keys, r: PlanRevision, scan = 50_000, partitions = 1): Promise<Explanation> {
   // A goal may cite a metric itself (its stream id) beside the insights it used.
   const cited = r.insightIds.filter((id) => STREAM_ID.test(id));
   const insights = await findInsights(redis, keys, r.insightIds.filter((id) => !STREAM_ID.test(id)), scan);
-  const metrics = await findMetrics(redis, keys, [...new Set([...cited, ...insights.flatMap((i) => i.message.metricIds)])]);
+  const metrics = await findMetrics(redis, keys, [...new Set([...cited, ...insights.flatMap((i) => i.message.metricIds)])], partitions);
   const text: string[] = [];
   const changes = r.changes.map(describeChange).join(', ') || `no parameter change${Object.keys(r.plan.pins ?? {}).length ? ' (pins only)' : ''}`;
   text.push(`Plan v${r.version} (from v${r.parentVersion}), written ${new Date(r.at).toISOString()} by ${r.leader} for goal "${r.goal}", ${changes}.`);

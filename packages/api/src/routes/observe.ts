@@ -1,4 +1,4 @@
-import { actionResultSchema, actionSchema, forecastInsightSchema, insightSchema, readSpans, traceTree, type TraceLink, type TraceNode } from '@awo/shared';
+import { actionResultSchema, actionSchema, compareIds, forecastInsightSchema, insightSchema, metricsStreams, partitionOf, readSpans, traceTree, type TraceLink, type TraceNode } from '@awo/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../context.js';
@@ -41,7 +41,10 @@ export const observeRoutes =
       '/api/v1/series',
       { config: { role: 'viewer' }, schema: { tags: ['series'], summary: 'The series among the newest metrics (api.scanLimit), by name, with their newest value', querystring: pageQuery(), response: { 200: page(seriesSummary), ...errorResponses(400) } } },
       async (req) => {
-        const { items } = await streamPage(deps.redis, key('metrics'), 'metrics', { limit: scanLimit, scanLimit });
+        // Partitioned metrics: the newest of every partition, the scan bound shared between them.
+        const streams = metricsStreams(deps.keys, deps.config.bus.partitions);
+        const each = Math.max(1, Math.ceil(scanLimit / streams.length));
+        const items = (await Promise.all(streams.map((s) => streamPage(deps.redis, s, 'metrics', { limit: each, scanLimit: each })))).flatMap((p) => p.items).sort((a, b) => compareIds(b.id, a.id));
         const by = new Map<string, z.infer<typeof seriesSummary>>();
         for (const { message: m } of items) {
           const s = by.get(m.series);
@@ -69,7 +72,8 @@ export const observeRoutes =
       },
       async (req) => {
         const name = req.params.name;
-        const points = await findEntries(deps.redis, key('metrics'), 'metrics', (m) => m.series === name, scanLimit, req.query.points);
+        const P = deps.config.bus.partitions;
+        const points = await findEntries(deps.redis, P > 1 ? deps.keys.metricsPartition(partitionOf(name, P)) : key('metrics'), 'metrics', (m) => m.series === name, scanLimit, req.query.points);
         const f = await findEntry(deps.redis, key('insights'), 'insights', (i) => i.kind === 'forecast' && i.series === name, scanLimit);
         if (points.length === 0 && !f) throw notFound(`series "${name}" has no point among the newest ${scanLimit} metrics and no forecast among the newest ${scanLimit} insights`);
         const fc = f && f.message.kind === 'forecast' ? forecastInsightSchema.parse(f.message) : undefined;

@@ -87,7 +87,7 @@ export const planRoutes =
       async (req) => {
         const stored = await store.revision(req.params.version);
         if (!stored) throw notFound(`plan version ${req.params.version} is not in the revisions stream (never written, or trimmed)`);
-        const e = await explainRevision(deps.redis, deps.keys, stored.revision, scanLimit);
+        const e = await explainRevision(deps.redis, deps.keys, stored.revision, scanLimit, deps.config.bus.partitions);
         return { id: stored.id, revision: stored.revision, diff: stored.revision.changes.map(describeChange), explain: { text: e.text, insights: e.insights, metrics: e.metrics } };
       },
     );

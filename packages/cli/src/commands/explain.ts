@@ -14,7 +14,7 @@ export async function explainCommand(argv: string[], io: Io): Promise<number> {
       io.err(`plan version ${version} is not in the revisions stream (never written, or trimmed)`);
       return 1;
     }
-    const { text, ...explanation } = await explainRevision(runtime.redis, runtime.keys, stored.revision);
+    const { text, ...explanation } = await explainRevision(runtime.redis, runtime.keys, stored.revision, undefined, runtime.config.bus.partitions);
     if (values.json) io.out(JSON.stringify(explanation));
     else text.forEach((line) => io.out(line));
     return 0;

@@ -6,6 +6,7 @@ import { AwoError } from '../errors.js';
 import { injectHeaders, type TraceHeaders } from '../telemetry/propagation.js';
 import { runScript } from '../plan/scripts.js';
 import { encode } from './codec.js';
+import { partitionOf } from './partition.js';
 import type { PublishOptions } from './types.js';
 
 /** Entries of one publish call that travel in one pipeline, settled together. */
@@ -21,6 +22,8 @@ export interface PublisherOptions {
   batchSize: number;
   /** ms a publish may wait for others to share its pipeline; 0 = until the end of this tick. */
   linger: number;
+  /** Metrics partitions (`bus.partitions`): above 1, each metric goes to its series' partition stream. */
+  partitions?: number;
 }
 
 /**
@@ -48,6 +51,7 @@ export class Publisher {
     const schema = CATALOG[stream] as z.ZodType;
     const active = options.headers === undefined ? injectHeaders() : undefined;
     const entries: string[][] = [];
+    const series: string[] = [];
     for (let i = 0; i < list.length; i++) {
       const result = schema.safeParse(list[i]);
       if (!result.success) {
@@ -62,10 +66,28 @@ export class Publisher {
       }
       const headers: TraceHeaders = active ?? (Array.isArray(options.headers) ? (options.headers[i] ?? {}) : (options.headers ?? {}));
       entries.push(encode(result.data, headers));
+      if (stream === 'metrics') series.push((result.data as { series: string }).series);
     }
     if (entries.length === 0) return Promise.resolve([]);
-    const key = this.keys.stream(stream);
-    if (options.fence) return this.#fenced(key, entries, options.fence);
+    const send = (key: string, list: string[][]): Promise<string[]> => (options.fence ? this.#fenced(key, list, options.fence) : this.#enqueue(key, list));
+    const partitions = this.options.partitions ?? 1;
+    if (stream !== 'metrics' || partitions <= 1) return send(this.keys.stream(stream), entries);
+    // Partitioned metrics: grouped by partition, the ids given back in the caller's order.
+    const byKey = new Map<string, number[]>();
+    series.forEach((name, i) => {
+      const key = this.keys.metricsPartition(partitionOf(name, partitions));
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    });
+    return Promise.all([...byKey].map(([key, idx]) => send(key, idx.map((i) => entries[i] as string[])).then((ids) => ({ idx, ids })))).then((groups) => {
+      const out: string[] = new Array(entries.length);
+      for (const g of groups) g.idx.forEach((i, j) => (out[i] = g.ids[j] as string));
+      return out;
+    });
+  }
+
+  #enqueue(key: string, entries: string[][]): Promise<string[]> {
     const parts: Promise<string[]>[] = [];
     for (let i = 0; i < entries.length; i += this.options.batchSize) {
       const slice = entries.slice(i, i + this.options.batchSize);
@@ -89,16 +111,24 @@ export class Publisher {
     else setImmediate(run);
   }
 
-  /** Adds the entries (batchSize a script call) only while the lease holds the token; refuses the rest once it does not. */
-  #fenced(key: string, entries: string[][], fence: { key: string; token: string }): Promise<string[]> {
+  /**
+   * Adds the entries (batchSize a script call, `fenced-xadd-2`) only while the lease holds the
+   * token, each tagged with it; once it does not, nothing more is added and the call rejects with
+   * `AWO_LEASE_LOST`. Tracked in flight, so `close()` waits for it like a batch.
+   */
+  #fenced(key: string, entries: string[][], fence: { lease: string; token: string }): Promise<string[]> {
     const run = async (): Promise<string[]> => {
       const ids: string[] = [];
       for (let i = 0; i < entries.length; i += this.options.batchSize) {
-        const args: (string | number)[] = [fence.token, this.options.maxLen];
-        for (const fields of entries.slice(i, i + this.options.batchSize)) args.push(fields.length, ...fields);
-        const reply = await runScript(this.redis, 'lease-xadd-2', [fence.key, key], args);
-        if (!Array.isArray(reply)) throw new AwoError('AWO_LEASE_LOST', `refusing to publish to ${key}: the lease ${fence.key} is not held by this publisher`, { details: { lease: fence.key, published: ids.length } });
-        ids.push(...(reply as string[]));
+        const slice = entries.slice(i, i + this.options.batchSize);
+        const args: (string | number)[] = [fence.token, this.options.maxLen, slice.length];
+        for (const fields of slice) args.push(fields.length, ...fields);
+        try {
+          ids.push(...((await runScript(this.redis, 'fenced-xadd-2', [fence.lease, key], args)) as string[]));
+        } catch (err) {
+          if (err instanceof Error && err.message.startsWith('AWO_LEASE_LOST')) throw new AwoError('AWO_LEASE_LOST', `refusing to publish to ${key}: the lease ${fence.lease} is not held by this publisher`, { details: { lease: fence.lease, published: ids.length } });
+          throw err;
+        }
       }
       return ids;
     };

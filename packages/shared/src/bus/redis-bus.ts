@@ -29,7 +29,7 @@ export class RedisBus implements Bus {
 
   constructor(private readonly options: RedisBusOptions) {
     this.keys = makeKeys(options.prefix);
-    this.#publisher = new Publisher(options.redis, this.keys, { maxLen: options.config.maxLen, batchSize: options.config.batchSize, linger: options.config.linger });
+    this.#publisher = new Publisher(options.redis, this.keys, { maxLen: options.config.maxLen, batchSize: options.config.batchSize, linger: options.config.linger, partitions: options.config.partitions });
   }
 
   publish<S extends StreamName>(stream: S, messages: MessageInput<S> | MessageInput<S>[], options?: PublishOptions): Promise<string[]> {

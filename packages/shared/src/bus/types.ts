@@ -42,6 +42,8 @@ export type ConsumeOptions<S extends StreamName> = {
    * messages (the planner reads a handful of series from the metrics stream).
    */
   filter?: (data: string) => boolean;
+  /** Metrics only, with `bus.partitions` > 1: read this partition's stream instead of the metrics stream. */
+  partition?: number;
   /** Told how long each read's batch took to handle, in seconds (for the batch-duration histogram). */
   onBatch?: (seconds: number) => void;
 } & Partial<Omit<BusConfig, 'maxLen' | 'batchSize' | 'linger'>> &
@@ -56,11 +58,13 @@ export interface PublishOptions {
    */
   onInvalid?: (index: number, issues: Issue[]) => void;
   /**
-   * Publish only while this lease is held: the token is checked and the entries added in one
-   * script (`lease-xadd-2`), sent at once (not batched with other publishes). When the lease
-   * key holds another token or none, nothing is added and the call rejects with `AWO_LEASE_LOST`.
+   * Publish only while holding this lease (`lease`: its key, `token`: ours): the check and the
+   * append are one script (`fenced-xadd-2`; each entry also carries the token in a `lease` field),
+   * sent at once, not batched with other publishes. Refused with `AWO_LEASE_LOST` otherwise, and
+   * nothing more is added. Monitors fence a source's samples by its lease; analyzers fence a
+   * metrics partition's insights by the partition's lease.
    */
-  fence?: { key: string; token: string };
+  fence?: { lease: string; token: string };
 }
 
 export interface ConsumerStats {

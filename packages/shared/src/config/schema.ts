@@ -51,6 +51,11 @@ export const busSchema = z.strictObject({
   closeGrace: duration.default(10_000),
   /** An entry stamped more than this far ahead of the consumer's clock is dead-lettered (`AWO_CLOCK_SKEW`). */
   maxClockSkew: duration.default(5000),
+  /**
+   * Metrics partitions P: 1 (the default) keeps the single metrics stream; P > 1 sends a series
+   * to partition fnv1a(series) mod P, each partition owned by one analyzer at a time (a lease).
+   */
+  partitions: z.number().int().min(1).max(1024).default(1),
 });
 
 export const telemetrySchema = z.strictObject({
@@ -112,6 +117,11 @@ export const analyzerSchema = z
      * admitted series leaves: a flood of new series cannot push it out.
      */
     idleExpiry: duration.default(3_600_000),
+    /**
+     * With `bus.partitions` > 1: how long a partition lease lasts unrenewed (renewed every third
+     * of it); a dead analyzer's partitions are taken over within it.
+     */
+    leaseTtl: duration.pipe(z.number().min(1000, 'at least 1s').max(600_000, 'at most 10m')).default(15_000),
     forecast: z
       .array(
         z.strictObject({

@@ -41,7 +41,7 @@ describe('config slices', () => {
     expect(analyzer.quality.limits).toEqual({ 'records.orders.null_rate': 0.02, 'records.orders.out_of_range_rate': 0.1 });
     expect(analyzer).not.toHaveProperty('planner');
     expect(analyzer).not.toHaveProperty('monitor');
-    expect(Object.keys(analyzer).sort()).toEqual(['analyzer', 'prefix', 'quality']);
+    expect(Object.keys(analyzer).sort()).toEqual(['analyzer', 'bus', 'prefix', 'quality']);
   });
 
   it('resolves forecast steps from monitor.interval and turns horizons into steps', () => {
@@ -63,7 +63,8 @@ describe('config slices', () => {
     expect(Object.keys(slices.monitor).sort()).toEqual(['bus', 'monitor', 'prefix', 'workflow']);
     expect(Object.keys(slices.planner).sort()).toEqual(['bus', 'planner', 'prefix', 'signing', 'workflow']);
     expect(slices.monitor.bus).toEqual({ closeGrace: config.bus.closeGrace, maxClockSkew: config.bus.maxClockSkew });
-    expect(slices.planner.bus).toEqual({ maxLen: config.bus.maxLen, maxClockSkew: config.bus.maxClockSkew });
+    expect(slices.planner.bus).toEqual({ maxLen: config.bus.maxLen, maxClockSkew: config.bus.maxClockSkew, partitions: config.bus.partitions });
+    expect(slices.analyzer.bus).toEqual({ partitions: config.bus.partitions, maxLen: config.bus.maxLen });
     expect(slices.planner.planner).toEqual(config.planner);
   });
 

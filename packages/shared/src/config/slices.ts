@@ -24,6 +24,8 @@ export interface MonitorConfig {
 /** The analyzer's slice: its section (forecast steps resolved) and the quality checks derived from the planner's goals. */
 export interface AnalyzerConfig {
   readonly prefix: string;
+  /** `partitions`: how many metrics partitions the analyzers share; `maxLen`: their bound (the rebuild's read-back). */
+  readonly bus: Pick<BusConfig, 'partitions' | 'maxLen'>;
   readonly analyzer: Omit<Config['analyzer'], 'forecast'> & { forecast: ForecastRuleConfig[] };
   readonly quality: QualityCheckConfig;
 }
@@ -31,7 +33,7 @@ export interface AnalyzerConfig {
 /** The planner's slice: its section, the workflow its plans describe, the signing key and the revisions stream's bound. */
 export interface PlannerConfig {
   readonly prefix: string;
-  readonly bus: Pick<BusConfig, 'maxLen' | 'maxClockSkew'>;
+  readonly bus: Pick<BusConfig, 'maxLen' | 'maxClockSkew' | 'partitions'>;
   readonly workflow: WorkflowConfig;
   readonly signing: Pick<Config['signing'], 'key' | 'previousKey'>;
   readonly planner: Config['planner'];
@@ -89,10 +91,11 @@ export function configSlices(config: Config): AgentConfigs {
     monitor: { prefix: c.prefix, bus: { closeGrace: c.bus.closeGrace, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, monitor: c.monitor },
     analyzer: {
       prefix: c.prefix,
+      bus: { partitions: c.bus.partitions, maxLen: c.bus.maxLen },
       analyzer: { ...c.analyzer, forecast },
       quality: { limits: qualityLimits(c.planner.goals), horizons: forecast.map((r) => ({ series: r.series, steps: Math.max(1, Math.ceil(r.horizon / r.step)) })) },
     },
-    planner: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, signing, planner: c.planner, ...(c.nats ? { nats: c.nats } : {}) },
+    planner: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew, partitions: c.bus.partitions }, workflow: c.workflow, signing, planner: c.planner, ...(c.nats ? { nats: c.nats } : {}) },
     executor: { prefix: c.prefix, bus: { maxLen: c.bus.maxLen, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, signing, executor: c.executor, taps },
   });
 }

@@ -66,8 +66,11 @@ export const NAMES = {
   workerMembers: { kind: 'key', path: 'worker:{<step>}:members', holds: 'sorted set: the `@awo/worker` members of a step, scored by the Redis time (ms) their heartbeat expires', producers: ['@awo/worker (member-beat Lua; ZREM on close)'], consumers: ['@awo/worker (share of the plan\'s concurrency)', 'executor (`adaptive-workers` actions, observe)'], bounds: 'at most the member\'s `maxMembers` (a joining member past it is refused and counted); expired members removed on every beat' },
   workerInfo: { kind: 'key', path: 'worker:{<step>}:info', holds: 'hash: member id → JSON {ready, concurrency, version, epoch, host, pid, at}: what each member runs now', producers: ['@awo/worker (member-beat Lua)'], consumers: ['@awo/worker', 'executor (`adaptive-workers`)'], bounds: 'one field per live member (removed with it)' },
   workerRefused: { kind: 'key', path: 'worker:{<step>}:refused', holds: 'string: how many joins were refused because the step had `maxMembers` live members', producers: ['@awo/worker (member-beat Lua)'], consumers: ['operators', 'executor (`adaptive-workers` errors)'], bounds: 'one counter per step' },
-  monitorLease: { kind: 'key', path: 'monitor:lease:<source>', holds: 'string: the token of the monitor that samples the source (`<kind>:<name>`), PX monitor.lease', producers: ['monitor (SET NX, lease Lua)'], consumers: ['monitor', 'lease-xadd Lua (a sample is published only while its lease is held)'], bounds: 'one per configured source, expires' },
+  monitorLease: { kind: 'key', path: 'monitor:lease:<source>', holds: 'string: the token of the monitor that samples the source (`<kind>:<name>`), PX monitor.lease', producers: ['monitor (SET NX, lease Lua)'], consumers: ['monitor', 'fenced-xadd Lua (a sample is published only while its lease is held)'], bounds: 'one per configured source, expires' },
   monitorMembers: { kind: 'key', path: 'monitor:members', holds: 'sorted set: live monitor ids, scored by the Redis time (ms) their heartbeat expires', producers: ['monitor (monitor-beat Lua; ZREM on close)'], consumers: ['monitor (its share of the sources: ceil(sources / live monitors))'], bounds: 'expired members removed on every beat; at most 1024 members (a joining monitor past it is refused and counted)' },
+  metricsPartition: { kind: 'stream', path: 'p<n>:stream:metrics', holds: 'with `bus.partitions` P > 1: the `Metric` messages of the series with fnv1a(series) mod P = n (the metrics stream is then unused); a later Redis Cluster hash tag wraps `<prefix>:p<n>`', producers: ['monitor', '@awo/worker (reports)', 'any bus publisher of metrics (routed by `partitionOf`)'], groups: ['analyzer', 'planner'], consumers: ['analyzer (the owner of the partition lease)', 'planner (every partition)', '`awo explain`'], bounds: 'XADD MAXLEN ~ bus.maxLen each' },
+  partitionLease: { kind: 'key', path: 'p<n>:metrics:lease', holds: 'string: the token of the analyzer that owns metrics partition n (PX analyzer.leaseTtl)', producers: ['analyzer (SET NX, lease Lua)'], consumers: ['analyzer', 'insights-fenced Lua (fencing its insight publishes)'], bounds: 'one per partition, expires' },
+  analyzerMembers: { kind: 'key', path: 'analyzer:members', holds: 'sorted set: the live analyzers (instance), scored by the Redis time (ms) their heartbeat expires', producers: ['analyzer (members-beat Lua; ZREM on close)'], consumers: ['analyzer (its share of the partitions: ceil(P / live))'], bounds: 'one member per live analyzer; expired members removed on every beat' },
   // Consumer groups.
   analyzerGroup: { kind: 'group', path: 'analyzer', holds: 'the analyzers\' position on the metrics stream', producers: [], consumers: ['analyzer'], bounds: 'pending entries acked after publishing; XAUTOCLAIM after bus.claimMinIdle' },
   plannerGroup: { kind: 'group', path: 'planner', holds: 'the planners\' position on the metrics and insights streams', producers: [], consumers: ['planner'], bounds: 'as above' },
@@ -183,6 +186,17 @@ export interface Keys {
   workerInfo(step: string): string;
   /** Joins refused at a step's member bound (a counter). */
   workerRefused(step: string): string;
+  /** Metrics partition n (with `bus.partitions` > 1). */
+  metricsPartition(n: number): string;
+  /** The lease of metrics partition n (the owning analyzer's token). */
+  partitionLease(n: number): string;
+  /** The live analyzers (sorted set: instance → heartbeat expiry, Redis time ms). */
+  analyzerMembers: string;
+}
+
+/** The streams that carry the metrics: the metrics stream when `partitions` is 1, else each partition's. */
+export function metricsStreams(k: Keys, partitions: number): string[] {
+  return partitions <= 1 ? [k.stream('metrics')] : Array.from({ length: partitions }, (_, n) => k.metricsPartition(n));
 }
 
 /** The NATS subject of plan change notices (a hint to re-read the plan; never trusted as the plan). */
@@ -227,5 +241,8 @@ export function keys(prefix = 'awo'): Keys {
     workerRefused: (step) => name(NAMES.workerRefused, step),
     monitorLease: (source) => name(NAMES.monitorLease, source),
     monitorMembers: name(NAMES.monitorMembers),
+    metricsPartition: (n) => name(NAMES.metricsPartition, String(n)),
+    partitionLease: (n) => name(NAMES.partitionLease, String(n)),
+    analyzerMembers: name(NAMES.analyzerMembers),
   };
 }

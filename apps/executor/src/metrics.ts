@@ -69,6 +69,16 @@ export function declareExecutorMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>
   });
 }
 
+/** Pool ownership among several executors (`Ownership`). */
+export function declareOwnershipMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>, o: { owned(): string[]; counts: { takeovers: number; lost: number; groupsDestroyed: number } }): void {
+  deps.metrics.live({
+    awo_executor_pool_leases_held: gauge('Managed pools whose lease this executor holds (it runs them)', () => o.owned().length),
+    awo_executor_pool_takeovers_total: counter('Pools this executor took over after their owner stopped renewing the lease', () => o.counts.takeovers),
+    awo_executor_pool_leases_lost_total: counter('Pool leases this executor lost (not renewed in time) and stopped running', () => o.counts.lost),
+    awo_executor_groups_destroyed_total: counter('Revisions groups of executors that are gone, destroyed by this one', () => o.counts.groupsDestroyed),
+  });
+}
+
 /** Remembers `key → value` in a map kept to `max` entries (the oldest go first). */
 export function remember<K, V>(map: Map<K, V>, key: K, value: V, max = 4096): void {
   map.set(key, value);

@@ -28,7 +28,7 @@ const SCALE = Math.max(1, TOTAL / 3000);
 const READ: { stream: StreamName; group: string }[] = [
   { stream: 'metrics', group: GROUPS.analyzer },
   { stream: 'insights', group: GROUPS.planner },
-  { stream: 'revisions', group: GROUPS.executor },
+  { stream: 'revisions', group: GROUPS.executor('fuzz') },
   { stream: 'results', group: GROUPS.plannerResults },
 ];
 

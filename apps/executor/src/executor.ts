@@ -31,7 +31,7 @@ import {
   type Observe,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
-import { declareExecutorMetrics, declareOwnershipMetrics, remember } from './metrics.js';
+import { declareExecutorMetrics, declareOwnershipMetrics, flatMetrics, remember } from './metrics.js';
 import { Ownership } from './ownership.js';
 import { ManagedPool } from './pool.js';
 import type { PoolProcessor } from './processors.js';
@@ -345,41 +345,7 @@ export class ExecutorAgent extends Agent {
   }
 
   override metrics(): Record<string, number> {
-    const r = this.#runner.counters;
-    const out: Record<string, number> = {
-      executor_revisions_total: this.#counts.revisions,
-      executor_resyncs_total: this.#counts.resyncs,
-      executor_drift_total: [...this.#drift.values()].reduce((a, b) => a + b, 0),
-      executor_actions_enqueued_total: this.#counts.enqueued,
-      executor_actions_duplicate_total: this.#counts.duplicates,
-      executor_revisions_untrusted_total: this.#counts.untrusted,
-      executor_actions_squatted_total: this.#counts.squatted,
-      executor_actions_requeued_total: this.#counts.requeued,
-      executor_actions_run_total: r.run,
-      executor_actions_succeeded_total: r.succeeded,
-      executor_actions_failed_total: r.failed,
-      executor_actions_retried_total: r.retried,
-      executor_actions_refused_total: r.refused,
-      executor_actions_skipped_total: r.skipped,
-    };
-    if (this.workflow.enabled) {
-      const w = this.workflow.counters;
-      out.executor_records_entered_total = w.entered;
-      out.executor_records_processed_total = w.processed;
-      out.executor_records_refused_total = w.refused;
-      out.executor_records_ended_total = w.ended;
-      out.executor_records_failed_total = w.failed;
-    }
-    out.executor_pool_leases_held = this.owned.size;
-    out.executor_pool_takeovers_total = this.ownership.counts.takeovers;
-    for (const [name, pool] of this.owned) {
-      out[`executor_pool_${name}_size`] = pool.size();
-      out[`executor_pool_${name}_ready`] = pool.ready();
-      out[`executor_pool_${name}_starting`] = pool.starting();
-      out[`executor_pool_${name}_busy`] = pool.busy();
-      out[`executor_pool_${name}_worker_seconds_total`] = pool.workerSeconds();
-    }
-    return out;
+    return flatMetrics(this.#counts, this.#runner.counters, this.workflow, this.owned, this.#drift, this.ownership.counts);
   }
 
   protected override detail(): Record<string, unknown> {

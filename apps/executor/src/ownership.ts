@@ -37,6 +37,8 @@ export class Ownership {
   readonly #owned = new Set<string>();
   /** Pools this executor saw held by another: gaining one later is a takeover. */
   readonly #heldElsewhere = new Set<string>();
+  /** When each owned pool's lease was last taken or renewed (this process's clock). */
+  readonly #renewedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> = Promise.resolve();
   #closed = false;
@@ -71,11 +73,23 @@ export class Ownership {
 
   async #tick(): Promise<void> {
     if (this.#closed) return;
-    await this.#memberLease.acquire();
+    await this.#memberLease.acquire().catch((err: unknown) => this.deps.log.warn({ err: errorMessage(err) }, 'could not renew the member lease'));
     for (const [pool, lease] of this.#leases) {
       if (this.#closed) return;
       const had = this.#owned.has(pool);
-      const holds = await lease.acquire();
+      let holds: boolean;
+      const asked = Date.now();
+      try {
+        holds = await lease.acquire();
+      } catch (err) {
+        // Redis out of reach: keep the pool while the lease may still be ours; past its TTL another
+        // executor may own it, so stop (no two owners, even across a partition).
+        const since = Date.now() - (this.#renewedAt.get(pool) ?? 0);
+        this.deps.log.warn({ pool, since, err: errorMessage(err) }, 'could not renew the pool lease');
+        if (had && since >= this.deps.ttl) await this.#lose(pool);
+        continue;
+      }
+      if (holds) this.#renewedAt.set(pool, asked);
       if (holds && !had) await this.#gain(pool, lease);
       else if (!holds && had) await this.#lose(pool);
       else if (!holds) this.#heldElsewhere.add(pool);

@@ -145,8 +145,9 @@ describe('several executors side by side', () => {
       await waitFor(async () => sample(await scrape(ports[other] as number), 'awo_pool_size', 'pool="work"') === 8, 'the pool back at 8 in the other executor', 5000, 20);
       const atPlan = Date.now();
       console.info(`pool takeover: lease ${tookAt - killedAt} ms, pool at the plan's 8 ${atPlan - killedAt} ms after SIGKILL (executor.poolLease 1s)`);
-      // Within the lease: it expires at most 1 s after the last renewal; the next try comes within a third of it.
-      expect(tookAt - killedAt).toBeLessThan(1000 + 1000 / 3 + 500);
+      // Within the lease: it expires at most 1 s after the owner's last renewal, and the other tries
+      // again the moment it runs out (plus the 20 ms of this poll and a scrape on a loaded machine).
+      expect(tookAt - killedAt).toBeLessThan(1000 + 500);
       expect(sample(await scrape(ports[other] as number), 'awo_executor_pool_takeovers_total')).toBe(1);
     } finally {
       for (const p of procs) await p.kill('SIGTERM');

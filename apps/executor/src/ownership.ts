@@ -40,6 +40,8 @@ export class Ownership {
   /** When each owned pool's lease was last taken or renewed (this process's clock). */
   readonly #renewedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
+  /** A one-off try at the moment a lease held elsewhere runs out. */
+  #wake: NodeJS.Timeout | undefined;
   #ticking: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -66,13 +68,20 @@ export class Ownership {
   /** Takes the member lease and every free pool, then keeps renewing every third of the TTL. */
   async start(): Promise<void> {
     await this.#tick();
-    this.#timer = setInterval(() => {
-      this.#ticking = this.#ticking.then(() => this.#tick()).catch((err: unknown) => this.deps.log.warn({ err: errorMessage(err) }, 'lease renewal failed; the next one tries again'));
-    }, Math.max(100, Math.floor(this.deps.ttl / 3)));
+    this.#timer = setInterval(() => this.#next(), this.#every);
+  }
+
+  get #every(): number {
+    return Math.max(100, Math.floor(this.deps.ttl / 3));
+  }
+
+  #next(): void {
+    this.#ticking = this.#ticking.then(() => this.#tick()).catch((err: unknown) => this.deps.log.warn({ err: errorMessage(err) }, 'lease renewal failed; the next one tries again'));
   }
 
   async #tick(): Promise<void> {
     if (this.#closed) return;
+    let soonest = Number.POSITIVE_INFINITY;
     await this.#memberLease.acquire().catch((err: unknown) => this.deps.log.warn({ err: errorMessage(err) }, 'could not renew the member lease'));
     for (const [pool, lease] of this.#leases) {
       if (this.#closed) return;
@@ -92,7 +101,18 @@ export class Ownership {
       if (holds) this.#renewedAt.set(pool, asked);
       if (holds && !had) await this.#gain(pool, lease);
       else if (!holds && had) await this.#lose(pool);
-      else if (!holds) this.#heldElsewhere.add(pool);
+      else if (!holds) {
+        this.#heldElsewhere.add(pool);
+        soonest = Math.min(soonest, await this.deps.redis.pttl(this.deps.keys.poolLease(pool)).catch(() => soonest));
+      }
+    }
+    // A pool held elsewhere whose lease runs out before the next tick: try again right then, so a
+    // dead owner's pool is taken over within the TTL of its last renewal, not a tick later.
+    if (soonest >= 0 && soonest < this.#every && !this.#wake && !this.#closed) {
+      this.#wake = setTimeout(() => {
+        this.#wake = undefined;
+        this.#next();
+      }, soonest + 5);
     }
   }
 
@@ -148,6 +168,7 @@ export class Ownership {
   async stop(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#wake);
     await this.#ticking.catch(() => undefined);
   }
 

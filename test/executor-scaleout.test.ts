@@ -130,7 +130,7 @@ describe('several executors side by side', () => {
     const held = async (i: number) => sample(await scrape(ports[i] as number), 'awo_executor_pool_leases_held');
     try {
       await waitFor(async () => (await held(0)) !== undefined && (await held(1)) !== undefined, 'both executors up', 30_000, 50);
-      await waitFor(async () => (await held(0)) + (await held(1)) === 1, 'one executor owns the pool', 10_000, 50);
+      await waitFor(async () => ((await held(0)) ?? 0) + ((await held(1)) ?? 0) === 1, 'one executor owns the pool', 10_000, 50);
       const owner = (await held(0)) === 1 ? 0 : 1;
       const other = 1 - owner;
       await commit(store, 8, 1);

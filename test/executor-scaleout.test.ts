@@ -127,7 +127,7 @@ describe('several executors side by side', () => {
     const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: createLogger({ level: 'silent' }), env: {} });
     const store = new PlanStore(runtime.redis, runtime.keys, config);
     const procs = files.map((f) => new AgentProcess('executor', f));
-    const held = async (i: number) => sample(await scrape(ports[i] as number), 'awo_executor_pool_leases_held');
+    const held = async (i: number) => sample(await scrape(ports[i] as number), 'awo_pool_lease_held', 'pool="work"');
     try {
       await waitFor(async () => (await held(0)) !== undefined && (await held(1)) !== undefined, 'both executors up', 30_000, 50);
       await waitFor(async () => ((await held(0)) ?? 0) + ((await held(1)) ?? 0) === 1, 'one executor owns the pool', 10_000, 50);
@@ -148,7 +148,7 @@ describe('several executors side by side', () => {
       // Within the lease: it expires at most 1 s after the owner's last renewal, and the other tries
       // again the moment it runs out (plus the 20 ms of this poll and a scrape on a loaded machine).
       expect(tookAt - killedAt).toBeLessThan(1000 + 500);
-      expect(sample(await scrape(ports[other] as number), 'awo_executor_pool_takeovers_total')).toBe(1);
+      expect(sample(await scrape(ports[other] as number), 'awo_pool_takeovers_total', 'pool="work"')).toBe(1);
     } finally {
       for (const p of procs) await p.kill('SIGTERM');
       await runtime.close();

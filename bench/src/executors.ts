@@ -46,7 +46,7 @@ async function until(cond: () => Promise<boolean>, ms: number, what: string): Pr
 /**
  * Pool takeover among executor processes: two `awo executor` processes share one managed pool;
  * each round SIGKILLs the owner and measures, from the kill, when the other holds the pool's
- * lease (`awo_executor_pool_leases_held` 1) and when its pool is at the plan's size
+ * lease (`awo_pool_lease_held` 1) and when its pool is at the plan's size
  * (`awo_pool_size`); a fresh process then joins as the next standby. Medians over `rounds`.
  */
 export async function executorsBench(argv: { rounds?: number; lease?: string }, io: BenchIo) {
@@ -74,7 +74,7 @@ export async function executorsBench(argv: { rounds?: number; lease?: string }, 
     const file = join(dir, `executor-${port}.json`);
     writeFileSync(file, JSON.stringify(input(port)));
     procs.set(port, spawn(process.execPath, [AWO, 'executor', '--config', file], { stdio: 'ignore', env: { ...process.env, AWO_FROM_SOURCE: '1' } }));
-    await until(async () => (await metric(port, 'awo_executor_pool_leases_held')) !== undefined, 60_000, `the executor on port ${port} up`);
+    await until(async () => (await metric(port, 'awo_pool_lease_held')) !== undefined, 60_000, `the executor on port ${port} up`);
     return port;
   };
   const lease_ms: number[] = [];
@@ -89,7 +89,7 @@ export async function executorsBench(argv: { rounds?: number; lease?: string }, 
       const ports = [...procs.keys()];
       let owner = -1;
       await until(async () => {
-        for (const p of ports) if ((await metric(p, 'awo_executor_pool_leases_held')) === 1 && (await metric(p, 'awo_pool_size')) === size) owner = p;
+        for (const p of ports) if ((await metric(p, 'awo_pool_lease_held')) === 1 && (await metric(p, 'awo_pool_size')) === size) owner = p;
         return owner !== -1;
       }, 20_000, `the owner's pool at ${size}`);
       const other = ports.find((p) => p !== owner) as number;
@@ -98,7 +98,7 @@ export async function executorsBench(argv: { rounds?: number; lease?: string }, 
       const t0 = performance.now();
       child.kill('SIGKILL');
       procs.delete(owner);
-      await until(async () => (await metric(other, 'awo_executor_pool_leases_held')) === 1, 60_000, 'the takeover');
+      await until(async () => (await metric(other, 'awo_pool_lease_held')) === 1, 60_000, 'the takeover');
       lease_ms.push(performance.now() - t0);
       await until(async () => (await metric(other, 'awo_pool_size')) === size, 60_000, `the pool at the plan's ${size}`);
       plan_ms.push(performance.now() - t0);

@@ -107,12 +107,13 @@ export function flatMetrics(c: Counts, r: RunnerCounts, workflow: Workflow, owne
   return out;
 }
 
-/** Pool ownership among several executors (`Ownership`). */
-export function declareOwnershipMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>, o: { owned(): string[]; counts: { takeovers: number; lost: number; groupsDestroyed: number } }): void {
+/** Pool ownership among several executors (`Ownership`), by `pool` label over the configured pools. */
+export function declareOwnershipMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>, o: { pools: string[]; owns(pool: string): boolean; byPool: ReadonlyMap<string, { takeovers: number; lost: number }>; counts: { groupsDestroyed: number } }): void {
+  const perPool = (read: (pool: string) => number) => () => o.pools.map((pool) => [{ pool }, read(pool)] as const);
   deps.metrics.live({
-    awo_executor_pool_leases_held: gauge('Managed pools whose lease this executor holds (it runs them)', () => o.owned().length),
-    awo_executor_pool_takeovers_total: counter('Pools this executor took over after their owner stopped renewing the lease', () => o.counts.takeovers),
-    awo_executor_pool_leases_lost_total: counter('Pool leases this executor lost (not renewed in time) and stopped running', () => o.counts.lost),
+    awo_pool_lease_held: gauge('1 while this executor holds the pool\'s lease (it runs the pool), else 0', ['pool'], perPool((p) => (o.owns(p) ? 1 : 0))),
+    awo_pool_takeovers_total: counter('Times this executor took the pool over after its owner stopped renewing the lease', ['pool'], perPool((p) => o.byPool.get(p)?.takeovers ?? 0)),
+    awo_pool_leases_lost_total: counter('Times this executor lost the pool\'s lease (not renewed in time) and stopped the pool', ['pool'], perPool((p) => o.byPool.get(p)?.lost ?? 0)),
     awo_executor_groups_destroyed_total: counter('Revisions groups of executors that are gone, destroyed by this one', () => o.counts.groupsDestroyed),
   });
 }

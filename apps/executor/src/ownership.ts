@@ -32,6 +32,8 @@ export class Ownership {
   /** Unique per process (two hosts may share a pid): names the revisions group and the member lease. */
   readonly member: string;
   readonly counts = { takeovers: 0, lost: 0, groupsDestroyed: 0 };
+  /** Takeovers and losses by pool. */
+  readonly byPool = new Map<string, { takeovers: number; lost: number }>();
   readonly #memberLease: Lease;
   readonly #leases = new Map<string, Lease>();
   readonly #owned = new Set<string>();
@@ -59,6 +61,17 @@ export class Ownership {
   /** The pools this executor owns now. */
   owned(): string[] {
     return [...this.#owned].sort();
+  }
+
+  /** The `executor.pools` names this executor may own. */
+  get pools(): string[] {
+    return [...this.#leases.keys()];
+  }
+
+  #of(pool: string): { takeovers: number; lost: number } {
+    let c = this.byPool.get(pool);
+    if (!c) this.byPool.set(pool, (c = { takeovers: 0, lost: 0 }));
+    return c;
   }
 
   owns(pool: string): boolean {
@@ -127,7 +140,10 @@ export class Ownership {
       await lease.release().catch(() => undefined);
       return;
     }
-    if (takeover) this.counts.takeovers++;
+    if (takeover) {
+      this.counts.takeovers++;
+      this.#of(pool).takeovers++;
+    }
     this.deps.log.info({ pool, member: this.member, takeover }, takeover ? 'took the pool over from a dead executor' : 'owns the pool');
   }
 
@@ -135,6 +151,7 @@ export class Ownership {
     this.#owned.delete(pool);
     this.#heldElsewhere.add(pool);
     this.counts.lost++;
+    this.#of(pool).lost++;
     this.deps.log.warn({ pool, member: this.member }, 'lost the pool\'s lease (not renewed in time); stopping it');
     await this.deps.lost(pool);
   }

@@ -291,7 +291,8 @@ export class ExecutorAgent extends Agent {
       [AWO_ATTR.ACTION_NAME]: action.action,
       [AWO_ATTR.ACTION_KIND]: action.kind,
     };
-    await inSpan(this.deps.tracer, spanName('publish', queue.name), { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+    // One span name for every action queue (a pool's queue is named in the destination attribute).
+    await inSpan(this.deps.tracer, spanName('publish', ACTIONS_QUEUE), { kind: SpanKind.PRODUCER, attributes }, async (span) => {
       for (let attempt = 0; ; attempt++) {
         const nonce = randomUUID();
         const data = jobData('action', { action, trace: injectHeaders(), nonce }, action.id);

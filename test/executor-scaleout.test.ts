@@ -112,6 +112,33 @@ describe('several executors side by side', () => {
     }
   }, 60_000);
 
+  it('destroys the revisions groups of executors that are gone (and the old shared group), and its own on a clean stop', async () => {
+    const prefix = testPrefix();
+    const config: Config = parseConfig(executorConfig(prefix, 'sleep'));
+    const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: createLogger({ level: 'silent' }), env: {} });
+    const stream = runtime.keys.stream('revisions');
+    const groups = async () => ((await runtime.redis.xinfo('GROUPS', stream)) as unknown[][]).map((g) => String(g[1])).sort();
+    const agent = new ExecutorAgent(runtime.deps('executor'), { processors: { sleep: sleepProcessor(5) } });
+    try {
+      await runtime.redis.xgroup('CREATE', stream, 'executor', '$', 'MKSTREAM');
+      await runtime.redis.xgroup('CREATE', stream, 'executor.executor-1-deadbeef', '$');
+      // A live executor elsewhere: its member lease is set, so its group stays.
+      await runtime.redis.xgroup('CREATE', stream, 'executor.executor-2-0badf00d', '$');
+      await runtime.redis.set(runtime.keys.executorMember('executor-2-0badf00d'), 'x', 'PX', 60_000);
+      await runtime.redis.xgroup('CREATE', stream, 'someone-else', '$');
+      await agent.start();
+      expect(await groups()).toEqual([agent.ownership.group, 'executor.executor-2-0badf00d', 'someone-else'].sort());
+      expect(agent.ownership.counts.groupsDestroyed).toBe(2);
+      await agent.close();
+      expect(await groups()).toEqual(['executor.executor-2-0badf00d', 'someone-else']);
+      expect(await runtime.redis.exists(runtime.keys.executorMember(agent.ownership.member), runtime.keys.poolLease('work'))).toBe(0);
+    } finally {
+      await agent.close();
+      await runtime.close();
+      await cleanupPrefix(prefix);
+    }
+  }, 30_000);
+
   it('after SIGKILL of the pool\'s owner, the other executor takes the pool over within the lease and brings it to the plan', async () => {
     const prefix = testPrefix();
     const dir = mkdtempSync(join(tmpdir(), 'awo-scaleout-'));

@@ -182,7 +182,7 @@ describe('the API: auth, errors, plan, events, OpenAPI', () => {
     expect(kinds('goals')).toEqual(['autoscale', 'quality']);
     expect(kinds('handlers')).toEqual(['enrich', 'pass', 'sink', 'strict-validation', 'validate']);
     expect(kinds('detectors')).toEqual(['ewma', 'ks', 'psi', 'records', 'robust-z']);
-    expect(kinds('forecasters')).toEqual(['holt-winters', 'linear-trend', 'naive', 'seasonal-naive']);
+    expect(kinds('forecasters')).toEqual(['damped-trend', 'holt-winters', 'linear-trend', 'naive', 'profile-daily', 'profile-weekly', 'seasonal-naive', 'seasonal-naive-weekly', 'theta']);
     expect(kinds('sources')).toEqual(expect.arrayContaining(['bullmq', 'records', 'system']));
     for (const [section, entries] of Object.entries(r.json as Record<string, { kind: string; description: string; configSchema: { type?: string }; example: unknown }[]>)) {
       for (const e of entries) {

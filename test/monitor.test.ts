@@ -55,7 +55,10 @@ async function clientNames(t: ReturnType<typeof setup>): Promise<string[]> {
 
 describe('MonitorAgent', () => {
   it('publishes a good source\'s metrics while a failing one reports up = 0 and growing staleness, then closes cleanly', async () => {
-    await using t = setup((prefix) => [{ kind: 'redis-stream', name: 'orders', stream: `${prefix}:orders`, group: 'g', labels: { team: 'core' } }]);
+    // The good source samples every 250 ms (so its sample timeout is 250 ms, not the monitor's
+    // 50 ms): on a loaded machine a Redis round trip can pass 50 ms, and this test is about the
+    // broken source not stopping the good one, not about round-trip time.
+    await using t = setup((prefix) => [{ kind: 'redis-stream', name: 'orders', stream: `${prefix}:orders`, group: 'g', labels: { team: 'core' }, interval: 250 }]);
     await t.runtime.redis.xadd(t.stream, '*', 'n', '1');
     await t.runtime.redis.xgroup('CREATE', t.stream, 'g', '0');
     const watcher = await t.watch();
@@ -67,7 +70,7 @@ describe('MonitorAgent', () => {
     const odd: Source = {
       kind: 'fake',
       name: 'odd',
-      interval: 100,
+      interval: 1000,
       labels: { from: 'config', kept: 'yes' },
       sample: async (): Promise<Sample[]> => [
         { series: 'fake.odd.nan', value: Number.NaN },

@@ -127,7 +127,7 @@ export class Cluster {
         bus: { block: 200, ackInterval: 5, claimInterval: 200, claimMinIdle: '1s', closeGrace: '2s' },
         telemetry: { spanStore: { enabled: false } },
         workflow: { steps: { work: { params: { concurrency: 1 }, apply: { concurrency: 'hook' } } } },
-        monitor: { interval: '200ms', sources: [{ kind: 'http-json', name: 'load', url: `${url}/load`, path: 'arrival', metric: 'arrival', timeout: '150ms' }] },
+        monitor: { interval: '200ms', lease: '2s', sources: [{ kind: 'http-json', name: 'load', url: `${url}/load`, path: 'arrival', metric: 'arrival', timeout: '150ms' }] },
         planner: {
           lease: '2s',
           evaluateInterval: '200ms',

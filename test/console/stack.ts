@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../../packages/cli/src/agents.js';
 import { deletePrefix, parseConfig, PlanStore, Runtime, type Agent, type Config } from '@awo/shared';
 import { Arrivals, sleepProcessor } from '@awo/sim';
-import { quietLogger, REDIS_URL, testPrefix } from '@awo/testkit';
+import { loopConfigInput, quietLogger, REDIS_URL, testPrefix } from '@awo/testkit';
 
 /** Tokens of the console tests: at least 16 characters, as the API asks. */
 export const OPERATOR_TOKEN = 'console-operator-token-0123456789';
@@ -14,30 +14,11 @@ export const VIEWER_TOKEN = 'console-viewer-token-0123456789';
  * tokens: an operator (AWO_API_TOKEN) and a viewer. `mode: propose` makes the goal propose.
  */
 export function consoleConfig(prefix: string, mode: 'apply' | 'propose'): Config {
-  const bull = `${prefix}:bull`;
   return parseConfig(
-    {
-      prefix,
-      redis: { url: REDIS_URL },
-      log: { level: 'warn' },
-      bus: { block: 200, ackInterval: 5 },
-      api: { port: 0, tokens: [{ name: 'watcher', role: 'viewer', tokenEnv: 'AWO_CONSOLE_VIEWER_TOKEN' }] },
-      workflow: { steps: { work: { queue: 'work', params: { concurrency: 1 }, apply: { concurrency: 'scale' } } } },
-      monitor: { interval: '500ms', sources: [{ kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: bull }] },
-      analyzer: { forecast: [{ series: 'bullmq.work.arrival_rate', horizon: '2s', step: '500ms' }] },
-      planner: {
-        lease: '3s',
-        evaluateInterval: '500ms',
-        goals: [
-          {
-            kind: 'autoscale', name: 'wait', ...(mode === 'propose' ? { mode } : {}), step: 'work', metric: 'bullmq.work.wait_p95_ms', target: 1500,
-            arrivalSeries: 'bullmq.work.arrival_rate', completionSeries: 'bullmq.work.completion_rate', activeSeries: 'bullmq.work.active', backlogSeries: 'bullmq.work.waiting',
-            min: 1, max: 30, initialThroughput: 16, targetUtilization: 0.75, startupDelay: '1s', cooldown: '500ms', maxStep: 6, scaleDownStabilization: '60s', staleAfter: '3s',
-          },
-        ],
-      },
-      executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', startupDelay: '1s', initial: 1, max: 30 } } },
-    },
+    loopConfigInput(prefix, {
+      goal: { ...(mode === 'propose' ? { mode } : {}), scaleDownStabilization: '60s' },
+      top: { log: { level: 'warn' }, api: { port: 0, tokens: [{ name: 'watcher', role: 'viewer', tokenEnv: 'AWO_CONSOLE_VIEWER_TOKEN' }] } },
+    }),
     { AWO_API_TOKEN: OPERATOR_TOKEN, AWO_CONSOLE_VIEWER_TOKEN: VIEWER_TOKEN },
   );
 }

@@ -116,7 +116,7 @@ export class Ownership {
       else if (!holds && had) await this.#lose(pool);
       else if (!holds) {
         this.#heldElsewhere.add(pool);
-        soonest = Math.min(soonest, await this.deps.redis.pttl(this.deps.keys.poolLease(pool)).catch(() => soonest));
+        soonest = Math.min(soonest, await lease.remaining().catch(() => soonest));
       }
     }
     // A pool held elsewhere whose lease runs out before the next tick: try again right then, so a

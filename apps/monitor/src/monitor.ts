@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   Agent,
@@ -19,6 +20,7 @@ import {
   type MessageInput,
   type MonitorConfig,
 } from '@awo/shared';
+import { type LeaseHandlers, SourceLeases } from './leases.js';
 import { SourceRunner } from './runner.js';
 import { sourceId } from './series.js';
 import { createSource } from './sources/index.js';
@@ -41,6 +43,11 @@ export interface MonitorOptions {
  * samples as `Metric` messages, in one publish per tick inside a PRODUCER span. A source that
  * fails (throws or outlasts min(interval, 10 s)) reports `<kind>.<name>.up` = 0 and a growing
  * `.staleness_ms`, is retried with backoff, and never stops the others.
+ *
+ * Several monitors may run side by side: each samples only the sources whose lease it holds
+ * (`SourceLeases`: at most its share, taken over from a dead monitor within `monitor.lease`), and
+ * each publish is fenced by the lease in Redis, so no sample is published twice. Alone, a monitor
+ * holds every lease.
  */
 export class MonitorAgent extends Agent {
   #runners: SourceRunner[];
@@ -51,7 +58,13 @@ export class MonitorAgent extends Agent {
   /** Sources were handed in (tests, embedding): a reload cannot rebuild them. */
   readonly #injected: boolean;
   #running = false;
-  readonly #counts = { published: 0, batches: 0, publishFailures: 0, dropped: 0 };
+  readonly #counts = { published: 0, batches: 0, publishFailures: 0, dropped: 0, fenced: 0 };
+  readonly #leases: SourceLeases;
+  readonly #leaseHandlers: LeaseHandlers;
+  /** Stops the lease rounds; the round in flight, so rounds never overlap. */
+  readonly #leaseStop = new AbortController();
+  #leaseRound: Promise<void> = Promise.resolve();
+  #leaseLoop: Promise<void> | undefined;
   readonly #invalidSeen = new Set<string>();
   readonly #round: (seconds: number, labels: { stream: string }) => void;
 
@@ -71,6 +84,17 @@ export class MonitorAgent extends Agent {
       ids.add(id);
       return this.#runner(source, cfg);
     });
+    this.#leases = new SourceLeases(deps.redis, deps.keys, cfg.lease, `${deps.instance}:${randomUUID().slice(0, 8)}`, deps.log);
+    this.#leaseHandlers = {
+      acquired: (id) => {
+        const runner = this.#runners.find((r) => r.id === id);
+        if (runner && this.#running && !this.#lanes.has(runner)) this.#startLane(runner);
+      },
+      stopping: async (id) => {
+        const runner = this.#runners.find((r) => r.id === id);
+        if (runner) await this.#stopLane(runner, false);
+      },
+    };
     const perSource = (read: (h: SourceRunner['health']) => number) => () => this.#runners.map((r) => [{ source: r.id }, read(r.health)] as const);
     deps.metrics.live({
       awo_monitor_samples_published_total: counter('Samples published as metrics', () => this.#counts.published),
@@ -82,6 +106,12 @@ export class MonitorAgent extends Agent {
       awo_monitor_source_up: gauge('1 while the source samples, else 0', ['source'], perSource((h) => (h.up ? 1 : 0))),
       awo_monitor_source_failures_total: counter('Failed samples of the source', ['source'], perSource((h) => h.failures)),
       awo_monitor_ticks_skipped_total: counter('Ticks skipped because a tick ran long', ['source'], perSource((h) => h.skippedTicks)),
+      awo_monitor_leases_held: gauge('Source leases this monitor holds (the sources it samples)', () => this.#leases.held().length),
+      awo_monitor_live_monitors: gauge('Live monitors at the last heartbeat, this one included', () => this.#leases.live),
+      awo_monitor_lease_takeovers_total: counter('Source leases taken (at start, from a dead monitor, or in a rebalance)', () => this.#leases.counts.takeovers),
+      awo_monitor_leases_lost_total: counter('Source leases found held by another monitor at renewal', () => this.#leases.counts.lost),
+      awo_monitor_leases_released_total: counter('Source leases given back because this monitor held more than its share', () => this.#leases.counts.released),
+      awo_monitor_fenced_publishes_total: counter('Publishes refused because the source lease was not this monitor\'s', () => this.#counts.fenced),
     });
   }
 
@@ -112,8 +142,8 @@ export class MonitorAgent extends Agent {
     this.#lanes.set(runner, { stop, abort, loop: runner.run(stop.signal, abort.signal) });
   }
 
-  /** Stops one source: no new ticks → in-flight sample (bounded) → abort → close it. */
-  async #stopLane(runner: SourceRunner): Promise<void> {
+  /** Stops one source: no new ticks → in-flight sample (bounded) → abort → close it (unless only its lease went). */
+  async #stopLane(runner: SourceRunner, close = true): Promise<void> {
     const lane = this.#lanes.get(runner);
     this.#lanes.delete(runner);
     if (lane) {
@@ -121,6 +151,7 @@ export class MonitorAgent extends Agent {
       await Promise.race([lane.loop.catch(() => undefined), delay(Math.min(this.deps.config.bus.closeGrace, MAX_SAMPLE_MS + 1000))]);
       lane.abort.abort(new AwoError('AWO_AGENT_STATE', 'source is stopping'));
     }
+    if (!close) return;
     await withTimeout(() => runner.source.close(), SOURCE_CLOSE_MS, new AbortController().signal, `closing ${runner.id}`).catch((err) =>
       this.deps.log.error({ source: runner.id, err: errorMessage(err) }, 'closing a source failed'),
     );
@@ -151,9 +182,10 @@ export class MonitorAgent extends Agent {
         if (keep.some((r) => r.id === id)) continue;
         const runner = this.#runner(this.#fromConfig(c), cfg);
         started.push(runner);
-        if (this.#running) this.#startLane(runner);
+        if (this.#running && this.#leases.held().includes(id)) this.#startLane(runner);
       }
       this.#runners = [...keep, ...started];
+      void this.#balance();
       this.deps.log.info({ stopped: stopping.map((r) => r.id), started: started.map((r) => r.id), sources: this.#runners.map((r) => r.id) }, 'monitor sources reconfigured');
     }
     this.deps.config = merged;
@@ -171,10 +203,24 @@ export class MonitorAgent extends Agent {
   }
 
   protected async onStart(): Promise<void> {
-    // Sources start in their loops: one that cannot start is retried there, like a failed sample.
-    for (const r of this.#runners) this.#startLane(r);
+    // Sources start in their loops, once their lease is taken: one that cannot start is retried there, like a failed sample.
     this.#running = true;
-    this.deps.log.info({ sources: this.#runners.map((r) => r.id) }, 'monitor sampling');
+    await this.#balance();
+    const period = Math.max(50, Math.floor(this.deps.config.monitor.lease / 4));
+    const stop = this.#leaseStop.signal;
+    this.#leaseLoop = (async () => {
+      while (!stop.aborted) {
+        await delay(this.#leases.nextRound(period), stop);
+        if (!stop.aborted) await this.#balance();
+      }
+    })();
+    this.deps.log.info({ sources: this.#runners.map((r) => r.id), held: this.#leases.held(), monitor: this.#leases.id, live: this.#leases.live }, 'monitor sampling');
+  }
+
+  /** One lease round (beat, renew, give back, take), after the one in flight. */
+  #balance(): Promise<void> {
+    this.#leaseRound = this.#leaseRound.then(() => (this.#running ? this.#leases.balance(this.#runners.map((r) => r.id), this.#leaseHandlers) : undefined));
+    return this.#leaseRound;
   }
 
   /** Publishes one tick of a source as metrics, in one call, inside a PRODUCER span. */
@@ -192,12 +238,20 @@ export class MonitorAgent extends Agent {
       },
     });
     try {
+      const fence = this.#leases.fence(runner.id);
+      if (!fence) throw new AwoError('AWO_LEASE_LOST', `refusing to publish ${runner.id}: its lease was never taken`);
       const ids = await context.with(trace.setSpan(context.active(), span), () =>
-        this.deps.bus.publish('metrics', metrics, { onInvalid: (i, issues) => this.#dropInvalid(metrics[i]?.series ?? '?', issues) }),
+        this.deps.bus.publish('metrics', metrics, { fence, onInvalid: (i, issues) => this.#dropInvalid(metrics[i]?.series ?? '?', issues) }),
       );
       this.#counts.published += ids.length;
       this.#counts.batches++;
     } catch (err) {
+      if (err instanceof AwoError && err.code === 'AWO_LEASE_LOST') {
+        this.#counts.fenced++;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+        this.deps.log.warn({ source: runner.id, count: metrics.length }, 'publish fenced: the source lease is not this monitor\'s');
+        return;
+      }
       this.#counts.publishFailures++;
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
@@ -263,6 +317,11 @@ export class MonitorAgent extends Agent {
       monitor_sources_up: this.#runners.filter((r) => r.health.up).length,
       monitor_source_failures_total: this.#runners.reduce((n, r) => n + r.health.failures, 0),
       monitor_ticks_skipped_total: this.#runners.reduce((n, r) => n + r.health.skippedTicks, 0),
+      monitor_leases_held: this.#leases.held().length,
+      monitor_live_monitors: this.#leases.live,
+      monitor_lease_takeovers_total: this.#leases.counts.takeovers,
+      monitor_leases_lost_total: this.#leases.counts.lost,
+      monitor_fenced_publishes_total: this.#counts.fenced,
     };
     for (const r of this.#runners) {
       const label = `{source="${r.source.kind}:${r.source.name}"}`;
@@ -289,7 +348,7 @@ export class MonitorAgent extends Agent {
         retryAt: iso(h.retryAt),
       };
     }
-    return { sources, ...this.#counts };
+    return { sources, held: this.#leases.held(), monitor: this.#leases.id, liveMonitors: this.#leases.live, leases: this.#leases.counts, ...this.#counts };
   }
 
   /** Stop ticking → wait for in-flight samples (bounded) → abort them → close every source. */
@@ -298,11 +357,15 @@ export class MonitorAgent extends Agent {
     const grace = Math.min(this.deps.config.bus.closeGrace, MAX_SAMPLE_MS + 1000);
     const neverAborted = new AbortController().signal;
     const lanes = [...this.#lanes.values()];
+    this.#leaseStop.abort();
     await closeInOrder(
       [
+        ['lease rounds', () => Promise.race([Promise.allSettled([this.#leaseLoop, this.#leaseRound]), delay(grace)])],
         ['timers', () => lanes.forEach((l) => l.stop.abort())],
         ['in-flight samples', () => Promise.race([Promise.allSettled(lanes.map((l) => l.loop)), delay(grace)])],
         ['abort samples', () => lanes.forEach((l) => l.abort.abort(new AwoError('AWO_AGENT_STATE', 'monitor is closing')))],
+        // Lanes are stopped: give every lease back so another monitor takes the sources at once.
+        ['leases', () => this.#leases.close({ acquired: () => undefined, stopping: async () => undefined })],
         [
           'sources',
           () =>

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PlannerAgent } from '@awo/planner';
 import { delay, paramOf, parseConfig, PlanStore, Runtime } from '@awo/shared';
 import { Arrivals, contendedProcessor } from '@awo/sim';
-import { deletePrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from '@awo/testkit';
+import { deletePrefix, loopConfigInput, quietLogger, REDIS_URL, testPrefix, waitFor } from '@awo/testkit';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from './agents.js';
 import { explainCommand } from './commands/explain.js';
 
@@ -15,29 +15,12 @@ const LIMIT = 6;
 const MAX = 16;
 
 function capacityConfig(prefix: string) {
-  const bull = `${prefix}:bull`;
-  return {
-    prefix,
-    redis: { url: REDIS_URL },
-    bus: { block: 200, ackInterval: 5 },
-    telemetry: { spanStore: { enabled: false } },
-    workflow: { steps: { work: { queue: 'work', params: { concurrency: 1 }, apply: { concurrency: 'scale' } } } },
-    monitor: { interval: '500ms', sources: [{ kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: bull }] },
-    analyzer: { forecast: [{ series: 'bullmq.work.arrival_rate', horizon: '2s', step: '500ms' }] },
-    planner: {
-      lease: '3s',
-      evaluateInterval: '500ms',
-      goals: [
-        {
-          kind: 'autoscale', name: 'wait', step: 'work', metric: 'bullmq.work.wait_p95_ms', target: 1000,
-          arrivalSeries: 'bullmq.work.arrival_rate', completionSeries: 'bullmq.work.completion_rate', activeSeries: 'bullmq.work.active', backlogSeries: 'bullmq.work.waiting',
-          // A level is held for the cooldown, long enough for a few saturated samples at each.
-          min: 1, max: MAX, initialThroughput: 10, targetUtilization: 0.8, cooldown: '3s', maxStep: 2, scaleDownStabilization: '2s', staleAfter: '3s',
-        },
-      ],
-    },
-    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, processor: 'contended', initial: 1, max: MAX } } },
-  };
+  return loopConfigInput(prefix, {
+    // A level is held for the cooldown, long enough for a few saturated samples at each.
+    goal: { target: 1000, max: MAX, initialThroughput: 10, targetUtilization: 0.8, startupDelay: 0, cooldown: '3s', maxStep: 2, scaleDownStabilization: '2s' },
+    pool: { processor: 'contended', startupDelay: 0, max: MAX },
+    top: { telemetry: { spanStore: { enabled: false } } },
+  });
 }
 
 describe('the capacity model in the loop', () => {

@@ -3,33 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { ExecutorAgent } from '@awo/executor';
 import { delay, parseConfig, PlanStore, Runtime, type MessageOf } from '@awo/shared';
 import { Arrivals, sleepProcessor, SloMeter } from '@awo/sim';
-import { deletePrefix, quietLogger, REDIS_URL, testPrefix, waitFor } from '@awo/testkit';
+import { deletePrefix, loopConfigInput, quietLogger, REDIS_URL, testPrefix, waitFor } from '@awo/testkit';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from './agents.js';
 
 const TARGET_MS = 1500;
 
 function loopConfig(prefix: string) {
-  const bull = `${prefix}:bull`;
-  return parseConfig({
-    prefix,
-    redis: { url: REDIS_URL },
-    bus: { block: 200, ackInterval: 5 },
-    workflow: { steps: { work: { queue: 'work', params: { concurrency: 1 }, apply: { concurrency: 'scale' } } } },
-    monitor: { interval: '500ms', sources: [{ kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: bull }] },
-    analyzer: { forecast: [{ series: 'bullmq.work.arrival_rate', horizon: '2s', step: '500ms' }] },
-    planner: {
-      lease: '3s',
-      evaluateInterval: '500ms',
-      goals: [
-        {
-          kind: 'autoscale', name: 'wait', step: 'work', metric: 'bullmq.work.wait_p95_ms', target: TARGET_MS,
-          arrivalSeries: 'bullmq.work.arrival_rate', completionSeries: 'bullmq.work.completion_rate', activeSeries: 'bullmq.work.active', backlogSeries: 'bullmq.work.waiting',
-          min: 1, max: 30, initialThroughput: 16, targetUtilization: 0.75, startupDelay: '1s', cooldown: '500ms', maxStep: 6, scaleDownStabilization: '10s', staleAfter: '3s',
-        },
-      ],
-    },
-    executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'work' } }, pools: { work: { queue: 'work', queuePrefix: bull, processor: 'sleep', startupDelay: '1s', initial: 1, max: 30 } } },
-  });
+  return parseConfig(loopConfigInput(prefix, { goal: { target: TARGET_MS } }));
 }
 
 describe('the adaptive loop', () => {

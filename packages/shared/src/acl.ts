@@ -65,7 +65,12 @@ const CONTROL: Grant = { access: 'read', names: ['controlStream'], commands: ['x
 /** What each user may do, by name of the table. */
 export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   monitor: [
-    { access: 'append', names: ['metricsStream'], commands: APPEND, why: 'the metrics it samples' },
+    {
+      access: 'own', names: ['metricsStream', 'monitorLease'], commands: [...SCRIPTS, 'get', 'xadd'],
+      why: 'the metrics it samples, added by the lease-xadd script only while it holds the source\'s lease (one selector: a script\'s keys must share one)',
+    },
+    { access: 'own', names: ['monitorLease'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'pttl', 'del'], why: 'a lease per source it samples (take, renew, release), kept apart from the metrics so that it cannot delete the stream' },
+    { access: 'own', names: ['monitorMembers'], commands: [...SCRIPTS, 'time', 'zremrangebyscore', 'zscore', 'zrange', 'zcard', 'zadd', 'pexpire', 'zrem'], why: 'its heartbeat among the live monitors (monitor-beat script), whose count sets its share of the sources' },
     { access: 'read', names: ['tap'], commands: STREAM_READ, why: 'the `records` source reads what enters a tapped step' },
     { access: 'read', names: ['bull', 'benchRaw'], commands: ['multi', 'exec', 'time', 'get', 'hmget', 'llen', 'lindex', 'zcard', 'xinfo|groups', ...STREAM_READ], why: 'the `bullmq` source reads queues under `<prefix>:bull`, the `redis-stream` source the benchmark\'s raw stream' },
     SPANS,

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   AWO_KUBE_CONFLICT: { retryable: true, summary: 'the Kubernetes object kept changing under the patch (409) after every retry' },
   AWO_KUBE_UNAVAILABLE: { retryable: true, summary: 'the Kubernetes API server was unreachable, overloaded (429) or failing (5xx) after every retry' },
   AWO_KUBE_REJECTED: { retryable: false, summary: 'the Kubernetes API server refused the request as invalid (400, 415, 422) or answered what is not the object asked for' },
+  AWO_LEASE_LOST: { retryable: false, summary: 'a write fenced by a lease was refused because the writer no longer holds the lease (another process took it over)' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

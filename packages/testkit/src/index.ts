@@ -7,3 +7,4 @@ export { Ledger } from './ledger.js';
 export { sampleMessages } from './fixtures.js';
 export { KubeApiServer, type KubeApiOptions, type KubeApiRequest, type KubeFault, type KubeRule, type Workload, type WorkloadKind } from './kube-api.js';
 export { makeTestCerts, type TestCerts } from './certs.js';
+export { loopConfigInput, type LoopConfigOptions } from './loop-config.js';

@@ -4,6 +4,7 @@ import { formatIssues } from '../config/load.js';
 import { CATALOG, type Keys, type MessageInput, type StreamName } from '../contracts/index.js';
 import { AwoError } from '../errors.js';
 import { injectHeaders, type TraceHeaders } from '../telemetry/propagation.js';
+import { runScript } from '../plan/scripts.js';
 import { encode } from './codec.js';
 import type { PublishOptions } from './types.js';
 
@@ -64,6 +65,7 @@ export class Publisher {
     }
     if (entries.length === 0) return Promise.resolve([]);
     const key = this.keys.stream(stream);
+    if (options.fence) return this.#fenced(key, entries, options.fence);
     const parts: Promise<string[]>[] = [];
     for (let i = 0; i < entries.length; i += this.options.batchSize) {
       const slice = entries.slice(i, i + this.options.batchSize);
@@ -85,6 +87,29 @@ export class Publisher {
     };
     if (this.options.linger > 0) this.#timer = setTimeout(run, this.options.linger);
     else setImmediate(run);
+  }
+
+  /** Adds the entries (batchSize a script call) only while the lease holds the token; refuses the rest once it does not. */
+  #fenced(key: string, entries: string[][], fence: { key: string; token: string }): Promise<string[]> {
+    const run = async (): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let i = 0; i < entries.length; i += this.options.batchSize) {
+        const args: (string | number)[] = [fence.token, this.options.maxLen];
+        for (const fields of entries.slice(i, i + this.options.batchSize)) args.push(fields.length, ...fields);
+        const reply = await runScript(this.redis, 'lease-xadd-2', [fence.key, key], args);
+        if (!Array.isArray(reply)) throw new AwoError('AWO_LEASE_LOST', `refusing to publish to ${key}: the lease ${fence.key} is not held by this publisher`, { details: { lease: fence.key, published: ids.length } });
+        ids.push(...(reply as string[]));
+      }
+      return ids;
+    };
+    const done = run();
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.add(settled);
+    void settled.finally(() => this.#inFlight.delete(settled));
+    return done;
   }
 
   /** Sends queued chunks, up to about batchSize entries, as one pipeline. */

@@ -55,6 +55,12 @@ export interface PublishOptions {
    * reported here and left out, the others are published, and the ids returned are theirs.
    */
   onInvalid?: (index: number, issues: Issue[]) => void;
+  /**
+   * Publish only while this lease is held: the token is checked and the entries added in one
+   * script (`lease-xadd-2`), sent at once (not batched with other publishes). When the lease
+   * key holds another token or none, nothing is added and the call rejects with `AWO_LEASE_LOST`.
+   */
+  fence?: { key: string; token: string };
 }
 
 export interface ConsumerStats {

@@ -73,6 +73,11 @@ export const monitorSchema = z.strictObject({
   sources: z.array(sourceSchema).default([]),
   /** A source that keeps failing is retried with backoff up to this long between tries. */
   maxBackoff: duration.default(30_000),
+  /**
+   * The lease a monitor holds on each source it samples (`<prefix>:monitor:lease:<source>`): with
+   * several monitors, a dead one's sources are taken over within this long; renewed every quarter.
+   */
+  lease: duration.pipe(z.number().min(300, 'expected a lease of at least 300ms').max(600_000, 'expected a lease of at most 10m')).default(10_000),
 });
 
 /**

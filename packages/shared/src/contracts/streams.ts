@@ -69,6 +69,8 @@ export const NAMES = {
   executorMember: { kind: 'key', path: 'executor:member:<member>', holds: 'string: an executor process\'s liveness lease (PX expiry), named like its revisions group', producers: ['executor (lease Lua)'], consumers: ['executor (destroys the revisions groups of members whose key expired)'], bounds: 'one per live executor, expires after executor.poolLease' },
   poolLease: { kind: 'key', path: 'executor:pool:<pool>', holds: 'string: the token of the executor that owns a managed pool (PX expiry)', producers: ['executor (lease Lua)'], consumers: ['executor'], bounds: 'one per `executor.pools` name, expires after executor.poolLease' },
   poolActionsQueue: { kind: 'queue', path: 'actions.pool.<pool>', holds: 'action jobs of a `scale-bullmq-workers` action (`actionJobSchema`), job id = action id: only the pool\'s owner works it', producers: ['executor (reconcile)'], consumers: ['executor that holds the poolLease'], bounds: 'completed jobs kept 1 day / 10000; failed kept' },
+  monitorLease: { kind: 'key', path: 'monitor:lease:<source>', holds: 'string: the token of the monitor that samples the source (`<kind>:<name>`), PX monitor.lease', producers: ['monitor (SET NX, lease Lua)'], consumers: ['monitor', 'lease-xadd Lua (a sample is published only while its lease is held)'], bounds: 'one per configured source, expires' },
+  monitorMembers: { kind: 'key', path: 'monitor:members', holds: 'sorted set: live monitor ids, scored by the Redis time (ms) their heartbeat expires', producers: ['monitor (monitor-beat Lua; ZREM on close)'], consumers: ['monitor (its share of the sources: ceil(sources / live monitors))'], bounds: 'expired members removed on every beat; at most 1024 members (a joining monitor past it is refused and counted)' },
   // Consumer groups.
   analyzerGroup: { kind: 'group', path: 'analyzer', holds: 'the analyzers\' position on the metrics stream', producers: [], consumers: ['analyzer'], bounds: 'pending entries acked after publishing; XAUTOCLAIM after bus.claimMinIdle' },
   plannerGroup: { kind: 'group', path: 'planner', holds: 'the planners\' position on the metrics and insights streams', producers: [], consumers: ['planner'], bounds: 'as above' },
@@ -180,6 +182,9 @@ export interface Keys {
   actionKey(key: string): string;
   /** The `@awo/worker` members of a step (sorted set: member id → heartbeat expiry, Redis time ms). */
   workerMembers(step: string): string;
+  /** The lease of one monitor source (`<kind>:<name>`). */
+  monitorLease(source: string): string;
+  monitorMembers: string;
   /** What each live member of a step runs (hash: member id → JSON). */
   workerInfo(step: string): string;
   /** Joins refused at a step's member bound (a counter). */
@@ -232,5 +237,7 @@ export function keys(prefix = 'awo'): Keys {
     workerRefused: (step) => name(NAMES.workerRefused, step),
     executorMember: (member) => name(NAMES.executorMember, member),
     poolLease: (pool) => name(NAMES.poolLease, pool),
+    monitorLease: (source) => name(NAMES.monitorLease, source),
+    monitorMembers: name(NAMES.monitorMembers),
   };
 }

@@ -33,6 +33,11 @@ export class Lease {
     await runScript(this.redis, 'lease-release-1', [this.key], [this.token]);
   }
 
+  /** ms until the lease expires unless renewed (PTTL: -2 when nobody holds it). */
+  async remaining(): Promise<number> {
+    return this.redis.pttl(this.key);
+  }
+
   async holder(): Promise<string | null> {
     return this.redis.get(this.key);
   }

@@ -110,7 +110,7 @@ describe('the API over a running workflow and executor', () => {
       return first.items.length === 1;
     }, 'the executor to dead-letter the entry', 15_000);
     const dl = first.items[0];
-    expect(dl).toMatchObject({ replayedAs: null, deadLetter: { stream: revisions, group: 'executor', code: 'AWO_MESSAGE_INVALID', raw: { data: '{"v":1,"version":"one"}' } } });
+    expect(dl).toMatchObject({ replayedAs: null, deadLetter: { stream: revisions, group: expect.stringMatching(/^executor\.executor-\d+-[0-9a-f]{8}$/), code: 'AWO_MESSAGE_INVALID', raw: { data: '{"v":1,"version":"one"}' } } });
     const replay = await api.call('POST', `/api/v1/dead-letters/${dl.entryId}/replay`, 'operator');
     expect(replay.status).toBe(200);
     expect(replay.json).toMatchObject({ entryId: dl.entryId, stream: revisions, replayedAs: expect.stringMatching(/^\d+-\d+$/) });

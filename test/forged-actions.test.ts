@@ -33,17 +33,21 @@ function setup() {
   const executor = new ExecutorAgent(runtime.deps('executor'), { processors: { sleep: sleepProcessor(5) } });
   const store = new PlanStore(runtime.redis, runtime.keys, config);
   const queue = new Queue(QUEUES.actions, { connection: runtime.connect('forger'), prefix: runtime.keys.bullPrefix });
+  // The pool's actions go to its own queue, worked only by the pool's owner.
+  const poolQueue = new Queue(QUEUES.pool('work'), { connection: runtime.connect('forger-pool'), prefix: runtime.keys.bullPrefix });
   return {
     prefix,
     runtime,
     executor,
     store,
     queue,
+    poolQueue,
     flag: () => runtime.redis.get(`${prefix}:flags.work.mode`),
     pool: () => executor.pool('work')?.size(),
     async [Symbol.asyncDispose]() {
       await executor.close();
       await queue.close();
+      await poolQueue.close();
       await runtime.close();
       await cleanupPrefix(prefix);
     },
@@ -89,6 +93,6 @@ describe('action jobs and the trust boundary', () => {
     await t.store.commit(revise(await t.store.current(), { mode: 4 }));
     await waitFor(() => t.pool() === 3, 'the pool back at the plan\'s 3');
     const drift = /\.v2\.work\.concurrency\.d[0-9a-z]+$/;
-    await waitFor(async () => (await t.queue.getJobs(['completed'])).some((j) => drift.test(j.id ?? '')), 'the drift correction completed under its own id');
+    await waitFor(async () => (await t.poolQueue.getJobs(['completed'])).some((j) => drift.test(j.id ?? '')), 'the drift correction completed under its own id');
   }, 20_000);
 });

@@ -12,7 +12,8 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   cardinality  a flood of new label sets vs 20 legitimate series: refused, RSS, forecasts [--series N]
   steer      operator request → signed revision → pool resized: pin, unpin, rollback [--rounds R]
   api        HTTP API latency and requests/s on a loaded store; revision → events fan-out [--requests N]
-  kubernetes   the kubernetes-scale action against the fake Kubernetes API: latency, retries, revision -> PATCH [--actions N] [--rounds R]`;
+  kubernetes   the kubernetes-scale action against the fake Kubernetes API: latency, retries, revision -> PATCH [--actions N] [--rounds R]
+  executors  pool takeover after SIGKILL of its owner among two executor processes [--rounds R] [--lease 2s]`;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -33,6 +34,7 @@ const { values, positionals } = parseArgs({
     series: { type: 'string' },
     requests: { type: 'string' },
     actions: { type: 'string' },
+    lease: { type: 'string' },
     'no-cv': { type: 'boolean', default: false },
     frontier: { type: 'boolean', default: false },
     cv: { type: 'boolean', default: false },
@@ -83,6 +85,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'kubernetes':
       await (await import('./kubernetes.js')).kubernetesBench({ actions: num(values.actions), rounds: num(values.rounds) }, io);
+      return 0;
+    case 'executors':
+      await (await import('./executors.js')).executorsBench({ rounds: num(values.rounds), lease: values.lease }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json, noCv: values['no-cv'] }, io);

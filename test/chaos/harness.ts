@@ -63,6 +63,13 @@ export interface GroupState {
   entriesRead: number;
 }
 
+/** The revisions group of the executor process `pid` (`executor.executor-<pid>-<hex>`: one group per process). */
+export async function executorGroupOf(redis: Redis, key: string, pid: number): Promise<string | undefined> {
+  const rows = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
+  const names = rows.map((row) => String(row[row.indexOf('name') + 1]));
+  return names.find((n) => n.startsWith(`executor.executor-${pid}-`));
+}
+
 export async function groupState(redis: Redis, key: string, group: string): Promise<GroupState | undefined> {
   let rows: unknown[][];
   try {

@@ -1,6 +1,6 @@
 import { applyChanges, isAwoError, PlanStore, parseConfig, type AwoError, type PlanRevision } from '@awo/shared';
 import { waitFor } from '@awo/testkit';
-import { type AgentName, type Cluster, groupState } from './harness.js';
+import { type AgentName, type Cluster, executorGroupOf, groupState } from './harness.js';
 
 export interface ScenarioResult {
   name: string;
@@ -78,7 +78,11 @@ export async function killAgent(c: Cluster, agent: AgentName, steadyMs: number):
     await waitFor(async () => (await leaseHolder(c)).startsWith(`planner-${next.pid}`), 'the restarted planner to lead', 30_000, 20);
     recoveredWhen = 'new planner holds the lease';
   } else {
-    await waitFor(async () => c.ledger.total > requestsBefore && ((await groupState(c.redis, c.keys.stream('revisions'), 'executor'))?.pending ?? 1) === 0, 'an action from the restarted executor', 30_000, 20);
+    const revisions = c.keys.stream('revisions');
+    await waitFor(async () => {
+      const group = await executorGroupOf(c.redis, revisions, next.pid);
+      return c.ledger.total > requestsBefore && group !== undefined && ((await groupState(c.redis, revisions, group))?.pending ?? 1) === 0;
+    }, 'an action from the restarted executor', 30_000, 20);
     recoveredWhen = 'first action run after restart, executor group pending 0';
   }
   const recoveryS = round(Date.now() - restartedAt);

@@ -12,8 +12,8 @@ import {
   extractContext,
   mergeSlice,
   type ReconfigureResult,
-  GROUPS,
   inSpan,
+  QUEUES,
   injectHeaders,
   jobData,
   MESSAGING_SYSTEM_BULLMQ,
@@ -31,12 +31,13 @@ import {
   type Observe,
 } from '@awo/shared';
 import { readApplied } from './applied.js';
-import { declareExecutorMetrics, remember } from './metrics.js';
+import { declareExecutorMetrics, declareOwnershipMetrics, flatMetrics, remember } from './metrics.js';
+import { Ownership } from './ownership.js';
 import { ManagedPool } from './pool.js';
 import type { PoolProcessor } from './processors.js';
 import { checkKubernetesActions } from './actions/index.js';
 import { driftAction, observeWorld, ofLineage, withObserved } from './drift.js';
-import { appliedField, reconcile } from './reconcile.js';
+import { appliedField, own, reconcile } from './reconcile.js';
 import { ACTIONS_QUEUE, ActionRunner, type ActionJob } from './runner.js';
 import { AWO_ATTR } from './semconv.js';
 import { within } from '@awo/shared';
@@ -49,7 +50,7 @@ function sameAction(stored: Partial<Action> | undefined, action: Action): boolea
 }
 
 /** What made a reconciliation run: a revision delivered, the executor's start, or the `executor.resync` timer. */
-type Trigger = 'revision' | 'start' | 'resync';
+type Trigger = 'revision' | 'start' | 'resync' | 'takeover';
 
 /** Completed action jobs are kept this long (and at most this many), so their ids keep deduplicating. */
 const KEEP = { age: 86_400, count: 10_000 } as const;
@@ -69,8 +70,13 @@ export interface ExecutorOptions {
  * publishes an `ActionResult`. Only what the config names can run.
  */
 export class ExecutorAgent extends Agent {
-  /** The pools this executor scales, by name. */
+  /** The pools this executor may scale, by name (running only while it owns them: `owned`). */
   readonly pools: Map<string, ManagedPool>;
+  /** The pools this executor owns now (their leases), running: what it observes and scales. */
+  readonly owned = new Map<string, ManagedPool>();
+  readonly ownership: Ownership;
+  readonly #poolQueues = new Map<string, Queue>();
+  readonly #poolWorkers = new Map<string, Worker>();
   /** Runs records through the workflow's steps (idle when no step has a handler). */
   readonly workflow: WorkflowRunner;
   readonly #runner: ActionRunner;
@@ -96,18 +102,22 @@ export class ExecutorAgent extends Agent {
   ) {
     super('executor');
     const { executor } = deps.config;
-    this.pools =
-      options.pools ??
-      new Map(Object.entries(executor.pools).map(([name, pool]) => [name, new ManagedPool(name, pool, { connect: deps.connect, keys: deps.keys, log: deps.log.child({ pool: name }), closeGrace: executor.closeGrace, ...(options.processors ? { processors: options.processors } : {}) })]));
+    this.#newPool = (name) => new ManagedPool(name, executor.pools[name] as ManagedPool['config'], { connect: deps.connect, keys: deps.keys, log: deps.log.child({ pool: name }), closeGrace: executor.closeGrace, ...(options.processors ? { processors: options.processors } : {}) });
+    this.pools = options.pools ?? new Map(Object.keys(executor.pools).map((name) => [name, this.#newPool(name)]));
+    this.ownership = new Ownership({ redis: deps.redis, keys: deps.keys, log: deps.log, instance: deps.instance, ttl: executor.poolLease, stream: deps.keys.stream('revisions'), pools: [...this.pools.keys()], gained: (pool) => this.#gained(pool), lost: (pool) => this.#lost(pool) });
     for (const [name, action] of Object.entries(executor.actions)) {
       if (action.kind === 'scale-bullmq-workers' && !this.pools.has(action.pool)) throw new AwoError('AWO_CONFIG_INVALID', `executor.actions.${name}: pool "${action.pool}" is not managed by this executor`);
     }
     this.#plans = new PlanReader(new PlanStore(deps.redis, deps.keys, deps.config), planReaderOptions(deps.config));
-    this.#runner = new ActionRunner(deps, this.pools, this.#plans, (action, at) => this.#resultPublished(action, at));
+    this.#runner = new ActionRunner(deps, this.owned, this.#plans, (action, at) => this.#resultPublished(action, at));
     this.workflow = new WorkflowRunner(deps, this.#plans);
     this.#actionLatency = deps.metrics.histogram(HISTOGRAMS.actionLatency);
-    declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.pools, this.#drift);
+    declareExecutorMetrics(deps, this.#counts, this.#runner.counters, this.workflow, this.owned, this.#drift);
+    declareOwnershipMetrics(deps, this.ownership);
   }
+
+  readonly #newPool: (name: string) => ManagedPool;
+  #started = false;
 
   /**
    * Hot reload: actions (what each does: URLs, commands, keys…), attempts and backoff change live;
@@ -131,7 +141,6 @@ export class ExecutorAgent extends Agent {
 
   protected async onStart(): Promise<void> {
     await checkKubernetesActions(this.deps.config.executor.actions);
-    for (const pool of this.pools.values()) if (pool.state === 'idle') await pool.start();
     // One connection for the queue and the worker's commands; the worker duplicates it for its blocking reads.
     this.#connection = this.deps.connect('bullmq', { blocking: true });
     const base = { connection: this.#connection, prefix: this.deps.keys.bullPrefix };
@@ -144,17 +153,49 @@ export class ExecutorAgent extends Agent {
       name: this.deps.instance,
     });
     this.#worker.on('error', (err) => this.deps.log.warn({ err: errorMessage(err) }, 'actions worker error'));
-    await Promise.all([this.#queue.waitUntilReady(), this.#worker.waitUntilReady()]);
+    for (const pool of this.pools.keys()) this.#poolQueues.set(pool, new Queue(QUEUES.pool(pool), base));
+    await Promise.all([this.#queue.waitUntilReady(), this.#worker.waitUntilReady(), ...[...this.#poolQueues.values()].map((q) => q.waitUntilReady())]);
     this.#worker.run().catch((err: unknown) => {
       this.deps.log.error({ err: errorMessage(err) }, 'actions worker stopped');
       this.fail(err);
     });
     await this.workflow.start();
-    this.#consumer = await this.deps.bus.consume('revisions', { group: GROUPS.executor, consumer: this.deps.instance, handler: (d) => this.#onRevision(d) });
+    // Each pool runs in the one executor that holds its lease; the others take it over when it dies.
+    await this.ownership.start();
+    // A group per process, from `$`: every executor sees every revision (what came before, the start resync covers).
+    await this.ownership.pruneGroups();
+    this.#consumer = await this.deps.bus.consume('revisions', { group: this.ownership.group, startId: '$', consumer: this.deps.instance, handler: (d) => this.#onRevision(d) });
     // Level-triggered: compare the world with the plan now (a restart brought the pools back at
     // their `initial`) and on a timer, whether or not a revision arrives.
     await this.#resync('start');
-    this.#resyncTimer = setInterval(() => void this.#resync('resync'), this.deps.config.executor.resync);
+    this.#started = true;
+    this.#resyncTimer = setInterval(() => {
+      void this.#resync('resync');
+      void this.ownership.pruneGroups().catch((err: unknown) => this.deps.log.warn({ err: errorMessage(err) }, 'pruning revisions groups failed'));
+    }, this.deps.config.executor.resync);
+  }
+
+  /** This executor took a pool's lease: start the pool, work its actions queue, and bring it to the plan. */
+  async #gained(name: string): Promise<void> {
+    let pool = this.pools.get(name) as ManagedPool;
+    if (pool.state === 'closing' || pool.state === 'closed') this.pools.set(name, (pool = this.#newPool(name)));
+    if (pool.state === 'idle') await pool.start();
+    this.owned.set(name, pool);
+    const worker = new Worker(QUEUES.pool(name), (job: Job, _token?: string, signal?: AbortSignal) => this.#runner.process(job, signal), { connection: this.#connection as Redis, prefix: this.deps.keys.bullPrefix, concurrency: 1, autorun: false, name: this.deps.instance });
+    worker.on('error', (err) => this.deps.log.warn({ pool: name, err: errorMessage(err) }, 'pool actions worker error'));
+    await worker.waitUntilReady();
+    this.#poolWorkers.set(name, worker);
+    worker.run().catch((err: unknown) => this.deps.log.error({ pool: name, err: errorMessage(err) }, 'pool actions worker stopped'));
+    if (this.#started) void this.#resync('takeover');
+  }
+
+  /** This executor lost a pool's lease: stop working its actions and its jobs at once (another owns it now). */
+  async #lost(name: string): Promise<void> {
+    this.owned.delete(name);
+    const worker = this.#poolWorkers.get(name);
+    this.#poolWorkers.delete(name);
+    await worker?.close(true);
+    await this.pools.get(name)?.close();
   }
 
   /** Reconciles toward the newest plan, whatever revision was delivered. One at a time. */
@@ -164,7 +205,7 @@ export class ExecutorAgent extends Agent {
       [ATTR.MESSAGING_DESTINATION_NAME]: this.deps.keys.stream('revisions'),
       [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
       [ATTR.MESSAGING_MESSAGE_ID]: delivery.id,
-      [ATTR.MESSAGING_CONSUMER_GROUP_NAME]: GROUPS.executor,
+      [ATTR.MESSAGING_CONSUMER_GROUP_NAME]: this.ownership.group,
       [AWO_ATTR.REVISION_VERSION]: delivery.message.version,
     };
     const parent = extractContext(delivery.headers, ROOT_CONTEXT);
@@ -200,7 +241,7 @@ export class ExecutorAgent extends Agent {
         return;
       }
       this.workflow.applyPlan(plan);
-      const observed = await observeWorld(this.deps.config, { pools: this.pools, redis: this.deps.redis, keys: this.deps.keys, log: this.deps.log });
+      const observed = await observeWorld(this.deps.config, { pools: this.owned, redis: this.deps.redis, keys: this.deps.keys, log: this.deps.log });
       const { state, drifted } = withObserved(ofLineage(applied, plan), observed);
       const now = this.deps.now();
       const actions = reconcile(plan, state, this.deps.config, now).map((a) => {
@@ -239,15 +280,18 @@ export class ExecutorAgent extends Agent {
    * rides in the job data, and audits it on the actions stream when this add created the job.
    */
   async #enqueue(action: Action): Promise<void> {
-    const queue = this.#queue as Queue;
+    // A pool's actions go to its own queue, which only its owner works; the others to the shared one.
+    const config = own(this.deps.config.executor.actions, action.action);
+    const queue = (config?.kind === 'scale-bullmq-workers' ? this.#poolQueues.get(config.pool) : undefined) ?? (this.#queue as Queue);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ,
-      [ATTR.MESSAGING_DESTINATION_NAME]: ACTIONS_QUEUE,
+      [ATTR.MESSAGING_DESTINATION_NAME]: queue.name,
       [ATTR.MESSAGING_OPERATION_TYPE]: 'send',
       [ATTR.MESSAGING_MESSAGE_ID]: action.id,
       [AWO_ATTR.ACTION_NAME]: action.action,
       [AWO_ATTR.ACTION_KIND]: action.kind,
     };
+    // One span name for every action queue (a pool's queue is named in the destination attribute).
     await inSpan(this.deps.tracer, spanName('publish', ACTIONS_QUEUE), { kind: SpanKind.PRODUCER, attributes }, async (span) => {
       for (let attempt = 0; ; attempt++) {
         const nonce = randomUUID();
@@ -302,45 +346,13 @@ export class ExecutorAgent extends Agent {
   }
 
   override metrics(): Record<string, number> {
-    const r = this.#runner.counters;
-    const out: Record<string, number> = {
-      executor_revisions_total: this.#counts.revisions,
-      executor_resyncs_total: this.#counts.resyncs,
-      executor_drift_total: [...this.#drift.values()].reduce((a, b) => a + b, 0),
-      executor_actions_enqueued_total: this.#counts.enqueued,
-      executor_actions_duplicate_total: this.#counts.duplicates,
-      executor_revisions_untrusted_total: this.#counts.untrusted,
-      executor_actions_squatted_total: this.#counts.squatted,
-      executor_actions_requeued_total: this.#counts.requeued,
-      executor_actions_run_total: r.run,
-      executor_actions_succeeded_total: r.succeeded,
-      executor_actions_failed_total: r.failed,
-      executor_actions_retried_total: r.retried,
-      executor_actions_refused_total: r.refused,
-      executor_actions_skipped_total: r.skipped,
-    };
-    if (this.workflow.enabled) {
-      const w = this.workflow.counters;
-      out.executor_records_entered_total = w.entered;
-      out.executor_records_processed_total = w.processed;
-      out.executor_records_refused_total = w.refused;
-      out.executor_records_ended_total = w.ended;
-      out.executor_records_failed_total = w.failed;
-    }
-    for (const [name, pool] of this.pools) {
-      out[`executor_pool_${name}_size`] = pool.size();
-      out[`executor_pool_${name}_ready`] = pool.ready();
-      out[`executor_pool_${name}_starting`] = pool.starting();
-      out[`executor_pool_${name}_busy`] = pool.busy();
-      out[`executor_pool_${name}_worker_seconds_total`] = pool.workerSeconds();
-    }
-    return out;
+    return flatMetrics(this.#counts, this.#runner.counters, this.workflow, this.owned, this.#drift, this.ownership.counts);
   }
 
   protected override detail(): Record<string, unknown> {
     const pools: Record<string, unknown> = {};
-    for (const [name, p] of this.pools) pools[name] = { state: p.state, size: p.size(), ready: p.ready(), starting: p.starting(), busy: p.busy(), workerSeconds: Math.round(p.workerSeconds() * 1000) / 1000 };
-    return { ...this.#counts, drift: Object.fromEntries(this.#drift), ...this.#runner.counters, pools, ...(this.workflow.enabled ? { records: this.workflow.counters } : {}) };
+    for (const [name, p] of this.owned) pools[name] = { state: p.state, size: p.size(), ready: p.ready(), starting: p.starting(), busy: p.busy(), workerSeconds: Math.round(p.workerSeconds() * 1000) / 1000 };
+    return { ...this.#counts, member: this.ownership.member, owns: this.ownership.owned(), drift: Object.fromEntries(this.#drift), ...this.#runner.counters, pools, ...(this.workflow.enabled ? { records: this.workflow.counters } : {}) };
   }
 
   /** Stop reading revisions → let running actions finish (bounded, then abort) → close queue, pools, connection. */
@@ -349,11 +361,15 @@ export class ExecutorAgent extends Agent {
     await closeInOrder(
       [
         ['resync', () => (clearInterval(this.#resyncTimer), this.#resyncing)],
+        ['leases', () => this.ownership.stop()],
         ['revisions', () => this.#consumer?.close()],
         ['worker', () => this.#closeWorker(grace)],
+        ['pool workers', () => Promise.all([...this.#poolWorkers.values()].map((w) => w.close()))],
         ['workflow', () => this.workflow.close(grace)],
-        ['queue', () => this.#queue?.close()],
+        ['queue', () => Promise.all([this.#queue?.close(), ...[...this.#poolQueues.values()].map((q) => q.close())])],
         ['pools', () => Promise.all([...this.pools.values()].map((p) => p.close()))],
+        // Released once the pools stopped, so the next owner never runs beside this one.
+        ['release', () => this.ownership.close()],
         ['redis', () => this.#connection?.quit().catch(() => this.#connection?.disconnect())],
       ],
       (step, err) => this.deps.log.error({ step, err: errorMessage(err) }, 'executor close step failed'),

@@ -69,6 +69,55 @@ export function declareExecutorMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>
   });
 }
 
+/** The same counts by flat name, read in-process (`agent.metrics()`: tests, status). */
+export function flatMetrics(c: Counts, r: RunnerCounts, workflow: Workflow, owned: ReadonlyMap<string, Pool>, drift: ReadonlyMap<string, number>, o: { takeovers: number }): Record<string, number> {
+  const out: Record<string, number> = {
+    executor_revisions_total: c.revisions,
+    executor_resyncs_total: c.resyncs,
+    executor_drift_total: [...drift.values()].reduce((a, b) => a + b, 0),
+    executor_actions_enqueued_total: c.enqueued,
+    executor_actions_duplicate_total: c.duplicates,
+    executor_revisions_untrusted_total: c.untrusted,
+    executor_actions_squatted_total: c.squatted,
+    executor_actions_requeued_total: c.requeued,
+    executor_actions_run_total: r.run,
+    executor_actions_succeeded_total: r.succeeded,
+    executor_actions_failed_total: r.failed,
+    executor_actions_retried_total: r.retried,
+    executor_actions_refused_total: r.refused,
+    executor_actions_skipped_total: r.skipped,
+    executor_pool_leases_held: owned.size,
+    executor_pool_takeovers_total: o.takeovers,
+  };
+  if (workflow.enabled) {
+    const w = workflow.counters;
+    out.executor_records_entered_total = w.entered;
+    out.executor_records_processed_total = w.processed;
+    out.executor_records_refused_total = w.refused;
+    out.executor_records_ended_total = w.ended;
+    out.executor_records_failed_total = w.failed;
+  }
+  for (const [name, pool] of owned) {
+    out[`executor_pool_${name}_size`] = pool.size();
+    out[`executor_pool_${name}_ready`] = pool.ready();
+    out[`executor_pool_${name}_starting`] = pool.starting();
+    out[`executor_pool_${name}_busy`] = pool.busy();
+    out[`executor_pool_${name}_worker_seconds_total`] = pool.workerSeconds();
+  }
+  return out;
+}
+
+/** Pool ownership among several executors (`Ownership`), by `pool` label over the configured pools. */
+export function declareOwnershipMetrics(deps: Pick<AgentDeps<unknown>, 'metrics'>, o: { pools: string[]; owns(pool: string): boolean; byPool: ReadonlyMap<string, { takeovers: number; lost: number }>; counts: { groupsDestroyed: number } }): void {
+  const perPool = (read: (pool: string) => number) => () => o.pools.map((pool) => [{ pool }, read(pool)] as const);
+  deps.metrics.live({
+    awo_pool_lease_held: gauge('1 while this executor holds the pool\'s lease (it runs the pool), else 0', ['pool'], perPool((p) => (o.owns(p) ? 1 : 0))),
+    awo_pool_takeovers_total: counter('Times this executor took the pool over after its owner stopped renewing the lease', ['pool'], perPool((p) => o.byPool.get(p)?.takeovers ?? 0)),
+    awo_pool_leases_lost_total: counter('Times this executor lost the pool\'s lease (not renewed in time) and stopped the pool', ['pool'], perPool((p) => o.byPool.get(p)?.lost ?? 0)),
+    awo_executor_groups_destroyed_total: counter('Revisions groups of executors that are gone, destroyed by this one', () => o.counts.groupsDestroyed),
+  });
+}
+
 /** Remembers `key → value` in a map kept to `max` entries (the oldest go first). */
 export function remember<K, V>(map: Map<K, V>, key: K, value: V, max = 4096): void {
   map.set(key, value);

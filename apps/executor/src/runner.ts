@@ -78,7 +78,8 @@ export class ActionRunner {
     const parent = extractContext(parsed.ok ? parsed.data.trace : {}, ROOT_CONTEXT);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_BULLMQ,
-      [ATTR.MESSAGING_DESTINATION_NAME]: ACTIONS_QUEUE,
+      // `actions`, or a pool's own `actions.pool.<pool>`; the span name stays `process actions`.
+      [ATTR.MESSAGING_DESTINATION_NAME]: job.queueName ?? ACTIONS_QUEUE,
       [ATTR.MESSAGING_OPERATION_TYPE]: 'process',
       [ATTR.MESSAGING_MESSAGE_ID]: job.id ?? '',
     };

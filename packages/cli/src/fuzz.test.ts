@@ -28,7 +28,8 @@ const SCALE = Math.max(1, TOTAL / 3000);
 const READ: { stream: StreamName; group: string }[] = [
   { stream: 'metrics', group: GROUPS.analyzer },
   { stream: 'insights', group: GROUPS.planner },
-  { stream: 'revisions', group: GROUPS.executor },
+  // The executor's group is its own (one per process, `executor.<member>`): set once it started.
+  { stream: 'revisions', group: '' },
   { stream: 'results', group: GROUPS.plannerResults },
 ];
 
@@ -209,6 +210,7 @@ describe('fuzz: malformed and hostile entries on every stream awo reads', () => 
     const started = Date.now();
     try {
       await startAgents(agents);
+      for (const r of READ) if (r.stream === 'revisions') r.group = executor.ownership.group;
       gc?.();
       const heapBefore = process.memoryUsage().heapUsed;
 

@@ -108,7 +108,8 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     CONTROL,
   ],
   executor: [
-    { access: 'consume', names: ['revisionsStream'], commands: CONSUME, why: 'group `executor` (it cannot add, edit or delete a revision)' },
+    { access: 'consume', names: ['revisionsStream'], commands: [...CONSUME, 'xinfo|groups', 'xgroup|destroy'], why: 'its group `executor.<member>`; it destroys the groups of executors that are gone (it cannot add, edit or delete a revision)' },
+    { access: 'own', names: ['executorMember', 'poolLease'], commands: [...SCRIPTS, 'set', 'get', 'exists', 'pexpire', 'del', 'pttl'], why: 'its liveness lease and the leases of the managed pools it owns (lease Lua)' },
     { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream'], commands: PLAN_READ, why: 'the plan reader checks the plan against its signed revisions' },
     { access: 'append', names: ['actionsStream', 'resultsStream', 'tap'], commands: APPEND, why: 'the audit copy of actions, their results, and tapped records' },
     { access: 'own', names: ['applied'], commands: [...SCRIPTS, 'hget', 'hgetall', 'hset'], why: 'what the last actuation applied' },

@@ -215,6 +215,11 @@ export const executorSchema = z.strictObject({
    * revision arrives.
    */
   resync: duration.pipe(z.number().min(100, 'expected a resync interval of at least 100ms')).default(30_000),
+  /**
+   * Lease of a managed pool (and of the executor's membership): one executor at a time owns each
+   * pool; when it dies another executor configured with the pool takes it over within this long.
+   */
+  poolLease: duration.pipe(z.number().min(300, 'expected a pool lease of at least 300ms')).default(10_000),
 });
 
 export const configSchema = z

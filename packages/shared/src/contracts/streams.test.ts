@@ -8,7 +8,9 @@ describe('the name table', () => {
     expect(STREAMS.map((s) => k.stream(s))).toEqual(['awo:stream:metrics', 'awo:stream:insights', 'awo:stream:revisions', 'awo:stream:actions', 'awo:stream:results', 'awo:stream:deadletter']);
     expect([k.plan, k.lease, k.applied, k.spans, k.bullPrefix, k.workflowCounts]).toEqual(['awo:plan', 'awo:plan:lease', 'awo:plan:applied', 'awo:spans', 'awo:bull', 'awo:wf:counts']);
     expect([k.tap('a'), k.sink('b'), k.workflowOnce('out:b', 'r1'), k.workflowJoin('r1', 'c'), k.actionKey('route:x'), k.benchRaw]).toEqual(['awo:tap:a', 'awo:sink:b', 'awo:wf:once:out:b:r1', 'awo:wf:join:r1:c', 'awo:route:x', 'awo:raw']);
-    expect(GROUPS).toEqual({ analyzer: 'analyzer', planner: 'planner', executor: 'executor', plannerResults: 'planner-results', demoStatus: 'demo-status', bench: 'bench' });
+    const { executor, ...groups } = GROUPS;
+    expect(groups).toEqual({ analyzer: 'analyzer', planner: 'planner', plannerResults: 'planner-results', demoStatus: 'demo-status', bench: 'bench' });
+    expect(executor('executor-7-ab12')).toBe('executor.executor-7-ab12');
     expect([QUEUES.actions, QUEUES.step('parse'), QUEUES.demo]).toEqual(['actions', 'wf.parse', 'work']);
   });
 

@@ -66,6 +66,9 @@ export const NAMES = {
   workerMembers: { kind: 'key', path: 'worker:{<step>}:members', holds: 'sorted set: the `@awo/worker` members of a step, scored by the Redis time (ms) their heartbeat expires', producers: ['@awo/worker (member-beat Lua; ZREM on close)'], consumers: ['@awo/worker (share of the plan\'s concurrency)', 'executor (`adaptive-workers` actions, observe)'], bounds: 'at most the member\'s `maxMembers` (a joining member past it is refused and counted); expired members removed on every beat' },
   workerInfo: { kind: 'key', path: 'worker:{<step>}:info', holds: 'hash: member id → JSON {ready, concurrency, version, epoch, host, pid, at}: what each member runs now', producers: ['@awo/worker (member-beat Lua)'], consumers: ['@awo/worker', 'executor (`adaptive-workers`)'], bounds: 'one field per live member (removed with it)' },
   workerRefused: { kind: 'key', path: 'worker:{<step>}:refused', holds: 'string: how many joins were refused because the step had `maxMembers` live members', producers: ['@awo/worker (member-beat Lua)'], consumers: ['operators', 'executor (`adaptive-workers` errors)'], bounds: 'one counter per step' },
+  executorMember: { kind: 'key', path: 'executor:member:<member>', holds: 'string: an executor process\'s liveness lease (PX expiry), named like its revisions group', producers: ['executor (lease Lua)'], consumers: ['executor (destroys the revisions groups of members whose key expired)'], bounds: 'one per live executor, expires after executor.poolLease' },
+  poolLease: { kind: 'key', path: 'executor:pool:<pool>', holds: 'string: the token of the executor that owns a managed pool (PX expiry)', producers: ['executor (lease Lua)'], consumers: ['executor'], bounds: 'one per `executor.pools` name, expires after executor.poolLease' },
+  poolActionsQueue: { kind: 'queue', path: 'actions.pool.<pool>', holds: 'action jobs of a `scale-bullmq-workers` action (`actionJobSchema`), job id = action id: only the pool\'s owner works it', producers: ['executor (reconcile)'], consumers: ['executor that holds the poolLease'], bounds: 'completed jobs kept 1 day / 10000; failed kept' },
   monitorLease: { kind: 'key', path: 'monitor:lease:<source>', holds: 'string: the token of the monitor that samples the source (`<kind>:<name>`), PX monitor.lease', producers: ['monitor (SET NX, lease Lua)'], consumers: ['monitor', 'fenced-xadd Lua (a sample is published only while its lease is held)'], bounds: 'one per configured source, expires' },
   monitorMembers: { kind: 'key', path: 'monitor:members', holds: 'sorted set: live monitor ids, scored by the Redis time (ms) their heartbeat expires', producers: ['monitor (monitor-beat Lua; ZREM on close)'], consumers: ['monitor (its share of the sources: ceil(sources / live monitors))'], bounds: 'expired members removed on every beat; at most 1024 members (a joining monitor past it is refused and counted)' },
   metricsPartition: { kind: 'stream', path: 'p<n>:stream:metrics', holds: 'with `bus.partitions` P > 1: the `Metric` messages of the series with fnv1a(series) mod P = n (the metrics stream is then unused); a later Redis Cluster hash tag wraps `<prefix>:p<n>`', producers: ['monitor', '@awo/worker (reports)', 'any bus publisher of metrics (routed by `partitionOf`)'], groups: ['analyzer', 'planner'], consumers: ['analyzer (the owner of the partition lease)', 'planner (every partition)', '`awo explain`'], bounds: 'XADD MAXLEN ~ bus.maxLen each' },
@@ -74,7 +77,7 @@ export const NAMES = {
   // Consumer groups.
   analyzerGroup: { kind: 'group', path: 'analyzer', holds: 'the analyzers\' position on the metrics stream', producers: [], consumers: ['analyzer'], bounds: 'pending entries acked after publishing; XAUTOCLAIM after bus.claimMinIdle' },
   plannerGroup: { kind: 'group', path: 'planner', holds: 'the planners\' position on the metrics and insights streams', producers: [], consumers: ['planner'], bounds: 'as above' },
-  executorGroup: { kind: 'group', path: 'executor', holds: 'the executors\' position on the revisions stream', producers: [], consumers: ['executor'], bounds: 'as above' },
+  executorGroup: { kind: 'group', path: 'executor.<member>', holds: 'one executor process\'s position on the revisions stream (a group per process, so every executor sees every revision; created from `$`)', producers: [], consumers: ['executor'], bounds: 'one per live executor: a group whose executorMember key expired (or the old shared group `executor`) is destroyed by any executor at its start and every executor.resync' },
   plannerResultsGroup: { kind: 'group', path: 'planner-results', holds: 'the planners\' position on the results stream', producers: [], consumers: ['planner'], bounds: 'as above' },
   demoStatusGroup: { kind: 'group', path: 'demo-status', holds: '`awo demo`\'s position on the insights stream (from `$`)', producers: [], consumers: ['`awo demo`'], bounds: 'the demo deletes its prefix' },
   benchGroup: { kind: 'group', path: 'bench', holds: 'the benchmarks\' position on the streams they watch', producers: [], consumers: ['bench'], bounds: 'the benchmark deletes its prefix' },
@@ -113,7 +116,8 @@ const STREAM_BY_NAME = Object.fromEntries(STREAM_ENTRIES.map((e) => [streamPath(
 export const GROUPS = {
   analyzer: NAMES.analyzerGroup.path,
   planner: NAMES.plannerGroup.path,
-  executor: NAMES.executorGroup.path,
+  /** One executor process's group on the revisions stream. */
+  executor: (member: string): string => fillPath(NAMES.executorGroup.path, [member]),
   plannerResults: NAMES.plannerResultsGroup.path,
   demoStatus: NAMES.demoStatusGroup.path,
   bench: NAMES.benchGroup.path,
@@ -125,6 +129,8 @@ export const QUEUES = {
   /** The queue of a workflow step that names no `queue` of its own. */
   step: (step: string): string => fillPath(NAMES.stepQueue.path, [step]),
   demo: NAMES.demoQueue.path,
+  /** The actions of a managed pool, worked only by the executor that owns the pool. */
+  pool: (pool: string): string => fillPath(NAMES.poolActionsQueue.path, [pool]),
 } as const;
 
 /** The field of a tap stream entry (`Keys.tap`) that holds the record's JSON. */
@@ -192,6 +198,10 @@ export interface Keys {
   partitionLease(n: number): string;
   /** The live analyzers (sorted set: instance → heartbeat expiry, Redis time ms). */
   analyzerMembers: string;
+  /** An executor process's liveness lease (its revisions group is named after it). */
+  executorMember(member: string): string;
+  /** The lease of the executor that owns a managed pool. */
+  poolLease(pool: string): string;
 }
 
 /** The streams that carry the metrics: the metrics stream when `partitions` is 1, else each partition's. */
@@ -239,6 +249,8 @@ export function keys(prefix = 'awo'): Keys {
     workerMembers: (step) => name(NAMES.workerMembers, step),
     workerInfo: (step) => name(NAMES.workerInfo, step),
     workerRefused: (step) => name(NAMES.workerRefused, step),
+    executorMember: (member) => name(NAMES.executorMember, member),
+    poolLease: (pool) => name(NAMES.poolLease, pool),
     monitorLease: (source) => name(NAMES.monitorLease, source),
     monitorMembers: name(NAMES.monitorMembers),
     metricsPartition: (n) => name(NAMES.metricsPartition, String(n)),

@@ -70,8 +70,9 @@ export class PartitionOwner {
   }
 
   async #round(): Promise<void> {
-    const live = await this.#members.beat();
-    const share = shareOf(this.partitions, live);
+    const { live, member } = await this.#members.beat();
+    // Refused at the member bound: it holds nothing (its leases lapse to the members).
+    const share = member ? shareOf(this.partitions, live) : 0;
     this.counts.live = live;
     this.counts.share = share;
     for (const [n, lease] of [...this.#owned]) {

@@ -1,12 +1,8 @@
-import { AwoError, errorMessage, type Keys, Lease, type Logger, runScript } from '@awo/shared';
+import { errorMessage, type Keys, Lease, type Logger, MAX_MEMBERS, Membership, shareOf } from '@awo/shared';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 
 /** The most monitors counted live at once: a joining one past it is refused (and holds nothing). */
-export const MAX_MONITORS = 1024;
-const LUA = new URL('./lua/', import.meta.url);
-/** What monitor-beat answers: live members, 1 when a member (0: refused at the bound), ms until the first other member expires (-1: none). */
-const beatReply = z.tuple([z.number().int().min(0), z.union([z.literal(0), z.literal(1)]), z.number().int().min(-1)]);
+export const MAX_MONITORS = MAX_MEMBERS;
 
 /** What the owner of the leases does when one is taken or given up. */
 export interface LeaseHandlers {
@@ -48,6 +44,9 @@ export class SourceLeases {
   /** ms from the last round until something may change: another member's beat or a lease it wanted expires (-1: nothing known). */
   #soonest = -1;
 
+  /** Its heartbeat among the live monitors (`monitor:members`). */
+  readonly #members: Membership;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -55,7 +54,9 @@ export class SourceLeases {
     /** This monitor's id: its member name and the holder part of its lease tokens. */
     readonly id: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#members = new Membership(redis, keys.monitorMembers, ttlMs, id, MAX_MONITORS);
+  }
 
   /** The sources whose lease this monitor holds. */
   held(): string[] {
@@ -91,15 +92,12 @@ export class SourceLeases {
   }
 
   async #round(sources: readonly string[], on: LeaseHandlers): Promise<void> {
-    const raw = await runScript(this.redis, 'monitor-beat-1', [this.keys.monitorMembers], [this.id, this.ttlMs, MAX_MONITORS], LUA);
-    const reply = beatReply.safeParse(raw);
-    if (!reply.success) throw new AwoError('AWO_MESSAGE_INVALID', `monitor-beat answered ${JSON.stringify(raw)}, expected [live, member, first expiry]`);
-    const [live, member, firstExpiry] = reply.data;
+    const { live, member, firstExpiry } = await this.#members.beat();
     this.live = live;
     this.#soonest = firstExpiry;
-    if (member !== 1) this.counts.refusedJoins++;
+    if (!member) this.counts.refusedJoins++;
     const wanted = new Set(sources);
-    const share = member === 1 ? Math.ceil(sources.length / Math.max(1, live)) : 0;
+    const share = member ? shareOf(sources.length, live) : 0;
     for (const source of [...this.#held]) {
       if (!wanted.has(source)) {
         this.#giveBack(source, on);
@@ -169,7 +167,7 @@ export class SourceLeases {
   async close(on: LeaseHandlers): Promise<void> {
     for (const source of this.held()) this.#giveBack(source, on);
     await Promise.all(this.#stopping.values());
-    await this.redis.zrem(this.keys.monitorMembers, this.id).catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'leaving the monitor members failed'));
+    await this.#members.leave().catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'leaving the monitor members failed'));
   }
 }
 

@@ -23,8 +23,11 @@ export function partitionOf(series: string, partitions: number): number {
   return partitions === 1 ? 0 : fnv1a(series) % partitions;
 }
 
-/** The partitions an analyzer aims to own: ceil(P / live analyzers), at least one analyzer counted. */
-export function shareOf(partitions: number, live: number): number {
-  if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be an integer ≥ 1, got ${partitions}`);
-  return Math.ceil(partitions / Math.max(1, Math.floor(live)));
+/**
+ * What one of `live` members aims to own of `items` things shared out by leases: ceil(items /
+ * live), at least one member counted. An analyzer's metrics partitions, a monitor's sources.
+ */
+export function shareOf(items: number, live: number): number {
+  if (!Number.isInteger(items) || items < 0) throw new RangeError(`expected a non-negative integer count, got ${items}`);
+  return Math.ceil(items / Math.max(1, Math.floor(live)));
 }

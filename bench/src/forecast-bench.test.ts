@@ -36,7 +36,7 @@ describe('forecast bench', () => {
         });
       }
     });
-  });
+  }, 30_000); // 1000 points through two selectors and two SeriesStates: seconds on CI's 2 loaded cores
 
   it('gives the seasonal naive a MASE of 0 on a purely periodic series', () => {
     const ys = Array.from({ length: 200 }, (_, t) => [5, 1, 3, 8][t % 4] as number);

@@ -1,10 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startRedisServer, which, type RedisServer } from '@awo/testkit';
+import { freePort, makeTestCerts, startRedisServer, which, type RedisServer } from '@awo/testkit';
 import { applyChanges, checkRedis, createLogger, parseConfig, PlanStore, redactUrl, Runtime, type Delivery } from '@awo/shared';
 import { testPrefix, waitFor } from './helpers.js';
 
@@ -14,17 +14,6 @@ function redisHasTls(): boolean {
   if (!bin) return false;
   const probe = spawnSync(bin, ['--port', '0', '--tls-port', '0', '--save', '', '--appendonly', 'no'], { timeout: 1500, encoding: 'utf8' });
   return !/Bad directive|wrong number of arguments|not compiled|TLS support/i.test(`${probe.stdout}${probe.stderr}`);
-}
-
-/** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
-function makeCerts(dir: string): { ca: string; cert: string; key: string } {
-  const at = (f: string) => join(dir, f);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=awo test CA');
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(at('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'ext.cnf');
-  return { ca: at('ca.crt'), cert: at('server.crt'), key: at('server.key') };
 }
 
 const TLS = redisHasTls();
@@ -43,7 +32,7 @@ describe.skipIf(!TLS)('Redis over TLS with an ACL user', () => {
   let url = '';
 
   beforeAll(async () => {
-    const certs = makeCerts(dir);
+    const certs = makeTestCerts(dir);
     ca = certs.ca;
     const port = await freePort();
     // `--port 0` after startRedisServer's own `--port`: no plain-text listener at all.

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyChanges, createLogger, decode, freePort, paramOf, parseConfig, PlanStore, Runtime, type ActionResult, type Change, type Config } from '@awo/shared';
+import { createLogger, freePort, parseConfig, PlanStore, Runtime, type Config } from '@awo/shared';
 import { ExecutorAgent } from '@awo/executor';
 import { sleepProcessor } from '@awo/sim';
 import { AgentProcess } from './chaos/harness.js';
+import { commitParams, metricSample, readResults, scrapeMetrics } from './executor-harness.js';
 import { cleanupPrefix, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** The executor's part of the config: one pool `work` scaled by the action `scale`. */
@@ -28,36 +29,7 @@ function executorConfig(prefix: string, processor: string, resync: string, port 
 }
 
 /** Commits the next (unsigned) revision setting `work.concurrency`, as a planner would. */
-async function commit(store: PlanStore, concurrency: number): Promise<void> {
-  const current = await store.current();
-  const changes: Change[] = [{ op: 'set', step: 'work', param: 'concurrency', from: paramOf(current, 'work', 'concurrency') ?? null, to: concurrency }];
-  const version = current.version + 1;
-  await store.commit({ v: 1, version, parentVersion: current.version, plan: applyChanges(current, changes, version), changes, goal: 'test', reason: 'test', insightIds: [], at: Date.now(), leader: 'test' });
-}
-
-async function results(runtime: Runtime): Promise<ActionResult[]> {
-  const entries = (await runtime.redis.xrange(runtime.keys.stream('results'), '-', '+')) as [string, string[]][];
-  return entries.flatMap(([, fields]) => {
-    const d = decode('results', fields);
-    return d.ok ? [d.message] : [];
-  });
-}
-
-/** One value of a Prometheus text exposition, e.g. `awo_pool_size` with `pool="work"`. */
-function sample(text: string, name: string, label: string): number | undefined {
-  const m = new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
-async function scrape(port: number): Promise<string> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-    return res.ok ? await res.text() : '';
-  } catch {
-    return ''; // not listening yet
-  }
-}
-
+const commit = (store: PlanStore, concurrency: number) => commitParams(store, [['work', 'concurrency', concurrency]]);
 describe('level-triggered reconciliation', () => {
   it('periodic resync corrects a pool resized behind the executor\'s back, counted by step and logged with both values', async () => {
     const prefix = testPrefix();
@@ -72,9 +44,9 @@ describe('level-triggered reconciliation', () => {
     try {
       await agent.start();
       await commit(store, 6);
-      await waitFor(async () => pool.size() === 6 && (await results(runtime)).length === 1, 'the pool at 6 and its result', 10_000);
+      await waitFor(async () => pool.size() === 6 && (await readResults(runtime)).length === 1, 'the pool at 6 and its result', 10_000);
       // Nothing drifted yet: the ledger and the world agree.
-      expect(sample(await runtime.metrics.text(), 'awo_executor_drift_total', 'step="work"')).toBeUndefined();
+      expect(metricSample(await runtime.metrics.text(), 'awo_executor_drift_total', 'step="work"')).toBeUndefined();
 
       // Someone resizes the pool behind the executor's back; no revision comes.
       const moved = Date.now();
@@ -85,12 +57,12 @@ describe('level-triggered reconciliation', () => {
       console.info(`drift correction latency: ${latency} ms (executor.resync 300ms)`);
       expect(latency).toBeLessThan(300 + 2000);
 
-      expect(sample(await runtime.metrics.text(), 'awo_executor_drift_total', 'step="work"')).toBe(1);
+      expect(metricSample(await runtime.metrics.text(), 'awo_executor_drift_total', 'step="work"')).toBe(1);
       const drift = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => typeof l.msg === 'string' && l.msg.startsWith('drift'));
       expect(drift).toMatchObject({ trigger: 'resync', step: 'work', param: 'concurrency', planned: 6, observed: 2, ledger: 6, version: 1 });
       // The correction ran as an action of its own: the plan's action id with a drift suffix.
-      await waitFor(async () => (await results(runtime)).length === 2, 'the correction\'s result', 5000);
-      const [first, second] = await results(runtime);
+      await waitFor(async () => (await readResults(runtime)).length === 2, 'the correction\'s result', 5000);
+      const [first, second] = await readResults(runtime);
       expect(second).toMatchObject({ ok: true, value: 6, version: 1 });
       expect(second?.id).toMatch(new RegExp(`^${first?.id.replace(/\./g, '\\.')}\\.d[0-9a-z]+$`));
       expect(agent.metrics().executor_resyncs_total).toBeGreaterThanOrEqual(2);
@@ -115,12 +87,12 @@ describe('level-triggered reconciliation', () => {
     const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: createLogger({ level: 'silent' }), env: {} });
     const store = new PlanStore(runtime.redis, runtime.keys, config);
     const procs: AgentProcess[] = [];
-    const poolSize = async () => sample(await scrape(port), 'awo_pool_size', 'pool="work"');
+    const poolSize = async () => metricSample(await scrapeMetrics(port), 'awo_pool_size', 'pool="work"');
     try {
       procs.push(new AgentProcess('executor', configFile));
       await waitFor(async () => (await poolSize()) === 1, 'the executor process up with its pool at initial 1', 20_000, 50);
       await commit(store, 8);
-      await waitFor(async () => (await poolSize()) === 8 && (await results(runtime)).some((r) => r.ok && r.value === 8), 'the pool at 8', 10_000, 50);
+      await waitFor(async () => (await poolSize()) === 8 && (await readResults(runtime)).some((r) => r.ok && r.value === 8), 'the pool at 8', 10_000, 50);
 
       await procs[0]?.kill('SIGKILL');
       const restarted = new AgentProcess('executor', configFile);
@@ -131,8 +103,8 @@ describe('level-triggered reconciliation', () => {
       const killedAt = Date.now();
       await waitFor(async () => (await poolSize()) === 8, 'the restarted executor\'s pool back at 8', 20_000, 50);
       console.info(`restart: pool back at 8 ${Date.now() - killedAt} ms after the new process was spawned`);
-      const text = await scrape(port);
-      expect(sample(text, 'awo_executor_drift_total', 'step="work"')).toBe(1);
+      const text = await scrapeMetrics(port);
+      expect(metricSample(text, 'awo_executor_drift_total', 'step="work"')).toBe(1);
       const drift = restarted.output.split('\n').filter((l) => l.includes('"msg":"drift')).map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(drift).toMatchObject([{ step: 'work', planned: 8, observed: 1, ledger: 8 }]);
       expect(['start', 'takeover']).toContain(drift[0]?.trigger);

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyChanges, createLogger, decode, freePort, paramOf, parseConfig, PlanStore, Runtime, type ActionResult, type Change, type Config } from '@awo/shared';
+import { createLogger, freePort, parseConfig, PlanStore, Runtime, type Config } from '@awo/shared';
 import { ExecutorAgent } from '@awo/executor';
 import { sleepProcessor } from '@awo/sim';
 import { AgentProcess } from './chaos/harness.js';
+import { commitParams, metricSample, readResults, scrapeMetrics } from './executor-harness.js';
 import { cleanupPrefix, REDIS_URL, testPrefix, waitFor } from './helpers.js';
 
 /** Two steps: `work` scales the managed pool `work` (in-process), `knob` writes a Redis key (the outside world). */
@@ -33,38 +34,11 @@ function executorConfig(prefix: string, processor: string, port = 0) {
 }
 
 /** Commits the next (unsigned) revision setting both steps' parameters, as a planner would. */
-async function commit(store: PlanStore, concurrency: number, level: number): Promise<void> {
-  const current = await store.current();
-  const changes: Change[] = [
-    { op: 'set', step: 'work', param: 'concurrency', from: paramOf(current, 'work', 'concurrency') ?? null, to: concurrency },
-    { op: 'set', step: 'knob', param: 'level', from: paramOf(current, 'knob', 'level') ?? null, to: level },
-  ];
-  const version = current.version + 1;
-  await store.commit({ v: 1, version, parentVersion: current.version, plan: applyChanges(current, changes, version), changes, goal: 'test', reason: 'test', insightIds: [], at: Date.now(), leader: 'test' });
-}
-
-async function results(runtime: Runtime): Promise<ActionResult[]> {
-  const entries = (await runtime.redis.xrange(runtime.keys.stream('results'), '-', '+')) as [string, string[]][];
-  return entries.flatMap(([, fields]) => {
-    const d = decode('results', fields);
-    return d.ok ? [d.message] : [];
-  });
-}
-
-function sample(text: string, name: string, label = ''): number | undefined {
-  const m = new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-}
-
-async function scrape(port: number): Promise<string> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-    return res.ok ? await res.text() : '';
-  } catch {
-    return ''; // not listening (yet, or any more)
-  }
-}
-
+const commit = (store: PlanStore, concurrency: number, level: number) =>
+  commitParams(store, [
+    ['work', 'concurrency', concurrency],
+    ['knob', 'level', level],
+  ]);
 describe('several executors side by side', () => {
   it('with two executors each action runs once, both apply every revision, and one of them runs the pool', async () => {
     const prefix = testPrefix();
@@ -90,8 +64,8 @@ describe('several executors side by side', () => {
         await waitFor(() => agents.every((a) => a.metrics().executor_revisions_total === i + 1), `both executors reconciled v${i + 1}`, 10_000);
         await waitFor(async () => owner.pool('work')?.size() === n && (await ra.redis.get(`${prefix}:knob:knob`)) === String(i + 1), `v${i + 1} applied`, 10_000);
       }
-      await waitFor(async () => (await results(ra)).length >= 2 * sizes.length, 'every action\'s result', 10_000);
-      const all = await results(ra);
+      await waitFor(async () => (await readResults(ra)).length >= 2 * sizes.length, 'every action\'s result', 10_000);
+      const all = await readResults(ra);
       const perId = new Map<string, number>();
       for (const r of all) perId.set(r.id, (perId.get(r.id) ?? 0) + 1);
       expect([...perId.values()].every((n) => n === 1)).toBe(true);
@@ -154,28 +128,28 @@ describe('several executors side by side', () => {
     const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: createLogger({ level: 'silent' }), env: {} });
     const store = new PlanStore(runtime.redis, runtime.keys, config);
     const procs = files.map((f) => new AgentProcess('executor', f));
-    const held = async (i: number) => sample(await scrape(ports[i] as number), 'awo_pool_lease_held', 'pool="work"');
+    const held = async (i: number) => metricSample(await scrapeMetrics(ports[i] as number), 'awo_pool_lease_held', 'pool="work"');
     try {
       await waitFor(async () => (await held(0)) !== undefined && (await held(1)) !== undefined, 'both executors up', 30_000, 50);
       await waitFor(async () => ((await held(0)) ?? 0) + ((await held(1)) ?? 0) === 1, 'one executor owns the pool', 10_000, 50);
       const owner = (await held(0)) === 1 ? 0 : 1;
       const other = 1 - owner;
       await commit(store, 8, 1);
-      await waitFor(async () => sample(await scrape(ports[owner] as number), 'awo_pool_size', 'pool="work"') === 8, 'the owner\'s pool at 8', 10_000, 50);
+      await waitFor(async () => metricSample(await scrapeMetrics(ports[owner] as number), 'awo_pool_size', 'pool="work"') === 8, 'the owner\'s pool at 8', 10_000, 50);
       // The other runs no pool: it exports no pool gauges.
-      expect(sample(await scrape(ports[other] as number), 'awo_pool_size', 'pool="work"')).toBeUndefined();
+      expect(metricSample(await scrapeMetrics(ports[other] as number), 'awo_pool_size', 'pool="work"')).toBeUndefined();
 
       await procs[owner]?.kill('SIGKILL');
       const killedAt = Date.now();
       let tookAt = 0;
       await waitFor(async () => ((await held(other)) === 1 ? (tookAt = Date.now()) > 0 : false), 'the other executor took the lease', 5000, 20);
-      await waitFor(async () => sample(await scrape(ports[other] as number), 'awo_pool_size', 'pool="work"') === 8, 'the pool back at 8 in the other executor', 5000, 20);
+      await waitFor(async () => metricSample(await scrapeMetrics(ports[other] as number), 'awo_pool_size', 'pool="work"') === 8, 'the pool back at 8 in the other executor', 5000, 20);
       const atPlan = Date.now();
       console.info(`pool takeover: lease ${tookAt - killedAt} ms, pool at the plan's 8 ${atPlan - killedAt} ms after SIGKILL (executor.poolLease 1s)`);
       // Within the lease: it expires at most 1 s after the owner's last renewal, and the other tries
       // again the moment it runs out (plus the 20 ms of this poll and a scrape on a loaded machine).
       expect(tookAt - killedAt).toBeLessThan(1000 + 500);
-      expect(sample(await scrape(ports[other] as number), 'awo_pool_takeovers_total', 'pool="work"')).toBe(1);
+      expect(metricSample(await scrapeMetrics(ports[other] as number), 'awo_pool_takeovers_total', 'pool="work"')).toBe(1);
     } finally {
       for (const p of procs) await p.kill('SIGTERM');
       await runtime.close();

@@ -4,7 +4,7 @@ import { millis } from '../lib/format.js';
 import { traceSchema, type Trace } from '../lib/schemas.js';
 import { layoutWaterfall } from '../lib/waterfall.js';
 
-/** How many times (a second apart) a trace that is not stored yet is asked for again. */
+/** How many more times a trace is asked for while its panel is open (spans arrive in batches). */
 const RETRIES = 20;
 
 /** A trace as a waterfall: one bar per span on the trace's time axis, indented by depth. */
@@ -23,7 +23,9 @@ export function WaterfallPanel({ traceId, onClose }: { traceId: string; onClose:
         (t) => {
           if (abort.signal.aborted) return;
           setTrace(t);
-          if (t.roots.length === 0 && left > 0) timer = setTimeout(() => load(left - 1), 1000);
+          // Not there yet: ask each second. There: ask again every 2 s for a while, as the
+          // spans of the other services reach the store in later batches.
+          if (left > 0) timer = setTimeout(() => load(left - 1), t.roots.length === 0 ? 1000 : 2000);
         },
         (e: Error) => {
           if (abort.signal.aborted) return;

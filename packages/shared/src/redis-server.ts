@@ -126,6 +126,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
  * private redis-server on a free port, stopped by `stop()`.
  */
 export async function resolveRedis(config: Config, log: Logger): Promise<ResolvedRedis> {
+  if (config.redis.cluster) return { url: `redis://${config.redis.cluster[0]}`, origin: 'configured', stop: async () => undefined };
   if (config.redis.url) return { url: config.redis.url, origin: 'configured', stop: async () => undefined };
   if (await answers(DEFAULT_REDIS_URL)) {
     log.info({ redis: DEFAULT_REDIS_URL }, 'using the Redis found on 127.0.0.1:6379');

@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis';
+import { startRedisServer } from '@awo/shared';
+
+export type RedisKind = 'single' | 'cluster';
+
+/** The Redis a scale-out setup runs on, started for the benchmark alone (its CPU figures are then the benchmark's). */
+export interface Target {
+  kind: RedisKind;
+  /** A node's URL (the bench's own runtime connects through `redisConfig`). */
+  url: string;
+  /** The `redis` section of the agents' config. */
+  redisConfig: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** A private redis-server, or a three-master Redis Cluster. */
+export async function startTarget(kind: RedisKind): Promise<Target> {
+  if (kind === 'cluster') throw new Error('the cluster setup needs startRedisCluster from @awo/testkit');
+  const server = await startRedisServer();
+  return { kind, url: server.url, redisConfig: { url: server.url }, stop: () => server.stop() };
+}
+
+/** CPU the Redis server(s) have used (user + system, INFO cpu), µs; on a cluster, summed over its masters. */
+export async function redisCpuMicros(redis: Redis): Promise<number> {
+  const maybeCluster = redis as unknown as { nodes?: (role: 'master') => Redis[] };
+  const nodes = typeof maybeCluster.nodes === 'function' ? maybeCluster.nodes('master') : [redis];
+  const infos = await Promise.all(nodes.map((n) => n.info('cpu')));
+  let us = 0;
+  for (const info of infos) {
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+    us += (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+  }
+  return us;
+}

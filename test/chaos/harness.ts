@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { keys as makeKeys, type Keys } from '@awo/shared';
+import { keys as makeKeys, type Keys, type RedisClient } from '@awo/shared';
 import { Ledger, startRedisServer, type RedisServer } from '@awo/testkit';
 
 const AWO = new URL('../../packages/cli/bin/awo.js', import.meta.url).pathname;
@@ -64,13 +64,13 @@ export interface GroupState {
 }
 
 /** The revisions group of the executor process `pid` (`executor.executor-<pid>-<hex>`: one group per process). */
-export async function executorGroupOf(redis: Redis, key: string, pid: number): Promise<string | undefined> {
+export async function executorGroupOf(redis: RedisClient, key: string, pid: number): Promise<string | undefined> {
   const rows = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
   const names = rows.map((row) => String(row[row.indexOf('name') + 1]));
   return names.find((n) => n.startsWith(`executor.executor-${pid}-`));
 }
 
-export async function groupState(redis: Redis, key: string, group: string): Promise<GroupState | undefined> {
+export async function groupState(redis: RedisClient, key: string, group: string): Promise<GroupState | undefined> {
   let rows: unknown[][];
   try {
     rows = (await redis.xinfo('GROUPS', key)) as unknown[][];

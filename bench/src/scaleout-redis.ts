@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { startRedisServer } from '@awo/shared';
+import { primaries, startRedisServer, type RedisClient } from '@awo/shared';
 
 export type RedisKind = 'single' | 'cluster';
 
@@ -21,10 +20,8 @@ export async function startTarget(kind: RedisKind): Promise<Target> {
 }
 
 /** CPU the Redis server(s) have used (user + system, INFO cpu), µs; on a cluster, summed over its masters. */
-export async function redisCpuMicros(redis: Redis): Promise<number> {
-  const maybeCluster = redis as unknown as { nodes?: (role: 'master') => Redis[] };
-  const nodes = typeof maybeCluster.nodes === 'function' ? maybeCluster.nodes('master') : [redis];
-  const infos = await Promise.all(nodes.map((n) => n.info('cpu')));
+export async function redisCpuMicros(redis: RedisClient): Promise<number> {
+  const infos = await Promise.all(primaries(redis).map((n) => n.info('cpu')));
   let us = 0;
   for (const info of infos) {
     const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);

@@ -48,6 +48,7 @@ describe('scale-out figures', () => {
 
   it('ratios against the one-analyzer run of the same Redis kind; CPU pooled per process over rounds, medians over processes', () => {
     const run = (redis: 'single' | 'cluster', analyzers: number, cpuUs: number[], drainS: number): RunFigures => ({
+      partitionsPerMaster: redis === 'single' ? [8] : [3, 3, 2],
       setup: `${redis}-${analyzers}`,
       redis,
       analyzers,
@@ -65,7 +66,8 @@ describe('scale-out figures', () => {
     expect(out[2]?.vs1).toBeNull();
     const p = projection(out, 2);
     expect(p.map((x) => x.redis)).toEqual(['single', 'cluster']);
-    expect(p[0]).toMatchObject({ perCore: Math.round(1e6 / 22), perShard: 250_000, shards: 1, onThisMachine: 2 * Math.round(1e6 / 22) });
-    expect(p[1]).toMatchObject({ perCore: Math.round(1e6 / 30), shards: 3 });
+    expect(p[0]).toMatchObject({ perCore: Math.round(1e6 / 22), perShard: 250_000, shards: 1, redisBound: 250_000, analyzerBound: 8 * Math.round(1e6 / 22), onThisMachine: 2 * Math.round(1e6 / 22) });
+    // Three masters, the busiest with 3 of 8 partitions: Redis saturates at 8/3 of one master's rate.
+    expect(p[1]).toMatchObject({ perCore: Math.round(1e6 / 30), shards: 3, redisBound: Math.round((250_000 * 8) / 3) });
   });
 });

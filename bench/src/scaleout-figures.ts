@@ -88,6 +88,8 @@ export interface RunFigures {
   rounds: RoundFigures[];
   insights: number;
   balance: Balance;
+  /** How the partition streams fall on the Redis masters (by their hash tags): partitions per master. */
+  partitionsPerMaster: number[];
 }
 
 /** A run as printed: figures, medians, and ratios against the 1-analyzer run of the same Redis kind. */
@@ -112,6 +114,7 @@ export interface RunResult {
   /** Redis CPU µs per metric published (publish, read, ack and the insights). */
   redisCpuUsPerMetric: number;
   maxOverMean: number;
+  partitionsPerMaster: number[];
   vs1: { metricsPerSec: number; cpuUsPerMetric: number } | null;
 }
 
@@ -144,6 +147,7 @@ export function withRatios(runs: readonly RunFigures[]): RunResult[] {
       cpuUsPerMetric: round(median(perProcess.map((p) => p.cpuUsPerMetric).filter(Number.isFinite)), 1),
       redisCpuUsPerMetric: published > 0 ? round(sum(r.rounds.map((x) => x.redisCpuUs)) / published, 1) : Number.NaN,
       maxOverMean: r.balance.maxOverMean,
+      partitionsPerMaster: r.partitionsPerMaster,
       vs1: null,
     };
   });
@@ -153,27 +157,49 @@ export function withRatios(runs: readonly RunFigures[]): RunResult[] {
   });
 }
 
+/** What the figures say about cores and shards, for one Redis kind. */
+export interface Outlook {
+  redis: 'single' | 'cluster';
+  /** Metrics/s one core carries as an analyzer: 1e6 / CPU µs per metric. */
+  perCore: number;
+  /** Metrics/s one Redis master would carry alone: 1e6 / Redis CPU µs per metric. */
+  perShard: number;
+  shards: number;
+  /** Metrics/s at which the busiest master is saturated, partitions spread as measured. */
+  redisBound: number;
+  /** The analyzers' bound with one analyzer per partition, each on its own core. */
+  analyzerBound: number;
+  /** min(cores × perCore, redisBound): what this machine's cores could carry at most. */
+  onThisMachine: number;
+  line: string;
+}
+
 /**
  * What the figures say about cores and shards: an analyzer process spends `cpuUsPerMetric` µs of
  * one core per metric, so a core carries about 1e6 / that metrics/s; Redis spends
- * `redisCpuUsPerMetric` µs of its one thread per metric, so a shard (master) carries about 1e6 / that.
- * With analyzers spread over cores and partitions over masters, the loop grows as the smaller of
- * the two, until analyzers = partitions (a partition has one analyzer at a time).
+ * `redisCpuUsPerMetric` µs (over all its masters) per metric, and each master carries the share of
+ * the partitions whose hash tags it serves, so the busiest master bounds the loop at
+ * 1e6 / redisCpuUsPerMetric × P / (its partitions). Analyzers scale with cores up to one per
+ * partition (a partition has one analyzer at a time).
  */
-export function projection(runs: readonly RunResult[], cores: number): { redis: 'single' | 'cluster'; perCore: number; perShard: number; shards: number; onThisMachine: number; line: string }[] {
+export function projection(runs: readonly RunResult[], cores: number): Outlook[] {
   const kinds = [...new Set(runs.map((r) => r.redis))];
   return kinds.map((redis) => {
     const mine = runs.filter((r) => r.redis === redis);
     const cpu = median(mine.map((r) => r.cpuUsPerMetric).filter(Number.isFinite));
     const rcpu = median(mine.map((r) => r.redisCpuUsPerMetric).filter(Number.isFinite));
-    const shards = redis === 'cluster' ? 3 : 1;
+    const partitions = mine[0]?.partitions ?? 1;
+    const perMaster = mine[0]?.partitionsPerMaster ?? [partitions];
+    const busiest = Math.max(1, ...perMaster);
+    const shards = perMaster.length;
     const perCore = Math.round(1e6 / cpu);
     const perShard = Math.round(1e6 / rcpu);
-    const partitions = mine[0]?.partitions ?? 1;
-    const onThisMachine = Math.round(Math.min(perCore * cores, perShard * shards));
-    const line = `${redis}: an analyzer process spends ${round(cpu, 1)} µs CPU per metric → ~${perCore} metrics/s per core; Redis ${round(rcpu, 1)} µs per metric → ~${perShard} metrics/s per ${redis === 'cluster' ? 'master' : 'server'}. ` +
-      `Throughput grows ~linearly with analyzer processes on their own cores (k cores ≈ k × ${perCore}/s, up to ${partitions} analyzers = bus.partitions) until Redis is the bound: ${shards} ${shards === 1 ? 'server' : 'masters'} ≈ ${perShard * shards}/s, more masters move that bound up as partitions spread over their slots. ` +
-      `This machine (${cores} cores shared with Redis and the publisher) tops out near ${onThisMachine}/s.`;
-    return { redis, perCore, perShard, shards, onThisMachine, line };
+    const redisBound = Math.round((perShard * partitions) / busiest);
+    const analyzerBound = perCore * partitions;
+    const onThisMachine = Math.min(perCore * cores, redisBound);
+    const line = `${redis}: an analyzer process spends ${round(cpu, 1)} µs CPU per metric, so each core given to analyzers adds ~${perCore} metrics/s (k cores ≈ k × ${perCore}/s, up to ${partitions} analyzers = bus.partitions: ~${analyzerBound}/s). ` +
+      `Redis spends ${round(rcpu, 1)} µs per metric; with ${partitions} partitions on ${shards} ${shards === 1 ? 'server' : 'masters'} (${perMaster.join('/')}), the busiest saturates near ${redisBound}/s, and more masters (partitions ≥ masters) raise that bound in proportion. ` +
+      `These ${cores} cores could carry at most ~${onThisMachine}/s.`;
+    return { redis, perCore, perShard, shards, redisBound, analyzerBound, onThisMachine, line };
   });
 }

@@ -1,4 +1,5 @@
 import { primaries, startRedisServer, type RedisClient } from '@awo/shared';
+import { startRedisCluster } from '@awo/testkit';
 
 export type RedisKind = 'single' | 'cluster';
 
@@ -9,14 +10,25 @@ export interface Target {
   url: string;
   /** The `redis` section of the agents' config. */
   redisConfig: Record<string, unknown>;
+  /** The port of the master serving each key now (one server: its own port). */
+  mastersOf(keys: readonly string[]): Promise<number[]>;
   stop(): Promise<void>;
 }
 
-/** A private redis-server, or a three-master Redis Cluster. */
+/** A private redis-server, or a real Redis Cluster of three masters and three replicas (the testkit's). */
 export async function startTarget(kind: RedisKind): Promise<Target> {
-  if (kind === 'cluster') throw new Error('the cluster setup needs startRedisCluster from @awo/testkit');
+  if (kind === 'cluster') {
+    const cluster = await startRedisCluster({ masters: 3, replicas: 1 });
+    return {
+      kind,
+      url: `redis://${cluster.seeds[0]}`,
+      redisConfig: { cluster: cluster.seeds },
+      mastersOf: (keys) => Promise.all(keys.map(async (k) => (await cluster.masterOf(k)).port)),
+      stop: () => cluster.stop(),
+    };
+  }
   const server = await startRedisServer();
-  return { kind, url: server.url, redisConfig: { url: server.url }, stop: () => server.stop() };
+  return { kind, url: server.url, redisConfig: { url: server.url }, mastersOf: async (keys) => keys.map(() => server.port), stop: () => server.stop() };
 }
 
 /** CPU the Redis server(s) have used (user + system, INFO cpu), µs; on a cluster, summed over its masters. */

@@ -180,7 +180,9 @@ async function measureRun(s: Setup, n: number, io: BenchIo): Promise<RunFigures>
     const heldAfter = await holders(runtime, s.partitions);
     if (heldAfter.some((h, i) => h !== held[i])) io.progress(`${setup}: warning: partitions moved during the run`);
     const insights = (await runtime.redis.xlen(runtime.keys.stream('insights'))) - insights0;
-    return { setup, redis: s.t.kind, analyzers: n, partitions: s.partitions, series: series.length, rounds, insights, balance: balanceOf(held, series) };
+    const masters = await s.t.mastersOf(Array.from({ length: s.partitions }, (_, i) => runtime.keys.metricsPartition(i)));
+    const perMaster = [...masters.reduce((m, port) => m.set(port, (m.get(port) ?? 0) + 1), new Map<number, number>()).values()].sort((a, b) => b - a);
+    return { setup, redis: s.t.kind, analyzers: n, partitions: s.partitions, series: series.length, rounds, insights, balance: balanceOf(held, series), partitionsPerMaster: perMaster };
   });
 }
 
@@ -316,6 +318,7 @@ export async function scaleoutBench(argv: ScaleoutOptions, io: BenchIo) {
     'Redis µs/metric': r.redisCpuUsPerMetric,
     insights: r.insights,
     'max/mean series': r.maxOverMean,
+    'partitions/master': r.partitionsPerMaster.join('/'),
   }))));
   io.out(`balance (${balance.analyzers} analyzers, ${partitions} partitions): partitions per analyzer ${balance.partitionsPerAnalyzer.join('/')}, series per analyzer ${balance.seriesPerAnalyzer.join('/')}, max/mean ${balance.maxOverMean} (metrics processed per analyzer ${measured.join('/')}, max/mean ${balance.measuredMaxOverMean})`);
   for (const x of takeovers) io.out(`takeover (${x.redis}, leaseTtl ${x.leaseTtlS} s): ${x.partitionsMoved} partitions held by the others after ${x.leasesTakenS} s, their insights flowing again after ${x.insightsFlowS} s`);

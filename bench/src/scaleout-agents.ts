@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { delay, freePort } from '@awo/shared';
 
 const AWO = new URL('../../packages/cli/bin/awo.js', import.meta.url).pathname;
@@ -24,8 +24,18 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** The CPU a process has used so far (user + system, all its threads), µs, from /proc/<pid>/stat. */
+/**
+ * The CPU a process has used so far, µs, all its threads: the sum of /proc/<pid>/task/<tid>/schedstat
+ * (ns on a CPU, exact), else utime + stime of /proc/<pid>/stat (in clock ticks, 10 ms).
+ */
 export function cpuMicros(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    if (Number.isFinite(ns) && ns > 0) return ns / 1000;
+  } catch {
+    // No schedstat (or a thread gone between the listing and the read): the ticks below.
+  }
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) in parentheses: utime and stime are 14 and 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

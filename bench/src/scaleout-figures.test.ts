@@ -49,6 +49,7 @@ describe('scale-out figures', () => {
   it('ratios against the one-analyzer run of the same Redis kind; CPU pooled per process over rounds, medians over processes', () => {
     const run = (redis: 'single' | 'cluster', analyzers: number, cpuUs: number[], drainS: number): RunFigures => ({
       partitionsPerMaster: redis === 'single' ? [8] : [3, 3, 2],
+      idleUsPerSec: cpuUs.map(() => 1000),
       setup: `${redis}-${analyzers}`,
       redis,
       analyzers,
@@ -62,6 +63,8 @@ describe('scale-out figures', () => {
     expect(out[0]).toMatchObject({ metricsPerSec: 1000, cpuUsPerMetric: 20, redisCpuUsPerMetric: 4, coresBusy: 0.02, published: 2000, processed: 2000, vs1: { metricsPerSec: 1, cpuUsPerMetric: 1 } });
     expect(out[1]?.perProcess).toEqual([{ metrics: 1000, cpuUsPerMetric: 20 }, { metrics: 1000, cpuUsPerMetric: 28 }]);
     expect(out[1]).toMatchObject({ metricsPerSec: 2000, cpuUsPerMetric: 24, vs1: { metricsPerSec: 2, cpuUsPerMetric: 1.2 } });
+    // Idle: 1000 µs/s (0.1 % of a core) over the 1 s of drain: 1000 µs less per process, 1 µs per metric.
+    expect(out[1]).toMatchObject({ netCpuUsPerMetric: 23, idleCorePct: 0.1 });
     // No one-analyzer cluster run: no ratio rather than one against the other kind.
     expect(out[2]?.vs1).toBeNull();
     const p = projection(out, 2);

@@ -86,6 +86,8 @@ export interface RunFigures {
   partitions: number;
   series: number;
   rounds: RoundFigures[];
+  /** Per process, CPU µs per second with no traffic (measured before the rounds). */
+  idleUsPerSec: number[];
   insights: number;
   balance: Balance;
   /** How the partition streams fall on the Redis masters (by their hash tags): partitions per master. */
@@ -111,6 +113,10 @@ export interface RunResult {
   perProcess: { metrics: number; cpuUsPerMetric: number }[];
   /** Median over the processes of their CPU µs per metric. */
   cpuUsPerMetric: number;
+  /** The same less each process's idle CPU over the drain time: the cost of the metrics themselves. */
+  netCpuUsPerMetric: number;
+  /** Median over the processes of their idle CPU, % of a core. */
+  idleCorePct: number;
   /** Redis CPU µs per metric published (publish, read, ack and the insights). */
   redisCpuUsPerMetric: number;
   maxOverMean: number;
@@ -145,6 +151,8 @@ export function withRatios(runs: readonly RunFigures[]): RunResult[] {
       coresBusy: drainS > 0 ? round(sum(pooled.map((p) => p.cpuUs)) / 1e6 / drainS, 2) : Number.NaN,
       perProcess,
       cpuUsPerMetric: round(median(perProcess.map((p) => p.cpuUsPerMetric).filter(Number.isFinite)), 1),
+      netCpuUsPerMetric: round(median(pooled.map((p, i) => (p.cpuUs - (r.idleUsPerSec[i] ?? 0) * drainS) / p.metrics).filter(Number.isFinite)), 1),
+      idleCorePct: round(median(r.idleUsPerSec) / 1e4, 2),
       redisCpuUsPerMetric: published > 0 ? round(sum(r.rounds.map((x) => x.redisCpuUs)) / published, 1) : Number.NaN,
       maxOverMean: r.balance.maxOverMean,
       partitionsPerMaster: r.partitionsPerMaster,

@@ -30,6 +30,8 @@ const RUN_LEASE_MS = 10_000;
 const MAX_SERIES = 10_000;
 /** Points kept per series (`analyzer.window`); the warm-up fills it. */
 const WINDOW = 120;
+/** How long each setup's processes are watched with no traffic, for their idle CPU. */
+const IDLE_MS = 1500;
 const MAX_MESSAGES = 1_000_000;
 
 function configInput(prefix: string, t: Target, partitions: number, leaseTtl: number | string, names: { forecast: string[]; anomaly: string[] }, messages: number) {
@@ -171,6 +173,12 @@ async function measureRun(s: Setup, n: number, io: BenchIo): Promise<RunFigures>
     await publishBacklog(runtime, series, warmup, Number.POSITIVE_INFINITY);
     await waitFor('the warm-up worked off', 180_000, async () => ((await drained(runtime, s.partitions)) ? true : undefined), 50);
     const insights0 = await runtime.redis.xlen(runtime.keys.stream('insights'));
+    // What each process spends with no traffic (timers, lease rounds, blocked reads), to tell apart from the per-metric cost.
+    const idle0 = procs.map((p) => cpuMicros(p.pid));
+    const ti = performance.now();
+    await delay(IDLE_MS);
+    const idleS = (performance.now() - ti) / 1000;
+    const idleUsPerSec = procs.map((p, i) => (cpuMicros(p.pid) - (idle0[i] ?? 0)) / idleS);
     const rounds: RoundFigures[] = [];
     for (let r = 1; r <= s.rounds; r++) {
       const x = await measureRound(runtime, s, procs, series);
@@ -182,7 +190,7 @@ async function measureRun(s: Setup, n: number, io: BenchIo): Promise<RunFigures>
     const insights = (await runtime.redis.xlen(runtime.keys.stream('insights'))) - insights0;
     const masters = await s.t.mastersOf(Array.from({ length: s.partitions }, (_, i) => runtime.keys.metricsPartition(i)));
     const perMaster = [...masters.reduce((m, port) => m.set(port, (m.get(port) ?? 0) + 1), new Map<number, number>()).values()].sort((a, b) => b - a);
-    return { setup, redis: s.t.kind, analyzers: n, partitions: s.partitions, series: series.length, rounds, insights, balance: balanceOf(held, series), partitionsPerMaster: perMaster };
+    return { setup, redis: s.t.kind, analyzers: n, partitions: s.partitions, series: series.length, rounds, idleUsPerSec, insights, balance: balanceOf(held, series), partitionsPerMaster: perMaster };
   });
 }
 
@@ -315,6 +323,8 @@ export async function scaleoutBench(argv: ScaleoutOptions, io: BenchIo) {
     'cores busy': r.coresBusy,
     'CPU µs/metric (median/process)': r.cpuUsPerMetric,
     'CPU ×vs1': r.vs1?.cpuUsPerMetric ?? '-',
+    'net of idle': r.netCpuUsPerMetric,
+    'idle % core': r.idleCorePct,
     'Redis µs/metric': r.redisCpuUsPerMetric,
     insights: r.insights,
     'max/mean series': r.maxOverMean,

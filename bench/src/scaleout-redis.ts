@@ -33,7 +33,7 @@ export async function startTarget(kind: RedisKind): Promise<Target> {
 
 /** CPU the Redis server(s) have used (user + system, INFO cpu), µs; on a cluster, summed over its masters. */
 export async function redisCpuMicros(redis: RedisClient): Promise<number> {
-  const infos = await Promise.all(primaries(redis).map((n) => n.info('cpu')));
+  const infos = await Promise.all((await primaries(redis)).map((n) => n.info('cpu')));
   let us = 0;
   for (const info of infos) {
     const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);

@@ -52,7 +52,7 @@ function configInput(prefix: string, t: Target, partitions: number, leaseTtl: nu
 
 /** The holder (instance) of each partition's lease, null when free (one GET each: on a cluster they live in different slots). */
 async function holders(runtime: Runtime, partitions: number): Promise<(string | null)[]> {
-  return Promise.all(Array.from({ length: partitions }, (_, n) => runtime.redis.get(runtime.keys.partitionLease(n)).then(holderOf)));
+  return Promise.all(Array.from({ length: partitions }, (_, n) => runtime.redis.get(runtime.keys.partitionLease(n, partitions)).then(holderOf)));
 }
 
 async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 50): Promise<T> {
@@ -69,7 +69,7 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
 async function drained(runtime: Runtime, partitions: number): Promise<boolean> {
   const done = await Promise.all(
     Array.from({ length: partitions }, async (_, n) => {
-      const key = runtime.keys.metricsPartition(n);
+      const key = runtime.keys.metricsPartition(n, partitions);
       const [groups, info] = await Promise.all([runtime.redis.xinfo('GROUPS', key) as Promise<unknown[][]>, runtime.redis.xinfo('STREAM', key) as Promise<unknown[]>]);
       const last = info[info.indexOf('last-generated-id') + 1];
       const g = groups.map((row) => new Map(Array.from({ length: row.length / 2 }, (_, i) => [String(row[2 * i]), row[2 * i + 1]]))).find((x) => x.get('name') === 'analyzer');
@@ -188,7 +188,7 @@ async function measureRun(s: Setup, n: number, io: BenchIo): Promise<RunFigures>
     const heldAfter = await holders(runtime, s.partitions);
     if (heldAfter.some((h, i) => h !== held[i])) io.progress(`${setup}: warning: partitions moved during the run`);
     const insights = (await runtime.redis.xlen(runtime.keys.stream('insights'))) - insights0;
-    const masters = await s.t.mastersOf(Array.from({ length: s.partitions }, (_, i) => runtime.keys.metricsPartition(i)));
+    const masters = await s.t.mastersOf(Array.from({ length: s.partitions }, (_, i) => runtime.keys.metricsPartition(i, s.partitions)));
     const perMaster = [...masters.reduce((m, port) => m.set(port, (m.get(port) ?? 0) + 1), new Map<number, number>()).values()].sort((a, b) => b - a);
     return { setup, redis: s.t.kind, analyzers: n, partitions: s.partitions, series: series.length, rounds, idleUsPerSec, insights, balance: balanceOf(held, series), partitionsPerMaster: perMaster };
   });

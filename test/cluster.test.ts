@@ -2,9 +2,12 @@ import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../packages/cli/src/agents.js';
 import { createRedis, deletePrefix, isCluster, Lease, parseConfig, partitionOf, PlanStore, primaries, QUEUES, RedisBus, Runtime, type MessageOf, type RedisClient } from '@awo/shared';
+import { ExecutorAgent } from '@awo/executor';
 import { Arrivals, sleepProcessor } from '@awo/sim';
+import { AdaptiveWorker } from '@awo/worker';
 import { loopConfigInput, migrateSlot, startRedisCluster, which, type RedisClusterHandle } from '@awo/testkit';
 import { busConfig, quietLogger, testPrefix, waitFor } from './helpers.js';
+import { commitConcurrency, KEY, waitShares } from './workers-helpers.js';
 
 const HAS_REDIS = Boolean(which('redis-server') && which('redis-cli'));
 if (!HAS_REDIS) console.warn('cluster.test: skipped, redis-server or redis-cli is not on PATH');
@@ -128,6 +131,41 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
       await rt.close();
     }
   }, 40_000);
+
+  it('@awo/worker members share the plan on the cluster, work the queue, and the executor\'s adaptive-workers action sees them', async () => {
+    const p = prefix();
+    const config = parseConfig(
+      {
+        prefix: p,
+        redis: { cluster: cluster.seeds },
+        bus: { block: 100, ackInterval: 5 },
+        log: { level: 'warn' },
+        signing: { required: true },
+        workflow: { steps: { work: { queue: 'work', params: { concurrency: 2 }, apply: { concurrency: 'members' } } } },
+        executor: { attempts: 1, actions: { members: { kind: 'adaptive-workers', step: 'work', timeout: '5s' } } },
+      },
+      { AWO_SIGNING_KEY: KEY },
+    );
+    const runtime = new Runtime({ config, redisUrl: '', log: quietLogger(), env: {} });
+    const executor = new ExecutorAgent(runtime.deps('executor'));
+    const done: string[] = [];
+    const members = ['a', 'b'].map((id) => new AdaptiveWorker({ config, step: 'work', id, queue: 'work', queuePrefix: runtime.keys.queuePrefix('work'), processor: async (job) => void done.push(job.id as string), log: quietLogger(), ttl: 1000, heartbeat: 200, recheck: 200, nats: false, report: 200 }));
+    const queue = new Queue('work', { connection: runtime.connect('load'), prefix: runtime.keys.queuePrefix('work') });
+    try {
+      await Promise.all([...members.map((m) => m.start()), executor.start()]);
+      await commitConcurrency(new PlanStore(runtime.redis, runtime.keys, config), 6);
+      await waitShares(runtime.redis, p, { a: 3, b: 3 }, 'the members at 3 and 3', 20_000);
+      await waitFor(async () => JSON.parse((await runtime.redis.hget(runtime.keys.applied, 'work\u0000concurrency')) ?? '{}').value === 6, 'the executor recorded the value the members run', 20_000);
+      await queue.addBulk(Array.from({ length: 40 }, (_, i) => ({ name: 'job', data: {}, opts: { jobId: `j${i}` } })));
+      await waitFor(() => done.length >= 40, 'the 40 jobs worked by the members', 20_000);
+      expect(new Set(done).size).toBe(40);
+    } finally {
+      await queue.close();
+      await Promise.all(members.map((m) => m.close()));
+      await executor.close();
+      await runtime.close();
+    }
+  }, 60_000);
 
   it('the four agents close the loop: load on the queue leads to a signed revision and a scale action, on partitioned metrics', async () => {
     const p = prefix();

@@ -202,5 +202,8 @@ describe('@awo/worker in one process', () => {
     expect(attempt({ step: 'nope' })).toMatch(/step: expected a step of workflow.steps, got "nope"/);
     expect(attempt({ id: 'has space' })).toMatch(/^invalid @awo\/worker options: id:/);
     expect(attempt({ maxMembers: 0 })).toMatch(/maxMembers:/);
+    // On Redis Cluster, a queue prefix without a hash tag would split the queue's keys over slots.
+    const onCluster = { ...config, redis: { ...config.redis, cluster: ['127.0.0.1:1'] } };
+    expect(() => new AdaptiveWorker({ config: onCluster, step: 'work', queue: 'work', processor: async () => 1 })).toThrow(/queuePrefix: expected a prefix with a hash tag, such as "\{bull\}"/);
   });
 });

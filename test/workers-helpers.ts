@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@awo/shared';
 import { applyChanges, keys, signRevision, type Plan, type PlanRevision, type PlanStore } from '@awo/shared';
 import { readMembers } from '@awo/worker';
 import { freePort, REDIS_URL, waitFor, which } from '@awo/testkit';
@@ -71,13 +71,13 @@ export async function commitConcurrency(store: PlanStore, to: number, key: strin
 }
 
 /** The live members' concurrency by id, as they wrote it in Redis. */
-export async function shares(redis: Redis, prefix: string, step = 'work'): Promise<Record<string, number>> {
+export async function shares(redis: RedisClient, prefix: string, step = 'work'): Promise<Record<string, number>> {
   const m = await readMembers(redis, keys(prefix), step);
   return Object.fromEntries(m.members.map((x) => [x.id, x.info.concurrency]));
 }
 
 /** Waits until the live members run exactly `want` (by id); returns how long it took (ms). */
-export async function waitShares(redis: Redis, prefix: string, want: Record<string, number>, what: string, timeoutMs = 15_000): Promise<number> {
+export async function waitShares(redis: RedisClient, prefix: string, want: Record<string, number>, what: string, timeoutMs = 15_000): Promise<number> {
   const t0 = Date.now();
   const wanted = JSON.stringify(Object.entries(want).sort());
   let last: Record<string, number> = {};

@@ -1,6 +1,6 @@
 import { context, SpanKind, type Span } from '@opentelemetry/api';
 import { Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
-import { errorMessage, inSpan, redisOptions, spanName, type Logger } from '@awo/shared';
+import { AwoError, createRedis, errorMessage, inSpan, redisOptions, spanName, type Logger, type RedisClient } from '@awo/shared';
 import { Adapter } from './adapter.js';
 import type { AdaptOptions } from './options.js';
 
@@ -22,7 +22,7 @@ export interface AdaptiveWorkerOptions<T = unknown, R = unknown> extends AdaptOp
   processor: Processor<T, R>;
   /** BullMQ's connection to the queue's Redis (default: the awo config's Redis). */
   connection?: ConnectionOptions;
-  /** BullMQ's key prefix of the queue (BullMQ's default `bull`). */
+  /** BullMQ's key prefix of the queue (BullMQ's default `bull`); on Redis Cluster it must hold a hash tag (`{bull}`). */
   queuePrefix?: string;
   /** Other BullMQ worker options (concurrency and autorun are the member's). */
   workerOptions?: Omit<WorkerOptions, 'connection' | 'concurrency' | 'autorun' | 'prefix'>;
@@ -39,13 +39,22 @@ export class AdaptiveWorker<T = unknown, R = unknown> implements AsyncDisposable
   readonly worker: Worker<T, R>;
   readonly member: Adapter;
   readonly #grace: number;
+  /** The Cluster client made for the worker (config `redis.cluster`), closed with it. */
+  readonly #own: RedisClient | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: AdaptiveWorkerOptions<T, R>) {
     if (typeof options.processor !== 'function') throw new TypeError('AdaptiveWorker: processor: expected a function (job, ctx) => Promise');
     if (typeof options.queue !== 'string' || options.queue === '') throw new TypeError('AdaptiveWorker: queue: expected a queue name');
     this.#grace = options.closeGrace ?? 10_000;
-    const connection = options.connection ?? redisOptions(options.config.redis, { blocking: true, name: `${options.config.prefix}:worker:${options.step}` });
+    const cluster = options.connection === undefined && options.config.redis.cluster !== undefined;
+    if (cluster && !/\{[^}]+\}/.test(options.queuePrefix ?? 'bull')) {
+      throw new AwoError('AWO_CONFIG_INVALID', `AdaptiveWorker: queuePrefix: expected a prefix with a hash tag, such as "{${options.queuePrefix ?? 'bull'}}" (on Redis Cluster BullMQ needs a queue's keys in one slot), got "${options.queuePrefix ?? 'bull'}"`);
+    }
+    const connectionName = { blocking: true, name: `${options.config.prefix}:worker:${options.step}` };
+    // On a cluster BullMQ takes a Cluster client (it duplicates it for its blocking reads); on one server, options.
+    this.#own = cluster ? createRedis(options.config.redis, connectionName) : undefined;
+    const connection = options.connection ?? this.#own ?? redisOptions(options.config.redis, connectionName);
     const processor = options.processor;
     this.worker = new Worker<T, R>(
       options.queue,
@@ -93,6 +102,7 @@ export class AdaptiveWorker<T = unknown, R = unknown> implements AsyncDisposable
         this.member.log.warn({ grace: this.#grace }, 'jobs still running after the close grace: closing the worker by force');
         await this.worker.close(true).catch(() => undefined);
       }
+      await this.#own?.quit().catch(() => this.#own?.disconnect());
     })();
     return this.#closing;
   }

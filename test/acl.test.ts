@@ -159,7 +159,7 @@ describe('one ACL user per agent', () => {
         await expect(runtimes[name].redis.hset(r.keys.applied, 'work\u0000concurrency', '{}'), `${name}: the applied ledger`).rejects.toThrow(refused);
       }
       // Only the monitor and the analyzer raise fences (a publish under an older epoch is then refused).
-      for (const name of ['planner', 'executor', 'reader'] as const) await expect(runtimes[name].redis.hset(r.keys.fence(r.keys.stream('metrics')), 'x', '1'), `${name}: a fence`).rejects.toThrow(refused);
+      for (const name of ['planner', 'executor', 'reader'] as const) await expect(runtimes[name].redis.hset(r.keys.fence(r.keys.stream('metrics'), 'monitor'), 'x', '1'), `${name}: a fence`).rejects.toThrow(refused);
       // Only the monitor adds metrics, only the analyzer insights, only the executor results.
       const metric = JSON.stringify({ v: 1, series: 'x', value: 1, ts: Date.now(), source: 'forged' });
       for (const name of ['analyzer', 'planner', 'executor', 'reader'] as const) await expect(runtimes[name].redis.xadd(r.keys.stream('metrics'), '*', 'data', metric), `${name}: metrics`).rejects.toThrow(refused);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AwoError, keys as makeKeys, Lease, partitionOf } from '@awo/shared';
+import { AwoError, keys as makeKeys, Lease, metricsStreams, partitionOf } from '@awo/shared';
 import { testBus, waitFor } from './helpers.js';
 
 const metric = (value: number) => ({ v: 1 as const, series: 'fake.s.x', value, ts: Date.now(), source: 'fake:s', labels: {} });
@@ -9,8 +9,8 @@ describe('a publish fenced by a lease', () => {
     await using t = testBus({ batchSize: 2 });
     const keys = makeKeys(t.prefix);
     const key = keys.monitorLease('fake:s');
-    const fences = [keys.fence(keys.stream('metrics'))];
-    const lease = new Lease(t.redis, key, 5000, 'test', { fences });
+    const fence = { owner: 'monitor' as const, streams: [keys.stream('metrics')] };
+    const lease = new Lease(t.redis, key, 5000, 'test', { fence });
     expect(await lease.acquire()).toBe(true);
     // Three entries, batchSize 2: two script calls, each checking the epoch.
     const ids = await t.bus.publish('metrics', [metric(1), metric(2), metric(3)], { fence: lease });
@@ -19,7 +19,7 @@ describe('a publish fenced by a lease', () => {
 
     // Another holder takes the lease (ours vanished without our knowing: a pause, a failover).
     await t.redis.del(key);
-    const other = new Lease(t.redis, key, 5000, 'other', { fences });
+    const other = new Lease(t.redis, key, 5000, 'other', { fence });
     expect(await other.acquire()).toBe(true);
     expect(other.epoch).toBeGreaterThan(lease.epoch);
     expect(lease.held()).toBe(true); // by its own clock it still holds it: Redis must refuse
@@ -37,7 +37,7 @@ describe('a publish fenced by a lease', () => {
   it('refuses by its own clock once the ttl passed without a renewal, even while nobody else took it', async () => {
     await using t = testBus();
     const keys = makeKeys(t.prefix);
-    const lease = new Lease(t.redis, keys.monitorLease('fake:s'), 200, 'test');
+    const lease = new Lease(t.redis, keys.monitorLease('fake:s'), 200, 'test', { fence: { owner: 'monitor', streams: [keys.stream('metrics')] } });
     expect(await lease.acquire()).toBe(true);
     await t.bus.publish('metrics', [metric(1)], { fence: lease });
     await waitFor(() => !lease.held(), 'the lease to lapse by its clock', 2000, 10);
@@ -49,14 +49,15 @@ describe('a publish fenced by a lease', () => {
     await using t = testBus({ partitions: 4 });
     const keys = makeKeys(t.prefix);
     const key = keys.monitorLease('fake:s');
-    const fences = [0, 1, 2, 3].map((n) => keys.fence(keys.metricsPartition(n, 4)));
-    const lease = new Lease(t.redis, key, 5000, 'a', { fences });
+    const fence = { owner: 'monitor' as const, streams: [0, 1, 2, 3].map((n) => keys.metricsPartition(n, 4)) };
+    const fences = fence.streams.map((stream) => keys.fence(stream, 'monitor'));
+    const lease = new Lease(t.redis, key, 5000, 'a', { fence });
     expect(await lease.acquire()).toBe(true);
     for (const fence of fences) expect(Number(await t.redis.hget(fence, key))).toBe(lease.epoch);
     // A second take of an older epoch (a failover lost the counter, say) finds a newer fence and lets go.
     await t.redis.del(key, `${key}:epoch`);
     for (const fence of fences) await t.redis.hset(fence, key, String(Number.MAX_SAFE_INTEGER));
-    const stale = new Lease(t.redis, key, 5000, 'b', { fences });
+    const stale = new Lease(t.redis, key, 5000, 'b', { fence });
     expect(await stale.acquire()).toBe(false);
     expect(await t.redis.exists(key)).toBe(0);
   });
@@ -65,7 +66,7 @@ describe('a publish fenced by a lease', () => {
     await using t = testBus({ partitions: 4 });
     const keys = makeKeys(t.prefix);
     const key = keys.monitorLease('fake:s');
-    const lease = new Lease(t.redis, key, 5000, 'test');
+    const lease = new Lease(t.redis, key, 5000, 'test', { fence: { owner: 'monitor', streams: metricsStreams(keys, 4) } });
     expect(await lease.acquire()).toBe(true);
     const series = ['fake.s.a', 'fake.s.b', 'fake.s.c', 'fake.s.d', 'fake.s.e'];
     const ids = await t.bus.publish('metrics', series.map((name, i) => ({ ...metric(i), series: name })), { fence: lease });

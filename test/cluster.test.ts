@@ -95,14 +95,14 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
     const bus = new RedisBus({ redis, config: busConfig({ partitions: 4 }), prefix: p, log: quietLogger() });
     try {
       const k = bus.keys;
-      const fences = [0, 1, 2, 3].map((n) => k.fence(k.metricsPartition(n, 4)));
+      const fence = { owner: 'monitor' as const, streams: [0, 1, 2, 3].map((n) => k.metricsPartition(n, 4)) };
       const key = k.monitorLease('fake:s');
-      const old = new Lease(redis, key, 10_000, 'old', { fences });
+      const old = new Lease(redis, key, 10_000, 'old', { fence });
       expect(await old.acquire()).toBe(true);
       const series = ['a.x', 'b.x', 'c.x', 'd.x', 'e.x', 'f.x'];
       expect(await bus.publish('metrics', series.map((s) => metric(s, 1)), { fence: old })).toHaveLength(series.length);
       await redis.del(key);
-      const next = new Lease(redis, key, 10_000, 'new', { fences });
+      const next = new Lease(redis, key, 10_000, 'new', { fence });
       expect(await next.acquire()).toBe(true);
       await expect(bus.publish('metrics', series.map((s) => metric(s, 2)), { fence: old })).rejects.toMatchObject({ code: 'AWO_LEASE_LOST' });
       expect(await bus.publish('metrics', series.map((s) => metric(s, 3)), { fence: next })).toHaveLength(series.length);
@@ -204,7 +204,7 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
     const n = 1;
     const stream = k.metricsPartition(n, 4);
     const series = Array.from({ length: 200 }, (_, i) => `s${i}`).filter((s) => partitionOf(s, 4) === n).slice(0, 5);
-    const lease = new Lease(redis, k.monitorLease('fake:m'), 60_000, 'm', { fences: [k.fence(stream)] });
+    const lease = new Lease(redis, k.monitorLease('fake:m'), 60_000, 'm', { fence: { owner: 'monitor', streams: [stream] } });
     expect(await lease.acquire()).toBe(true);
     const delivered = new Map<string, number>();
     const consumer = await bus.consume('metrics', { group: 'test', consumer: 'c', partition: n, batchHandler: async (batch) => void batch.forEach((d) => delivered.set(d.id, (delivered.get(d.id) ?? 0) + 1)) });

@@ -133,7 +133,7 @@ describe('several monitors', () => {
     // token, and the fence of the metrics stream's slot raised to its newer epoch, at once.
     const k = makeKeys(prefix);
     const lease = k.monitorLease('fake:s1');
-    const [, , [, last]] = (await redis.multi().set(lease, 'other:token', 'PX', 60_000).hset(k.fence(k.stream('metrics')), lease, String(Number.MAX_SAFE_INTEGER)).xrevrange(k.stream('metrics'), '+', '-', 'COUNT', 1).exec()) as [unknown, unknown, [null, [string, string[]][]]];
+    const [, , [, last]] = (await redis.multi().set(lease, 'other:token', 'PX', 60_000).hset(k.fence(k.stream('metrics'), 'monitor'), lease, String(Number.MAX_SAFE_INTEGER)).xrevrange(k.stream('metrics'), '+', '-', 'COUNT', 1).exec()) as [unknown, unknown, [null, [string, string[]][]]];
     const lastId = last[0]?.[0] as string;
     await waitFor(() => (a.metrics().monitor_fenced_publishes_total as number) >= 1, 'a publish refused');
     await waitFor(() => !a.held().includes('fake:s1'), 'a gives s1 up at its next renewal', 5000);

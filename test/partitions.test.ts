@@ -218,8 +218,9 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
       await cleanup(redis, prefix);
       await redis.quit();
     });
-    const holder = new Lease(redis, k.partitionLease(2, 4), 5000, 'a');
-    const loser = new Lease(redis, k.partitionLease(2, 4), 5000, 'b');
+    const fence = { owner: 'analyzer' as const, streams: [k.stream('insights')] };
+    const holder = new Lease(redis, k.partitionLease(2, 4), 5000, 'a', { fence });
+    const loser = new Lease(redis, k.partitionLease(2, 4), 5000, 'b', { fence });
     expect(await holder.acquire()).toBe(true);
     expect(await loser.acquire()).toBe(false);
     const insight: MessageInput<'insights'> = { v: 1, id: 'i1', kind: 'forecast', series: 'x', ts: Date.now(), metricIds: [], model: 'naive', value: 1, lower: 0, upper: 2, horizonMs: 1000, observed: 1 };

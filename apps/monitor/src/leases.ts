@@ -45,8 +45,8 @@ export class SourceLeases {
 
   /** Its heartbeat among the live monitors (`monitor:members`). */
   readonly #members: Membership;
-  /** The fences of the slots of the metrics streams. */
-  private readonly fences: string[];
+  /** The metrics streams its samples go to (a take raises the monitors' fence in each of their slots). */
+  private readonly streams: string[];
 
   constructor(
     private readonly redis: RedisClient,
@@ -59,7 +59,7 @@ export class SourceLeases {
     partitions = 1,
   ) {
     this.#members = new Membership(redis, keys.monitorMembers, ttlMs, id, MAX_MONITORS);
-    this.fences = metricsStreams(keys, partitions).map((stream) => keys.fence(stream));
+    this.streams = metricsStreams(keys, partitions);
   }
 
   /** The sources whose lease this monitor holds. */
@@ -79,8 +79,8 @@ export class SourceLeases {
   #lease(source: string): Lease {
     let lease = this.#leases.get(source);
     if (!lease) {
-      // Its samples go to every metrics stream (a partition per series): a take raises the fence of each.
-      lease = new Lease(this.redis, this.keys.monitorLease(source), this.ttlMs, this.id, { fences: this.fences });
+      // Its samples go to every metrics stream (a partition per series): a take raises the monitors' fence in each slot.
+      lease = new Lease(this.redis, this.keys.monitorLease(source), this.ttlMs, this.id, { fence: { owner: 'monitor', streams: this.streams } });
       this.#leases.set(source, lease);
     }
     return lease;

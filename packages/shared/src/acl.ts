@@ -11,7 +11,7 @@
  * write permission on the keys they are given (Redis cannot know what the script does with them).
  */
 import type { Config } from './config/schema.js';
-import { fillPath, inSlotOf, keyOf, keys, NAMES, type NameId } from './contracts/streams.js';
+import { fenceKeyOf, fillPath, keyOf, keys, NAMES, type FenceOwner, type NameId } from './contracts/streams.js';
 
 /** The users: the four agents, and `reader` for the CLI's read-only commands (`plan`, `trace`, `explain`). */
 export const ACL_AGENTS = ['monitor', 'analyzer', 'planner', 'executor', 'reader'] as const;
@@ -31,6 +31,8 @@ export interface Grant {
   names: readonly NameId[];
   /** Raw key patterns, already under their prefix (from the config: action keys, source keys). */
   patterns?: readonly string[];
+  /** With `fence` among the names: whose fence (each owner has its own in every slot, so no agent can raise another's). */
+  fenceOwner?: FenceOwner;
   commands: readonly string[];
   why: string;
 }
@@ -66,7 +68,7 @@ const CONTROL: Grant = { access: 'read', names: ['controlStream'], commands: ['x
 export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   monitor: [
     {
-      access: 'own', names: ['metricsStream', 'metricsPartition', 'fence'], commands: [...SCRIPTS, 'hget', 'hset', 'xadd'],
+      access: 'own', names: ['metricsStream', 'metricsPartition', 'fence'], fenceOwner: 'monitor', commands: [...SCRIPTS, 'hget', 'hset', 'xadd'],
       why: 'the metrics it samples (to partition fnv1a(series) mod P with `bus.partitions` > 1), added by the fenced-xadd script under its source lease\'s epoch, with the fence of each of their slots (raised by fence-raise on a take): one selector, a script\'s keys must share one',
     },
     { access: 'own', names: ['monitorLease', 'leaseEpoch'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'time', 'pttl', 'del'], why: 'a lease per source it samples and its epoch (lease-acquire, renew, release scripts), kept apart from the metrics so that it cannot delete the stream' },
@@ -82,7 +84,7 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'consume', names: ['metricsPartition'], commands: [...CONSUME, 'xinfo|groups', 'xclaim', 'xrange'], why: 'group `analyzer` on the partitions it owns (`bus.partitions` > 1); a takeover reads the partition back and claims what the earlier owner left pending' },
     { access: 'own', names: ['partitionLease', 'leaseEpoch'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'time', 'del'], why: 'partition leases and their epochs (lease-acquire, renew, release scripts)' },
     {
-      access: 'own', names: ['insightsStream', 'fence'], commands: [...SCRIPTS, 'hget', 'hset', 'xadd'],
+      access: 'own', names: ['insightsStream', 'fence'], fenceOwner: 'analyzer', commands: [...SCRIPTS, 'hget', 'hset', 'xadd'],
       why: 'insights published under a partition lease\'s epoch (fenced-xadd script), with the fence of their slot (raised by fence-raise on a take): one selector, a script\'s keys must share one',
     },
     { access: 'own', names: ['analyzerMembers'], commands: [...SCRIPTS, 'time', 'zremrangebyscore', 'zscore', 'zrange', 'zcard', 'zadd', 'pexpire', 'zrem'], why: 'its heartbeat among the live analyzers (members-beat script)' },
@@ -162,8 +164,8 @@ export function namePattern(id: NameId, prefix: string): string {
 /**
  * A grant's key patterns: its names', then the names that lie beside them (a script takes them
  * together, so they share the selector): `leaseEpoch`, the epoch key beside each of the grant's
- * keys (its leases, as `Lease` names it); `fence`, the fence of each slot the grant's streams are
- * in (as `keys.fence(stream)`); then its raw patterns.
+ * keys (its leases, as `Lease` names it); `fence`, the fence of its `fenceOwner` in each slot the
+ * grant's streams are in (as `keys.fence(stream, owner)`); then its raw patterns.
  */
 export function grantPatterns(grant: Grant, prefix: string): string[] {
   const own = grant.names.filter((n) => n !== 'fence' && n !== 'leaseEpoch');
@@ -172,7 +174,10 @@ export function grantPatterns(grant: Grant, prefix: string): string[] {
     ...new Set([
       ...own.map((n) => namePattern(n, prefix)),
       ...beside('leaseEpoch', 'key', (lease) => fillPath(NAMES.leaseEpoch.path, [lease])),
-      ...beside('fence', 'stream', (stream) => inSlotOf(stream, NAMES.fence.path)),
+      ...beside('fence', 'stream', (stream) => {
+        if (!grant.fenceOwner) throw new Error(`a grant naming "fence" needs its fenceOwner (${grant.why})`);
+        return fenceKeyOf(stream, grant.fenceOwner);
+      }),
       ...(grant.patterns ?? []),
     ]),
   ];

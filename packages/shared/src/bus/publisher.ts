@@ -129,7 +129,7 @@ export class Publisher {
         const args: (string | number)[] = [fence.key, fence.epoch, fence.token, this.options.maxLen, slice.length];
         for (const fields of slice) args.push(fields.length, ...fields);
         try {
-          ids.push(...((await runScript(this.redis, 'fenced-xadd-2', [this.keys.fence(key), key], args)) as string[]));
+          ids.push(...((await runScript(this.redis, 'fenced-xadd-2', [fence.fenceOf(key), key], args)) as string[]));
         } catch (err) {
           if (err instanceof Error && err.message.startsWith('AWO_LEASE_LOST')) throw lost(ids.length, 'was taken by another holder');
           throw err;

@@ -10,7 +10,7 @@ describe('the name table', () => {
     expect([k.plan, k.lease, k.applied, k.spans, k.queuePrefix('actions'), k.workflowCounts]).toEqual(['{awo}:plan', '{awo}:plan:lease', '{awo}:plan:applied', '{awo}:spans', '{awo:bull:actions}', '{awo:wf}:counts']);
     expect([k.tap('a'), k.sink('b'), k.workflowOnce('out:b', 'r1'), k.workflowJoin('r1', 'c'), k.actionKey('route:x'), k.benchRaw]).toEqual(['{awo:wf}:tap:a', '{awo:wf}:sink:b', '{awo:wf}:once:out:b:r1', '{awo:wf}:join:r1:c', 'awo:route:x', '{awo}:raw']);
     const p3 = `{awo:p${partitionPart(3, 8, 'awo')}}`;
-    expect([k.metricsPartition(3, 8), k.partitionLease(3, 8), k.fence(k.metricsPartition(3, 8)), k.fence(k.stream('insights'))]).toEqual([`${p3}:stream:metrics`, `${p3}:metrics:lease`, `${p3}:fence`, '{awo}:fence']);
+    expect([k.metricsPartition(3, 8), k.partitionLease(3, 8), k.fence(k.metricsPartition(3, 8), 'monitor'), k.fence(k.stream('insights'), 'analyzer')]).toEqual([`${p3}:stream:metrics`, `${p3}:metrics:lease`, `${p3}:fence:monitor`, '{awo}:fence:analyzer']);
     expect([k.workerMembers('parse'), k.deadletterReplayed('1-0', k.metricsPartition(3, 8))]).toEqual(['{awo:worker:parse}:members', `${p3}:deadletter:replayed:1-0`]);
     const { executor, ...groups } = GROUPS;
     expect(groups).toEqual({ analyzer: 'analyzer', planner: 'planner', plannerResults: 'planner-results', demoStatus: 'demo-status', bench: 'bench' });
@@ -53,7 +53,7 @@ describe('the name table', () => {
         });
         // The lease and the fence share the partition's slot.
         expect(keySlot(k.partitionLease(1, P))).toBe(slots[1]);
-        expect(keySlot(k.fence(k.metricsPartition(1, P)))).toBe(slots[1]);
+        expect(keySlot(k.fence(k.metricsPartition(1, P), 'monitor'))).toBe(slots[1]);
       }
     }
     // Three masters with the usual equal slot ranges get 3, 3 and 2 of 8 partitions (4, 2, 2 before).

@@ -82,7 +82,7 @@ export const NAMES = {
   metricsPartition: { kind: 'stream', path: '{p<n>}:stream:metrics', holds: 'with `bus.partitions` P > 1: the `Metric` messages of the series with fnv1a(series) mod P = n (the metrics stream is then unused); in its own slot `{<prefix>:p<n>}`, with its lease and fence, where `<n>` is n or `n.<k>` (`partitionPart`: the tag that puts partition n in the n-th of P equal parts of the slots, so the partitions spread evenly over a cluster\'s masters)', producers: ['monitor', '@awo/worker (reports)', 'any bus publisher of metrics (routed by `partitionOf`)'], groups: ['analyzer', 'planner'], consumers: ['analyzer (the owner of the partition lease)', 'planner (every partition)', '`awo explain`'], bounds: 'XADD MAXLEN ~ bus.maxLen each' },
   partitionLease: { kind: 'key', path: '{p<n>}:metrics:lease', holds: 'string: the token of the analyzer that owns metrics partition n (PX analyzer.leaseTtl)', producers: ['analyzer (lease Lua)'], consumers: ['analyzer (its epoch fences the insights of the partition\'s series: fence, fenced-xadd Lua)'], bounds: 'one per partition, expires' },
   analyzerMembers: { kind: 'key', path: 'analyzer:members', holds: 'sorted set: the live analyzers (instance), scored by the Redis time (ms) their heartbeat expires', producers: ['analyzer (members-beat Lua; ZREM on close)'], consumers: ['analyzer (its share of the partitions: ceil(P / live))'], bounds: 'expired members removed on every beat; at most 1024 members (a joining analyzer past it is refused and counted, and holds no partition)' },
-  fence: { kind: 'key', path: 'fence', holds: 'hash: lease key → the highest lease epoch that published into this slot; one per slot family (`{<prefix>}:fence`, `{<prefix>:p<n>}:fence`): a publish under an older epoch is refused (fenced-xadd Lua), so a holder that lost its lease cannot publish once the new holder has raised the fence', producers: ['monitor (fence-raise Lua when it takes a source lease; fenced-xadd Lua)', 'analyzer (the same, for a partition lease)'], consumers: ['fenced-xadd Lua'], bounds: 'one field per lease that publishes into the slot (configured sources, partitions)' },
+  fence: { kind: 'key', path: 'fence:<owner>', holds: 'hash: lease key → the highest lease epoch that published into this slot; one per owner (`monitor`: source leases, `analyzer`: partition leases) and slot family (`{<prefix>}:fence:analyzer`, `{<prefix>:p<n>}:fence:monitor`), so an agent\'s ACL user can raise only its own leases\' fences: a publish under an older epoch is refused (fenced-xadd Lua), so a holder that lost its lease cannot publish once the new holder has raised the fence', producers: ['monitor (fence-raise Lua when it takes a source lease; fenced-xadd Lua)', 'analyzer (the same, for a partition lease)'], consumers: ['fenced-xadd Lua'], bounds: 'one field per lease that publishes into the slot (configured sources, partitions)' },
   leaseEpoch: { kind: 'key', path: '<lease>:epoch', holds: 'string: the epoch of the last take of a lease (max(last + 1, Redis time ms)): the fencing token of its holder', producers: ['every agent that takes a lease (lease-acquire Lua: monitor, analyzer, planner, executor)'], consumers: ['lease-acquire Lua'], bounds: 'one per lease' },
   // Consumer groups.
   analyzerGroup: { kind: 'group', path: 'analyzer', holds: 'the analyzers\' position on the metrics stream', producers: [], consumers: ['analyzer'], bounds: 'pending entries acked after publishing; XAUTOCLAIM after bus.claimMinIdle' },
@@ -189,8 +189,8 @@ export interface Keys {
   stepStats: string;
   /** The mark that a dead letter was replayed into `stream` (a string: the new stream id), in that stream's slot. */
   deadletterReplayed(id: string, stream: string): string;
-  /** The fence of the slot `key` is in (hash: lease key → highest epoch published). */
-  fence(key: string): string;
+  /** The fence of `owner`'s leases in the slot `key` is in (hash: lease key → highest epoch published). */
+  fence(key: string, owner: FenceOwner): string;
 
   /** The pipeline benchmark's raw input stream. */
   benchRaw: string;
@@ -279,6 +279,17 @@ export function partitionPart(n: number, partitions: number, prefix = ''): strin
   return part;
 }
 
+/**
+ * Whose leases a fence holds: one fence per owner and slot, so that an agent's ACL user can raise
+ * only its own leases' fences (a monitor cannot stall the analyzers' insights, nor the reverse).
+ */
+export type FenceOwner = 'monitor' | 'analyzer';
+
+/** The fence of `owner`'s leases in the slot of `key`. */
+export function fenceKeyOf(key: string, owner: FenceOwner): string {
+  return inSlotOf(key, fillPath(NAMES.fence.path, [owner]));
+}
+
 export function keys(prefix = 'awo'): Keys {
   const name = (entry: NameEntry, ...parts: string[]) => keyOf(prefix, fillPath(entry.path, parts));
   return {
@@ -304,7 +315,7 @@ export function keys(prefix = 'awo'): Keys {
     run: (record) => name(NAMES.run, record),
     stepStats: name(NAMES.stepStats),
     deadletterReplayed: (id, stream) => inSlotOf(stream, fillPath(NAMES.deadletterReplayed.path, [id])),
-    fence: (key) => inSlotOf(key, NAMES.fence.path),
+    fence: fenceKeyOf,
     benchRaw: name(NAMES.benchRaw),
     actionKey: (key) => `${prefix}:${fillPath(NAMES.actionKey.path, [key])}`,
     workerMembers: (step) => name(NAMES.workerMembers, step),

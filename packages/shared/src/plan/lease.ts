@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { fillPath, NAMES } from '../contracts/streams.js';
+import { fenceKeyOf, fillPath, NAMES, type FenceOwner } from '../contracts/streams.js';
 import { AwoError } from '../errors.js';
 import type { RedisClient } from '../redis.js';
 import { runScript } from './scripts.js';
@@ -25,6 +25,8 @@ export interface Beat {
 export interface LeaseFence {
   /** The lease's key: its field in each slot's fence. */
   readonly key: string;
+  /** The fence of this lease's owner in the slot of `stream` (throws for a lease made without `fence`). */
+  fenceOf(stream: string): string;
   readonly token: string;
   /** The epoch of the current take (0: never taken). */
   readonly epoch: number;
@@ -34,11 +36,11 @@ export interface LeaseFence {
 
 export interface LeaseOptions {
   /**
-   * The fences (`keys.fence(stream)`) of the slots this lease's holder publishes into: a new
-   * take raises each to its epoch before `acquire` says yes, so that a holder that lost the
-   * lease, even without knowing, can no longer publish there.
+   * Whose lease it is and the streams its holder publishes into: a new take raises the owner's
+   * fence (`keys.fence(stream, owner)`) in each of their slots to its epoch before `acquire` says
+   * yes, so that a holder that lost the lease, even without knowing, can no longer publish there.
    */
-  fences?: readonly string[];
+  fence?: { owner: FenceOwner; streams: readonly string[] };
 }
 
 /**
@@ -74,6 +76,11 @@ export class Lease implements LeaseFence {
     return performance.now() < this.#until;
   }
 
+  fenceOf(stream: string): string {
+    if (!this.options.fence) throw new AwoError('AWO_AGENT_STATE', `the lease ${this.key} was made without a fence owner: it cannot fence a publish`);
+    return fenceKeyOf(stream, this.options.fence.owner);
+  }
+
   /** A margin for clock drift between this process and Redis: 5% of the ttl, at least 20 ms. */
   #trust(sentAt: number): void {
     this.#until = sentAt + this.ttlMs - Math.max(20, this.ttlMs * 0.05);
@@ -86,7 +93,7 @@ export class Lease implements LeaseFence {
     if (!(epoch > 0)) return false;
     if (epoch !== this.#epoch) {
       this.#epoch = epoch;
-      for (const fence of this.options.fences ?? []) {
+      for (const fence of (this.options.fence?.streams ?? []).map((stream) => this.fenceOf(stream))) {
         if (Number(await runScript(this.redis, 'fence-raise-1', [fence], [this.key, epoch])) !== 1) {
           // A newer take already published there: this one is stale; let it go.
           this.#until = 0;

@@ -135,7 +135,7 @@ describe('one ACL user per agent', () => {
       expect(await aclLog(admin)).toEqual([]);
 
       const forgeActionJob = async (rt: Runtime) => {
-        const queue = new Queue('actions', { connection: rt.connect('forge'), prefix: rt.keys.bullPrefix });
+        const queue = new Queue('actions', { connection: rt.connect('forge'), prefix: rt.keys.queuePrefix('actions') });
         try {
           await queue.add('flag', { id: 'forged', step: 'work', param: 'concurrency', value: 99 }, { jobId: 'forged' });
         } finally {

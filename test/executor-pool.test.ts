@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { createRedis, keys as makeKeys, poolSchema, type ConnectionOptions } from '@awo/shared';
+import { createRedis, keys as makeKeys, poolSchema, type ConnectionOptions, type RedisClient } from '@awo/shared';
 import { ManagedPool, type JobStart } from '@awo/executor';
 import { sleepProcessor } from '@awo/sim';
 import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.js';
@@ -14,7 +13,7 @@ import { cleanup, quietLogger, REDIS_URL, testPrefix, waitFor } from './helpers.
 function poolHarness(input: Record<string, unknown>, closeGrace = 5000) {
   const prefix = testPrefix();
   const keys = makeKeys(prefix);
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const connect = (_name: string, options?: ConnectionOptions) => {
     const c = createRedis({ url: REDIS_URL }, options);
     connections.push(c);
@@ -23,7 +22,7 @@ function poolHarness(input: Record<string, unknown>, closeGrace = 5000) {
   const { serviceTime = 100, ...rest } = input;
   const config = poolSchema.parse({ queue: 'work', processor: 'sleep', ...rest });
   const pool = new ManagedPool('work', config, { connect, keys, log: quietLogger(), closeGrace, processors: { sleep: sleepProcessor(serviceTime as number) } });
-  const queue = new Queue('work', { connection: connect('queue', { blocking: true }), prefix: keys.bullPrefix });
+  const queue = new Queue('work', { connection: connect('queue', { blocking: true }), prefix: keys.queuePrefix('work') });
   const starts: JobStart[] = [];
   pool.onJobStart((s) => starts.push(s));
   return {

@@ -271,7 +271,7 @@ describe('ExecutorAgent refuses what the config does not allow', () => {
     await using hook = await ledger();
     await using t = harness(hook.url);
     await t.agent.start();
-    const queue = new Queue('actions', { connection: t.deps.connect('forger', { blocking: true }), prefix: t.deps.keys.bullPrefix });
+    const queue = new Queue('actions', { connection: t.deps.connect('forger', { blocking: true }), prefix: t.deps.keys.queuePrefix('actions') });
     const base = { v: 1, key: 'work.mode', version: 1, step: 'work', param: 'mode', value: 'evil', from: null, at: Date.now() };
     const forged = [
       { id: 'v1.unknown', action: 'nope', kind: 'http' },

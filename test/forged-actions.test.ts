@@ -32,9 +32,9 @@ function setup() {
   const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
   const executor = new ExecutorAgent(runtime.deps('executor'), { processors: { sleep: sleepProcessor(5) } });
   const store = new PlanStore(runtime.redis, runtime.keys, config);
-  const queue = new Queue(QUEUES.actions, { connection: runtime.connect('forger'), prefix: runtime.keys.bullPrefix });
+  const queue = new Queue(QUEUES.actions, { connection: runtime.connect('forger'), prefix: runtime.keys.queuePrefix(QUEUES.actions) });
   // The pool's actions go to its own queue, worked only by the pool's owner.
-  const poolQueue = new Queue(QUEUES.pool('work'), { connection: runtime.connect('forger-pool'), prefix: runtime.keys.bullPrefix });
+  const poolQueue = new Queue(QUEUES.pool('work'), { connection: runtime.connect('forger-pool'), prefix: runtime.keys.queuePrefix(QUEUES.pool('work')) });
   return {
     prefix,
     runtime,

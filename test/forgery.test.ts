@@ -65,8 +65,8 @@ describe('forgery: nothing but a signed plan moves the world', () => {
     const planner = new PlannerAgent(runtime.deps('planner'));
     const agents: Agent[] = [executor, planner, new AnalyzerAgent(runtime.deps('analyzer')), new MonitorAgent(runtime.deps('monitor'))];
     const store = new PlanStore(runtime.redis, runtime.keys, cfg);
-    const actions = new Queue(QUEUES.actions, { connection: runtime.connect('forger-actions'), prefix: runtime.keys.bullPrefix });
-    const records = new Queue(QUEUES.step('ingest'), { connection: runtime.connect('forger-records'), prefix: runtime.keys.bullPrefix });
+    const actions = new Queue(QUEUES.actions, { connection: runtime.connect('forger-actions'), prefix: runtime.keys.queuePrefix(QUEUES.actions) });
+    const records = new Queue(QUEUES.step('ingest'), { connection: runtime.connect('forger-records'), prefix: runtime.keys.queuePrefix(QUEUES.step('ingest')) });
     const rng = mulberry32(20261130);
     const int = (n: number) => Math.floor(rng() * n);
     const redis = runtime.redis;

@@ -129,8 +129,11 @@ describe('several monitors', () => {
     const a = await monitor(prefix, 'a', 3000, 50);
     cleanups.push(() => a.close());
     await waitFor(async () => (await entries(redis, prefix)).some((e) => e.source === 'fake:s1'), 'a publishes s1');
-    // Another holder takes s1's lease behind a's back (as if a had paused past its lease).
-    const [, [, last]] = (await redis.multi().set(makeKeys(prefix).monitorLease('fake:s1'), 'other:token', 'PX', 60_000).xrevrange(makeKeys(prefix).stream('metrics'), '+', '-', 'COUNT', 1).exec()) as [unknown, [null, [string, string[]][]]];
+    // Another holder takes s1's lease behind a's back (as if a had paused past its lease): its
+    // token, and the fence of the metrics stream's slot raised to its newer epoch, at once.
+    const k = makeKeys(prefix);
+    const lease = k.monitorLease('fake:s1');
+    const [, , [, last]] = (await redis.multi().set(lease, 'other:token', 'PX', 60_000).hset(k.fence(k.stream('metrics')), lease, String(Number.MAX_SAFE_INTEGER)).xrevrange(k.stream('metrics'), '+', '-', 'COUNT', 1).exec()) as [unknown, unknown, [null, [string, string[]][]]];
     const lastId = last[0]?.[0] as string;
     await waitFor(() => (a.metrics().monitor_fenced_publishes_total as number) >= 1, 'a publish refused');
     await waitFor(() => !a.held().includes('fake:s1'), 'a gives s1 up at its next renewal', 5000);

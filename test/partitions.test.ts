@@ -223,10 +223,10 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
     expect(await holder.acquire()).toBe(true);
     expect(await loser.acquire()).toBe(false);
     const insight: MessageInput<'insights'> = { v: 1, id: 'i1', kind: 'forecast', series: 'x', ts: Date.now(), metricIds: [], model: 'naive', value: 1, lower: 0, upper: 2, horizonMs: 1000, observed: 1 };
-    const err = await bus.publish('insights', insight, { fence: { lease: k.partitionLease(2), token: loser.token } }).catch((e: unknown) => e);
+    const err = await bus.publish('insights', insight, { fence: loser }).catch((e: unknown) => e);
     expect(isAwoError(err, 'AWO_LEASE_LOST')).toBe(true);
     expect(await redis.xlen(k.stream('insights'))).toBe(0);
-    const [id] = await bus.publish('insights', insight, { fence: { lease: k.partitionLease(2), token: holder.token } });
+    const [id] = await bus.publish('insights', insight, { fence: holder });
     const rows = (await redis.xrange(k.stream('insights'), id as string, id as string)) as [string, string[]][];
     expect(rows[0]?.[1]).toContain(holder.token);
     // Metrics go to their series' partition, never to the single stream.

@@ -38,7 +38,7 @@ function setUp(extra: Record<string, unknown> = {}): { prefix: string; config: C
 }
 
 function worker(config: Config, id: string, options: Partial<AdaptOptions> = {}, processor: () => Promise<unknown> = async () => 'ok'): AdaptiveWorker {
-  const w = new AdaptiveWorker({ config, step: 'work', id, queue: 'work', queuePrefix: keys(config.prefix).bullPrefix, processor, log: quietLogger(), ...FAST, ...options });
+  const w = new AdaptiveWorker({ config, step: 'work', id, queue: 'work', queuePrefix: keys(config.prefix).queuePrefix('work'), processor, log: quietLogger(), ...FAST, ...options });
   closers.push(() => w.close());
   return w;
 }
@@ -89,7 +89,7 @@ describe('@awo/worker in one process', () => {
     const revision = signRevision({ ...revise(await store.current(), 3, null), trace }, KEY);
     await store.commit(revision);
     await waitFor(() => w.concurrency === 3, 'concurrency 3', 5000);
-    const queue = new Queue('work', { connection: { url: REDIS_URL }, prefix: keys(prefix).bullPrefix });
+    const queue = new Queue('work', { connection: { url: REDIS_URL }, prefix: keys(prefix).queuePrefix('work') });
     closers.push(() => queue.close());
     await queue.addBulk(Array.from({ length: 6 }, (_, i) => ({ name: 'job', data: { i } })));
     await waitFor(() => exporter.getFinishedSpans().filter((s) => s.name === 'process work').length === 6, 'six job spans', 10_000);
@@ -173,12 +173,12 @@ describe('@awo/worker in one process', () => {
   it('adapt() drives a worker the user built; close() leaves the step at once and is idempotent', async () => {
     const { prefix, config, redis, store } = setUp();
     await commitConcurrency(store, 5);
-    const own = new Worker('work', async () => 'mine', { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: keys(prefix).bullPrefix, autorun: false });
+    const own = new Worker('work', async () => 'mine', { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: keys(prefix).queuePrefix('work'), autorun: false });
     closers.push(() => own.close());
     const member = await adapt(own, { config, step: 'work', id: 'own', log: quietLogger(), ...FAST, recheck: 60_000, heartbeat: 400 });
     closers.push(() => member.close());
     await waitFor(() => own.concurrency === 5 && own.isRunning(), 'the user\'s worker runs at 5', 5000);
-    const queue = new Queue('work', { connection: { url: REDIS_URL }, prefix: keys(prefix).bullPrefix });
+    const queue = new Queue('work', { connection: { url: REDIS_URL }, prefix: keys(prefix).queuePrefix('work') });
     closers.push(() => queue.close());
     await queue.addBulk(Array.from({ length: 4 }, (_, i) => ({ name: 'job', data: { i } })));
     await waitFor(() => member.meter.counters.completed === 4, 'four jobs timed through the worker\'s events', 5000);

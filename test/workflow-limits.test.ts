@@ -23,7 +23,7 @@ function setup() {
   });
   const runtime = new Runtime({ config, redisUrl: REDIS_URL, log: quietLogger(), env: {} });
   const agent = new ExecutorAgent(runtime.deps('executor'));
-  const queue = new Queue(QUEUES.step('ingest'), { connection: runtime.connect('producer'), prefix: runtime.keys.bullPrefix });
+  const queue = new Queue(QUEUES.step('ingest'), { connection: runtime.connect('producer'), prefix: runtime.keys.queuePrefix(QUEUES.step('ingest')) });
   return {
     agent,
     queue,

@@ -92,7 +92,7 @@ describe('the workflow runner', () => {
     // The same records again are not a second entry.
     await t.agent.workflow.submit([good(0), good(1)]);
     // Any producer may add a record to an entry step's queue; it enters on the current plan.
-    const queue = new Queue('wf.ingest', { connection: t.redis, prefix: t.keys.bullPrefix });
+    const queue = new Queue('wf.ingest', { connection: t.redis, prefix: t.keys.queuePrefix('wf.ingest') });
     await queue.add('ingest', { id: 'raw-1', record: { id: 'raw-1', amount: 5 } });
     await queue.close();
     await waitFor(async () => (await t.counts())['out:store'] === 51, '51 stored records');
@@ -154,7 +154,7 @@ describe('the workflow runner', () => {
     await t.commit([{ op: 'add-step', step: 'evil', after: ['validate'] }]);
     await expect(t.agent.workflow.submit([good(1)])).rejects.toThrow(/refusing plan v1: steps evil are not in the config/);
     // A job written straight to the queue on that version fails for good, and is kept as failed.
-    const queue = new Queue('wf.ingest', { connection: t.redis, prefix: t.keys.bullPrefix });
+    const queue = new Queue('wf.ingest', { connection: t.redis, prefix: t.keys.queuePrefix('wf.ingest') });
     await queue.add('ingest', { id: 'x1', record: good(1), version: 1 }, { jobId: 'r.x1.ingest', attempts: 3 });
     await waitFor(async () => (await t.counts()).failed === 1, 'the record counted as failed');
     expect(await queue.getJobCounts('failed', 'completed')).toEqual({ failed: 1, completed: 0 });
@@ -165,7 +165,7 @@ describe('the workflow runner', () => {
   it('fails malformed record jobs for good, keeps them, and goes on with good records', async () => {
     await using t = harness();
     await t.agent.start();
-    const queue = new Queue('wf.validate', { connection: t.redis, prefix: t.keys.bullPrefix });
+    const queue = new Queue('wf.validate', { connection: t.redis, prefix: t.keys.queuePrefix('wf.validate') });
     const junk: unknown[] = [null, 42, 'text', { record: {} }, { id: '', record: {} }, { id: 'x'.repeat(300), record: {} }, { id: 'v', record: {}, version: -1 }, { id: 'w', record: {}, version: 1.5 }, { id: 'u', record: {}, extra: true }, { id: 'p', record: {}, trace: { traceparent: 'x'.repeat(500) } }, { id: 'f', record: {}, version: 99 }];
     await queue.addBulk(junk.map((data, i) => ({ name: 'validate', data, opts: { jobId: `junk-${i}`, attempts: 3 } })));
     await waitFor(async () => (await queue.getJobCounts('failed')).failed === junk.length, 'every junk job failed');

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster as RedisCluster, Redis } from 'ioredis';
-import { keys as makeKeys, metricsStreams, partitionOf, type Keys } from '@awo/shared';
+import { keys as makeKeys, metricsStreams, partitionOf, type Keys, type RedisClient } from '@awo/shared';
 import { Ledger, startRedisCluster, startRedisServer, type RedisClusterHandle, type RedisServer } from '@awo/testkit';
 
 const AWO = new URL('../../packages/cli/bin/awo.js', import.meta.url).pathname;
@@ -64,13 +64,13 @@ export interface GroupState {
 }
 
 /** The revisions group of the executor process `pid` (`executor.executor-<pid>-<hex>`: one group per process). */
-export async function executorGroupOf(redis: Redis, key: string, pid: number): Promise<string | undefined> {
+export async function executorGroupOf(redis: RedisClient, key: string, pid: number): Promise<string | undefined> {
   const rows = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
   const names = rows.map((row) => String(row[row.indexOf('name') + 1]));
   return names.find((n) => n.startsWith(`executor.executor-${pid}-`));
 }
 
-export async function groupState(redis: Redis, key: string, group: string): Promise<GroupState | undefined> {
+export async function groupState(redis: RedisClient, key: string, group: string): Promise<GroupState | undefined> {
   let rows: unknown[][];
   try {
     rows = (await redis.xinfo('GROUPS', key)) as unknown[][];
@@ -118,7 +118,7 @@ export class Cluster {
   server!: RedisServer;
   /** With `redisCluster`: the cluster's nodes (masterOf, killMaster, waitFailover). */
   nodes: RedisClusterHandle | undefined;
-  redis!: Redis;
+  redis!: RedisClient;
   configFile = '';
   port = 0;
   /** seq → the scenario it was published in; only seqs whose XADD Redis answered. */
@@ -149,8 +149,7 @@ export class Cluster {
         clusterRetryStrategy: () => 100,
         redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1000 },
       });
-      // The commands the harness sends (streams, strings, XINFO) are the same on both clients.
-      this.redis = cluster as unknown as Redis;
+      this.redis = cluster;
       redisConfig = { cluster: this.nodes.seeds, connectTimeout: '1s' };
     } else {
       await this.startRedis(true);

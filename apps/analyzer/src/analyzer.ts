@@ -14,6 +14,7 @@ import {
   inSpan,
   isAwoError,
   type Lease,
+  type LeaseFence,
   linksFrom,
   partitionOf,
   MESSAGING_SYSTEM_REDIS,
@@ -299,11 +300,11 @@ export class AnalyzerAgent extends Agent {
     if (insights.length === 0) return;
     const lease = partition === undefined ? undefined : this.#partitions.get(partition)?.lease;
     if (partition !== undefined && !lease) throw new AwoError('AWO_LEASE_LOST', `metrics partition ${partition} is no longer this analyzer's`);
-    await this.#publish(insights, causes, stateOf, lease && partition !== undefined ? { lease: this.deps.keys.partitionLease(partition), token: lease.token } : undefined);
+    await this.#publish(insights, causes, stateOf, lease);
   }
 
   /** Publishes insights in a PRODUCER span linked to the metrics that caused them (and the points before them in their series). */
-  async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[], stateOf: Map<Delivery<'metrics'>, SeriesState>, fence?: { lease: string; token: string }): Promise<void> {
+  async #publish(insights: MessageInput<'insights'>[], causes: Delivery<'metrics'>[], stateOf: Map<Delivery<'metrics'>, SeriesState>, fence?: LeaseFence): Promise<void> {
     const links = linksFrom(causes.flatMap((d) => [d.headers, ...(stateOf.get(d)?.causes ?? []).map((c) => ({ traceparent: c.traceparent }))]), 32);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { errorMessage, fnv1a, Lease, Membership, shareOf, type Keys } from '@awo/shared';
+import { errorMessage, fnv1a, Lease, Membership, shareOf, type Keys, type RedisClient } from '@awo/shared';
 
 /** What the analyzer does when it gains or loses a partition. */
 export interface PartitionHooks {
@@ -11,7 +10,7 @@ export interface PartitionHooks {
 }
 
 /**
- * Owns metrics partitions through one lease each (`<prefix>:p<n>:metrics:lease`), with cooperative
+ * Owns metrics partitions through one lease each (`{<prefix>:p<n>}:metrics:lease`), with cooperative
  * rebalancing. Every tick (a quarter of the lease TTL) the analyzer beats into the membership
  * set, computes its share ceil(P / live), renews its leases (dropping a lost one), releases
  * what is over its share (so a joining analyzer finds free partitions), and takes free
@@ -28,7 +27,7 @@ export class PartitionOwner {
   readonly counts = { taken: 0, released: 0, lost: 0, live: 0, share: 0 };
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly partitions: number,
     private readonly ttlMs: number,
@@ -93,7 +92,8 @@ export class PartitionOwner {
     for (let i = 0; i < this.partitions && this.#owned.size < share && !this.#closed; i++) {
       const n = (start + i) % this.partitions;
       if (this.#owned.has(n)) continue;
-      const lease = new Lease(this.redis, this.keys.partitionLease(n), this.ttlMs, this.instance);
+      // The insights it publishes are fenced in the insights stream's slot: a take raises that fence first.
+      const lease = new Lease(this.redis, this.keys.partitionLease(n), this.ttlMs, this.instance, { fences: [this.keys.fence(this.keys.stream('insights'))] });
       if (!(await lease.acquire())) continue;
       this.#owned.set(n, lease);
       try {

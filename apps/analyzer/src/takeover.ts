@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { compareIds, decode, errorMessage, type Delivery } from '@awo/shared';
+import { compareIds, decode, errorMessage, type Delivery, type RedisClient } from '@awo/shared';
 
 type Entry = [id: string, fields: string[] | null];
 const PAGE = 1000;
@@ -28,7 +27,7 @@ export interface Takeover {
  * Then the caller's consumer reads the partition from the group's position (`>`).
  */
 export async function takeOver(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   group: string,
   consumer: string,

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { epochOf, runScript, type Action } from '@awo/shared';
+import { epochOf, runScript, type Action, type RedisClient } from '@awo/shared';
 import { appliedField } from './reconcile.js';
 import type { AppliedEntry } from './types.js';
 
@@ -20,7 +19,7 @@ function parseEntry(json: string | null | undefined): AppliedEntry | undefined {
 }
 
 /** The whole applied state (hash at `keys.applied`): field `step\u0000param` → value, epoch and version. */
-export async function readApplied(redis: Redis, key: string): Promise<Map<string, AppliedEntry>> {
+export async function readApplied(redis: RedisClient, key: string): Promise<Map<string, AppliedEntry>> {
   const raw = await redis.hgetall(key);
   const state = new Map<string, AppliedEntry>();
   for (const [field, json] of Object.entries(raw)) {
@@ -31,7 +30,7 @@ export async function readApplied(redis: Redis, key: string): Promise<Map<string
 }
 
 /** The applied value of one parameter, if any. */
-export async function readAppliedEntry(redis: Redis, key: string, step: string, param: string): Promise<AppliedEntry | undefined> {
+export async function readAppliedEntry(redis: RedisClient, key: string, step: string, param: string): Promise<AppliedEntry | undefined> {
   return parseEntry(await redis.hget(key, appliedField(step, param)));
 }
 
@@ -40,7 +39,7 @@ export async function readAppliedEntry(redis: Redis, key: string, step: string, 
  * mirrors the last actuation, also when a plan went back to an older version's value; only the
  * same value from an older version of the same epoch is not written. True when written.
  */
-export async function recordApplied(redis: Redis, key: string, action: Pick<Action, 'step' | 'param' | 'value' | 'version' | 'epoch'>): Promise<boolean> {
+export async function recordApplied(redis: RedisClient, key: string, action: Pick<Action, 'step' | 'param' | 'value' | 'version' | 'epoch'>): Promise<boolean> {
   const entry: AppliedEntry = { value: action.value, version: action.version, ...(action.epoch !== undefined ? { epoch: action.epoch } : {}) };
   const written = await runScript(redis, 'applied-record-1', [key], [appliedField(action.step, action.param), action.version, JSON.stringify(entry), epochOf(action)], LUA_DIR);
   return written === 1;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   Agent,
   ATTR,
@@ -28,8 +27,7 @@ import {
   type ExecutorConfig,
   type Consumer,
   type Delivery,
-  type Observe,
-} from '@awo/shared';
+  type Observe, type RedisClient } from '@awo/shared';
 import { readApplied } from './applied.js';
 import { declareExecutorMetrics, declareOwnershipMetrics, flatMetrics, remember } from './metrics.js';
 import { Ownership } from './ownership.js';
@@ -87,7 +85,7 @@ export class ExecutorAgent extends Agent {
   #consumer: Consumer | undefined;
   #queue: Queue | undefined;
   #worker: Worker | undefined;
-  #connection: Redis | undefined;
+  #connection: RedisClient | undefined;
   /** Drift corrections by step (a bounded set: the config's steps). */
   readonly #drift = new Map<string, number>();
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -143,7 +141,8 @@ export class ExecutorAgent extends Agent {
     await checkKubernetesActions(this.deps.config.executor.actions);
     // One connection for the queue and the worker's commands; the worker duplicates it for its blocking reads.
     this.#connection = this.deps.connect('bullmq', { blocking: true });
-    const base = { connection: this.#connection, prefix: this.deps.keys.bullPrefix };
+    const connection = this.#connection;
+    const base = { connection, prefix: this.deps.keys.queuePrefix(ACTIONS_QUEUE) };
     this.#queue = new Queue(ACTIONS_QUEUE, base);
     this.#queue.on('error', (err) => this.deps.log.warn({ err: errorMessage(err) }, 'actions queue error'));
     this.#worker = new Worker(ACTIONS_QUEUE, (job: Job, _token?: string, signal?: AbortSignal) => this.#runner.process(job, signal), {
@@ -153,7 +152,7 @@ export class ExecutorAgent extends Agent {
       name: this.deps.instance,
     });
     this.#worker.on('error', (err) => this.deps.log.warn({ err: errorMessage(err) }, 'actions worker error'));
-    for (const pool of this.pools.keys()) this.#poolQueues.set(pool, new Queue(QUEUES.pool(pool), base));
+    for (const pool of this.pools.keys()) this.#poolQueues.set(pool, new Queue(QUEUES.pool(pool), { connection, prefix: this.deps.keys.queuePrefix(QUEUES.pool(pool)) }));
     await Promise.all([this.#queue.waitUntilReady(), this.#worker.waitUntilReady(), ...[...this.#poolQueues.values()].map((q) => q.waitUntilReady())]);
     this.#worker.run().catch((err: unknown) => {
       this.deps.log.error({ err: errorMessage(err) }, 'actions worker stopped');
@@ -181,7 +180,7 @@ export class ExecutorAgent extends Agent {
     if (pool.state === 'closing' || pool.state === 'closed') this.pools.set(name, (pool = this.#newPool(name)));
     if (pool.state === 'idle') await pool.start();
     this.owned.set(name, pool);
-    const worker = new Worker(QUEUES.pool(name), (job: Job, _token?: string, signal?: AbortSignal) => this.#runner.process(job, signal), { connection: this.#connection as Redis, prefix: this.deps.keys.bullPrefix, concurrency: 1, autorun: false, name: this.deps.instance });
+    const worker = new Worker(QUEUES.pool(name), (job: Job, _token?: string, signal?: AbortSignal) => this.#runner.process(job, signal), { connection: this.#connection as RedisClient, prefix: this.deps.keys.queuePrefix(QUEUES.pool(name)), concurrency: 1, autorun: false, name: this.deps.instance });
     worker.on('error', (err) => this.deps.log.warn({ pool: name, err: errorMessage(err) }, 'pool actions worker error'));
     await worker.waitUntilReady();
     this.#poolWorkers.set(name, worker);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { errorMessage, GROUPS, Lease, NAMES, type Keys, type Logger } from '@awo/shared';
+import { errorMessage, GROUPS, Lease, NAMES, type Keys, type Logger, type RedisClient } from '@awo/shared';
 
 export interface OwnershipDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   log: Logger;
   /** This process's instance name (`executor-<pid>`), part of its member id. */

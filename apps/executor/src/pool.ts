@@ -1,6 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { AwoError, errorMessage, type ConnectionOptions, type Keys, type Logger, type PoolConfig } from '@awo/shared';
+import { AwoError, errorMessage, type ConnectionOptions, type Keys, type Logger, type PoolConfig, type RedisClient } from '@awo/shared';
 import { resolveProcessor, type PoolProcessor } from './processors.js';
 import { within } from '@awo/shared';
 
@@ -18,7 +17,7 @@ export interface JobStart {
 
 export interface PoolDeps {
   /** Makes the pool's connection (BullMQ needs `blocking: true`: `maxRetriesPerRequest: null`). */
-  connect(name: string, options?: ConnectionOptions): Redis;
+  connect(name: string, options?: ConnectionOptions): RedisClient;
   keys: Keys;
   log: Logger;
   /** On close, running jobs get this long to finish before they are aborted (ms, default 10 s). */
@@ -59,7 +58,7 @@ export class ManagedPool implements AsyncDisposable {
   readonly #abort = new AbortController();
   #busy = 0;
   #started = 0;
-  #connection: Redis | undefined;
+  #connection: RedisClient | undefined;
   #processor: PoolProcessor | undefined;
   #cost = 0;
   #costLevel = 0;
@@ -73,7 +72,7 @@ export class ManagedPool implements AsyncDisposable {
   ) {
     if (config.initial > config.max) throw new AwoError('AWO_CONFIG_INVALID', `pool "${name}": initial ${config.initial} is more than max ${config.max}`);
     this.#desired = config.initial;
-    this.queuePrefix = config.queuePrefix ?? deps.keys.bullPrefix;
+    this.queuePrefix = config.queuePrefix ?? deps.keys.queuePrefix(config.queue);
   }
 
   get state(): PoolState {

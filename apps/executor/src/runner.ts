@@ -29,7 +29,7 @@ import { truncate } from './template.js';
 import type { ActionContext, ActionOutcome } from './types.js';
 import { KeyedMutex } from './util.js';
 
-/** The BullMQ queue that carries action jobs (under `keys.bullPrefix`). */
+/** The BullMQ queue that carries action jobs (under `keys.queuePrefix(ACTIONS_QUEUE)`). */
 export const ACTIONS_QUEUE = QUEUES.actions;
 
 /** An action job's data (its schema lives in the shared job catalog). */

@@ -1,6 +1,6 @@
+import type { RedisClient } from '@awo/shared';
 import type { Tracer } from '@opentelemetry/api';
 import type { Action, ActionConfig, Keys, Logger, ParamValue } from '@awo/shared';
-import type { Redis } from 'ioredis';
 import type { ManagedPool } from './pool.js';
 
 /** What an action handler gets besides its action and config: never globals. */
@@ -10,7 +10,7 @@ export interface ActionContext {
   log: Logger;
   tracer: Tracer;
   /** The shared command connection. */
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   /** The worker pools this executor manages, by `executor.pools` name. */
   pools: Map<string, ManagedPool>;

@@ -1,5 +1,4 @@
-import { errorMessage, type Keys, Lease, type Logger, MAX_MEMBERS, Membership, shareOf } from '@awo/shared';
-import type { Redis } from 'ioredis';
+import { errorMessage, type Keys, Lease, type LeaseFence, type Logger, MAX_MEMBERS, Membership, metricsStreams, shareOf, type RedisClient } from '@awo/shared';
 
 /** The most monitors counted live at once: a joining one past it is refused (and holds nothing). */
 export const MAX_MONITORS = MAX_MEMBERS;
@@ -46,16 +45,21 @@ export class SourceLeases {
 
   /** Its heartbeat among the live monitors (`monitor:members`). */
   readonly #members: Membership;
+  /** The fences of the slots of the metrics streams. */
+  private readonly fences: string[];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly ttlMs: number,
     /** This monitor's id: its member name and the holder part of its lease tokens. */
     readonly id: string,
     private readonly log: Logger,
+    /** `bus.partitions`: the metrics streams its samples go to. */
+    partitions = 1,
   ) {
     this.#members = new Membership(redis, keys.monitorMembers, ttlMs, id, MAX_MONITORS);
+    this.fences = metricsStreams(keys, partitions).map((stream) => keys.fence(stream));
   }
 
   /** The sources whose lease this monitor holds. */
@@ -64,18 +68,19 @@ export class SourceLeases {
   }
 
   /**
-   * The key and token a publish of `source` is fenced by (undefined before its lease was ever
-   * taken). Redis is the judge: the fenced-xadd script adds only while the key holds the token.
+   * The lease a publish of `source` is fenced by (undefined before it was ever taken). Redis is
+   * the judge: the fenced-xadd script refuses a publish under an epoch older than the newest
+   * take of the lease, and the lease refuses once its ttl passed without a renewal.
    */
-  fence(source: string): { lease: string; token: string } | undefined {
-    const lease = this.#leases.get(source);
-    return lease ? { lease: this.keys.monitorLease(source), token: lease.token } : undefined;
+  fence(source: string): LeaseFence | undefined {
+    return this.#leases.get(source);
   }
 
   #lease(source: string): Lease {
     let lease = this.#leases.get(source);
     if (!lease) {
-      lease = new Lease(this.redis, this.keys.monitorLease(source), this.ttlMs, this.id);
+      // Its samples go to every metrics stream (a partition per series): a take raises the fence of each.
+      lease = new Lease(this.redis, this.keys.monitorLease(source), this.ttlMs, this.id, { fences: this.fences });
       this.#leases.set(source, lease);
     }
     return lease;

@@ -84,7 +84,7 @@ export class MonitorAgent extends Agent {
       ids.add(id);
       return this.#runner(source, cfg);
     });
-    this.#leases = new SourceLeases(deps.redis, deps.keys, cfg.lease, `${deps.instance}:${randomUUID().slice(0, 8)}`, deps.log);
+    this.#leases = new SourceLeases(deps.redis, deps.keys, cfg.lease, `${deps.instance}:${randomUUID().slice(0, 8)}`, deps.log, deps.config.bus.partitions);
     this.#leaseHandlers = {
       acquired: (id) => {
         const runner = this.#runners.find((r) => r.id === id);

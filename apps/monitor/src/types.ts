@@ -1,5 +1,5 @@
+import type { RedisClient } from '@awo/shared';
 import type { Keys, Logger, WorkflowConfig } from '@awo/shared';
-import type { Redis } from 'ioredis';
 
 /** One measurement a source took. */
 export interface Sample {
@@ -16,7 +16,7 @@ export interface Sample {
 /** What a source is handed: connections, a logger and a clock. Never globals. */
 export interface SourceDeps {
   /** A new dedicated Redis connection, owned (and closed) by the source. */
-  connect(name: string, options?: { blocking?: boolean }): Redis;
+  connect(name: string, options?: { blocking?: boolean }): RedisClient;
   log: Logger;
   /** Wall-clock time in ms. */
   now(): number;

@@ -26,9 +26,7 @@ import {
   type SteeringEvent,
   type SteeringProposal,
   type SteeringTable,
-  type Stored,
-} from '@awo/shared';
-import type { Redis } from 'ioredis';
+  type Stored, type RedisClient } from '@awo/shared';
 import type { Proposal } from './goals/index.js';
 
 /** A revision the steering asks the planner to commit (the planner signs it under its lease). */
@@ -55,7 +53,7 @@ export class PlannerSteering {
   readonly counts = { proposalsWritten: 0, proposalsRefused: 0, overrideRevisions: 0, rollbacks: 0, approvals: 0 };
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly configOf: () => PlannerConfig,
     private readonly reader: PlanReader,

@@ -1,5 +1,4 @@
-import { AwoError, runScript, STREAMS, type DeadLetter, type Keys } from '@awo/shared';
-import type { Redis } from 'ioredis';
+import { AwoError, runScript, STREAMS, type DeadLetter, type Keys, type RedisClient } from '@awo/shared';
 import { notFound } from './errors.js';
 import { entryById, streamPage } from './stream-page.js';
 
@@ -26,7 +25,7 @@ export class DeadLetters {
   readonly #replayable: Map<string, string>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly maxLen: number,
   ) {
@@ -36,7 +35,8 @@ export class DeadLetters {
   async list(options: { limit: number; cursor?: string; scanLimit: number; stream?: string }): Promise<{ items: DeadLetterItem[]; nextCursor: string | null }> {
     const { stream } = options;
     const { items, nextCursor } = await streamPage(this.redis, this.keys.stream('deadletter'), 'deadletter', { limit: options.limit, ...(options.cursor ? { cursor: options.cursor } : {}), scanLimit: options.scanLimit, ...(stream ? { keep: (d) => d.stream === stream } : {}) });
-    const marks = items.length === 0 ? [] : await this.redis.mget(...items.map((e) => this.keys.deadletterReplayed(e.id)));
+    // Each mark sits in the slot of the stream it was replayed into: one GET each (a cluster refuses a cross-slot MGET).
+    const marks = await Promise.all(items.map((e) => this.redis.get(this.keys.deadletterReplayed(e.id, e.message.stream))));
     return { items: items.map((e, i) => ({ entryId: e.id, deadLetter: e.message, replayedAs: marks[i] ?? null })), nextCursor };
   }
 
@@ -50,7 +50,7 @@ export class DeadLetters {
     if (cut) throw new AwoError('AWO_API_CONFLICT', `dead letter ${id} kept only part of its field "${cut[0]}": it cannot be replayed as it was`);
     const fields = Object.entries(d.raw).flat();
     if (fields.length === 0) throw new AwoError('AWO_API_CONFLICT', `dead letter ${id} kept no field of its entry: nothing to replay`);
-    const [fresh, newId] = (await runScript(this.redis, 'dl-replay-2', [this.keys.deadletterReplayed(id), d.stream], [REPLAY_MARK_MS, this.maxLen, ...fields], LUA_DIR)) as [number, string];
+    const [fresh, newId] = (await runScript(this.redis, 'dl-replay-2', [this.keys.deadletterReplayed(id, d.stream), d.stream], [REPLAY_MARK_MS, this.maxLen, ...fields], LUA_DIR)) as [number, string];
     if (fresh !== 1) throw new AwoError('AWO_API_CONFLICT', `dead letter ${id} was already replayed as ${newId}`);
     return { entryId: id, stream: d.stream, replayedAs: newId };
   }

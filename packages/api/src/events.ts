@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { decode, errorMessage, steeringEventSchema, type Keys, type StreamName } from '@awo/shared';
-import type { Redis } from 'ioredis';
+import { decode, errorMessage, steeringEventSchema, type Keys, type StreamName, type RedisClient } from '@awo/shared';
 import type { ApiDeps } from './context.js';
 
 /** The events `GET /api/v1/events` sends: from the bus streams, and from the steering stream (overrides, proposals, rollbacks). */
@@ -65,7 +64,7 @@ interface Client {
 export class EventHub {
   readonly #clients = new Set<Client>();
   readonly counts = { sent: 0, dropped: 0, refused: 0, invalid: 0 };
-  #conn: Redis | undefined;
+  #conn: RedisClient | undefined;
   #loop: Promise<void> | undefined;
   #ready: Promise<void> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;

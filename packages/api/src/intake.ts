@@ -1,7 +1,6 @@
-import { AwoError, injectHeaders, jobData, PlanStore, type StepConfig } from '@awo/shared';
+import { AwoError, injectHeaders, jobData, PlanStore, type StepConfig, type RedisClient } from '@awo/shared';
 import { entrySteps, recordBytes, recordId, recordJobId, recordJobOptions, stepConfig, stepQueue } from '@awo/workflow';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ApiDeps } from './context.js';
 import { badRequest } from './errors.js';
 
@@ -19,7 +18,7 @@ export interface Accepted {
 export class RecordIntake {
   readonly #queues = new Map<string, Queue>();
   readonly #store: PlanStore;
-  #connection: Redis | undefined;
+  #connection: RedisClient | undefined;
 
   constructor(private readonly deps: ApiDeps) {
     this.#store = new PlanStore(deps.redis, deps.keys, deps.config);
@@ -34,7 +33,7 @@ export class RecordIntake {
     let q = this.#queues.get(step);
     if (!q) {
       this.#connection ??= this.deps.connect('intake', { blocking: true });
-      q = new Queue(stepQueue(step, config), { connection: this.#connection, prefix: this.deps.keys.bullPrefix });
+      q = new Queue(stepQueue(step, config), { connection: this.#connection, prefix: this.deps.keys.queuePrefix(stepQueue(step, config)) });
       q.on('error', (err) => this.deps.log.warn({ err: err.message, step }, 'intake queue error'));
       this.#queues.set(step, q);
     }

@@ -1,5 +1,4 @@
-import { decode, parseTraceparent, type MessageOf, type StreamName } from '@awo/shared';
-import type { Redis } from 'ioredis';
+import { decode, parseTraceparent, type MessageOf, type StreamName, type RedisClient } from '@awo/shared';
 
 /** A validated entry of one of awo's streams: its stream id, the message and its trace id. */
 export interface Entry<S extends StreamName> {
@@ -17,7 +16,7 @@ const CHUNK = 500;
  * are read for one page; `nextCursor` is the last entry read when more may follow.
  */
 export async function streamPage<S extends StreamName>(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   stream: S,
   options: { limit: number; cursor?: string; scanLimit: number; keep?: (m: MessageOf<S>) => boolean },
@@ -50,18 +49,18 @@ export async function streamPage<S extends StreamName>(
 }
 
 /** The first entry (newest first, among the newest `scanLimit`) whose message matches. */
-export async function findEntry<S extends StreamName>(redis: Redis, key: string, stream: S, match: (m: MessageOf<S>) => boolean, scanLimit: number): Promise<Entry<S> | undefined> {
+export async function findEntry<S extends StreamName>(redis: RedisClient, key: string, stream: S, match: (m: MessageOf<S>) => boolean, scanLimit: number): Promise<Entry<S> | undefined> {
   const { items } = await streamPage(redis, key, stream, { limit: 1, scanLimit, keep: match });
   return items[0];
 }
 
 /** Every entry (newest first, among the newest `scanLimit`) whose message matches, up to `max`. */
-export async function findEntries<S extends StreamName>(redis: Redis, key: string, stream: S, match: (m: MessageOf<S>) => boolean, scanLimit: number, max = 100): Promise<Entry<S>[]> {
+export async function findEntries<S extends StreamName>(redis: RedisClient, key: string, stream: S, match: (m: MessageOf<S>) => boolean, scanLimit: number, max = 100): Promise<Entry<S>[]> {
   return (await streamPage(redis, key, stream, { limit: max, scanLimit, keep: match })).items;
 }
 
 /** One entry by its stream id, validated. */
-export async function entryById<S extends StreamName>(redis: Redis, key: string, stream: S, id: string): Promise<Entry<S> | undefined> {
+export async function entryById<S extends StreamName>(redis: RedisClient, key: string, stream: S, id: string): Promise<Entry<S> | undefined> {
   const [row] = (await redis.xrange(key, id, id)) as [string, string[]][];
   if (!row) return undefined;
   const d = decode(stream, row[1]);

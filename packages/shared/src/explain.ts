@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { decode } from './bus/codec.js';
 import type { Insight, Metric, PlanRevision } from './contracts/messages.js';
 import { metricsStreams, type Keys } from './contracts/streams.js';
@@ -29,7 +29,7 @@ export interface Explanation {
 }
 
 /** Finds insights by id among the newest entries of the insights stream (at most `scan`). */
-async function findInsights(redis: Redis, keys: Keys, ids: readonly string[], scan: number): Promise<Found<Insight>[]> {
+async function findInsights(redis: RedisClient, keys: Keys, ids: readonly string[], scan: number): Promise<Found<Insight>[]> {
   if (ids.length === 0) return [];
   const wanted = new Set(ids);
   const found: Found<Insight>[] = [];
@@ -43,11 +43,10 @@ async function findInsights(redis: Redis, keys: Keys, ids: readonly string[], sc
 }
 
 /** Metrics by stream id; with `bus.partitions` > 1 each id is looked for in every partition. */
-async function findMetrics(redis: Redis, keys: Keys, ids: readonly string[], partitions: number): Promise<Found<Metric>[]> {
+async function findMetrics(redis: RedisClient, keys: Keys, ids: readonly string[], partitions: number): Promise<Found<Metric>[]> {
   if (ids.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const id of ids) for (const stream of metricsStreams(keys, partitions)) pipeline.xrange(stream, id, id);
-  const replies = (await pipeline.exec()) ?? [];
+  // One read per (id, partition), at once: on a cluster the partitions sit in different slots.
+  const replies = await Promise.all(ids.flatMap((id) => metricsStreams(keys, partitions).map((stream) => redis.xrange(stream, id, id).then((rows) => [null, rows] as const, (err: Error) => [err, []] as const))));
   const out: Found<Metric>[] = [];
   for (const [err, rows] of replies) {
     const row = !err ? (rows as [string, string[]][])[0] : undefined;
@@ -75,7 +74,7 @@ export function describeInsight(i: Insight): string {
  * still kept in its stream, looked up among the newest `scan` insights), with trace ids, as data
  * and in words. `awo explain` and the API's revision answer both come from here.
  */
-export async function explainRevision(redis: Redis, keys: Keys, r: PlanRevision, scan = 50_000, partitions = 1): Promise<Explanation> {
+export async function explainRevision(redis: RedisClient, keys: Keys, r: PlanRevision, scan = 50_000, partitions = 1): Promise<Explanation> {
   // A goal may cite a metric itself (its stream id) beside the insights it used.
   const cited = r.insightIds.filter((id) => STREAM_ID.test(id));
   const insights = await findInsights(redis, keys, r.insightIds.filter((id) => !STREAM_ID.test(id)), scan);

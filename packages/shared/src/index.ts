@@ -4,6 +4,7 @@ export * from './config/index.js';
 export * from './contracts/index.js';
 export * from './bus/index.js';
 export * from './redis.js';
+export * from './slot.js';
 export * from './telemetry/index.js';
 export * from './lifecycle.js';
 export * from './health.js';

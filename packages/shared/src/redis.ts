@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from './config/schema.js';
 import { AwoError, errorMessage } from './errors.js';
 import { REDIS_RECONNECT, retryDelay } from './math.js';
@@ -49,9 +49,60 @@ export function redisOptions(cfg: Partial<RedisConfig>, opts: ConnectionOptions 
   return options;
 }
 
-/** The one place a Redis connection is made. */
-export function createRedis(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): Redis {
+/**
+ * A connection to awo's Redis: one server (`Redis`) or a Redis Cluster (`Cluster`, config
+ * `redis.cluster`). Code written against it keeps every multi-key command (scripts,
+ * transactions, pipelines, multi-stream reads) within one hash slot: see `keys()`.
+ */
+export type RedisClient = Redis | Cluster;
+
+/** Whether a client is a Redis Cluster client. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
+/** A seed (`host:port` or a URL) as ioredis' startup node. */
+function seedNode(seed: string): { host: string; port: number } {
+  const url = new URL(/^rediss?:\/\//.test(seed) ? seed : `redis://${seed}`);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
+}
+
+/** ioredis Cluster options for a config: each node connects with `redisOptions`; MOVED, ASK, TRYAGAIN and failover are retried by the client. */
+export function clusterOptions(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): ClusterOptions {
+  const { host: _host, port: _port, db: _db, retryStrategy: _retry, ...node } = redisOptions(cfg, opts);
+  return {
+    redisOptions: node,
+    // A dead master is noticed by its peers after cluster-node-timeout, then its replica is promoted: keep trying meanwhile.
+    clusterRetryStrategy: (times: number) => retryDelay(times, REDIS_RECONNECT),
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 200,
+    retryDelayOnMoved: 0,
+    maxRedirections: 32,
+    slotsRefreshTimeout: cfg.connectTimeout ?? 5000,
+    slotsRefreshInterval: 5000,
+    enableReadyCheck: true,
+    enableOfflineQueue: true,
+    dnsLookup: (address, callback) => callback(null, address),
+  };
+}
+
+/** The one place a Redis connection is made: a Cluster client when `redis.cluster` names seeds. */
+export function createRedis(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): RedisClient {
+  if (cfg.cluster && cfg.cluster.length > 0) return new Cluster(cfg.cluster.map(seedNode), clusterOptions(cfg, opts));
   return new Redis(redisOptions(cfg, opts));
+}
+
+/** A new connection like `client` (same server or cluster, same options) for blocking reads or a worker. */
+export function duplicateClient(client: RedisClient, options: { name?: string; blocking?: boolean } = {}): RedisClient {
+  const override: RedisOptions = { ...(options.name ? { connectionName: options.name } : {}), ...(options.blocking ? { maxRetriesPerRequest: null, commandTimeout: undefined } : {}) };
+  if (isCluster(client)) return client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, ...override } });
+  return client.duplicate(override);
+}
+
+/** The primaries of a client: every master of a cluster, or the one server (for SCAN, INFO and other per-node commands). */
+export function primaries(client: RedisClient): Redis[] {
+  return isCluster(client) ? client.nodes('master') : [client];
 }
 
 /**
@@ -60,6 +111,16 @@ export function createRedis(cfg: Partial<RedisConfig>, opts: ConnectionOptions =
  * not as endless reconnects. The password is never part of the message.
  */
 export async function checkRedis(cfg: Partial<RedisConfig>): Promise<void> {
+  if (cfg.cluster && cfg.cluster.length > 0) {
+    for (const seed of cfg.cluster) {
+      try {
+        return await checkRedis({ ...cfg, cluster: undefined, url: /^rediss?:\/\//.test(seed) ? seed : `${cfg.tls ? 'rediss' : 'redis'}://${seed}` });
+      } catch (err) {
+        if (err instanceof AwoError && err.code === 'AWO_REDIS_AUTH') throw err;
+        if (seed === cfg.cluster.at(-1)) throw new AwoError('AWO_REDIS_UNAVAILABLE', `no seed node of the Redis Cluster answered (${cfg.cluster.join(', ')}): ${errorMessage(err)}`, { cause: err });
+      }
+    }
+  }
   const options = redisOptions(cfg, { name: 'awo:check' });
   const where = `${options.username ?? 'default'}@${options.host}:${options.port}`;
   const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });

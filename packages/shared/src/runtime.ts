@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from 'pino';
 import { RedisBus } from './bus/redis-bus.js';
 import type { Bus } from './bus/types.js';
@@ -19,9 +19,9 @@ export interface AgentDeps<C> {
   config: C;
   bus: Bus;
   /** A shared command connection (not for blocking commands). */
-  redis: Redis;
+  redis: RedisClient;
   /** A new dedicated connection, owned by the caller (BullMQ workers, blocking reads). */
-  connect(name: string, options?: ConnectionOptions): Redis;
+  connect(name: string, options?: ConnectionOptions): RedisClient;
   keys: Keys;
   log: Logger;
   tracer: Tracer;
@@ -53,7 +53,7 @@ export interface RuntimeOptions {
  * agent gets its own tracer provider (its own `service.name`) from `deps(agent)`.
  */
 export class Runtime {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly bus: RedisBus;
   readonly keys: Keys;
   /** Each agent's slice of the config, cut once. */
@@ -61,7 +61,7 @@ export class Runtime {
   /** The one metrics registry of this process, shared by its agents (`/metrics`). */
   readonly metrics: Metrics;
   readonly #telemetry: Telemetry[] = [];
-  readonly #connections = new Set<Redis>();
+  readonly #connections = new Set<RedisClient>();
   #closing: Promise<void> | undefined;
 
   constructor(private readonly options: RuntimeOptions) {
@@ -86,7 +86,7 @@ export class Runtime {
     return this.options.config;
   }
 
-  connect(name: string, opts: ConnectionOptions = {}): Redis {
+  connect(name: string, opts: ConnectionOptions = {}): RedisClient {
     const conn = createRedis({ ...this.options.config.redis, url: this.options.redisUrl }, { ...opts, name: `${this.options.config.prefix}:${name}` });
     conn.on('error', (err) => this.options.log.debug({ err: errorMessage(err), connection: name }, 'redis connection error'));
     this.#connections.add(conn);

@@ -37,7 +37,7 @@ export interface DemoOverrides {
  * pool's processor is `sleep`: the runner gives the executor `sleepProcessor(serviceMs)` by that name.
  */
 export function autoscaleDemoConfig(s: DemoSettings, o: DemoOverrides = {}): Config {
-  const bull = keys(s.prefix).bullPrefix;
+  const bull = keys(s.prefix).queuePrefix(QUEUES.demo);
   const throughput = 1000 / s.serviceMs;
   const sources = o.sources ?? [{ name: 'work', interval: 1000 }];
   const pool = o.pool ?? { initial: 2, max: 60 };

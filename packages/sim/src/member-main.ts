@@ -14,7 +14,7 @@ const worker = new AdaptiveWorker({
   config,
   step: 'work',
   queue: QUEUES.demo,
-  queuePrefix: keys(config.prefix).bullPrefix,
+  queuePrefix: keys(config.prefix).queuePrefix(QUEUES.demo),
   ...(env.AWO_MEMBER_ID ? { id: env.AWO_MEMBER_ID } : {}),
   ttl: ms('AWO_MEMBER_TTL', 3000),
   heartbeat: ms('AWO_MEMBER_HEARTBEAT', 500),

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { trace, TraceFlags, type Link, type Tracer } from '@opentelemetry/api';
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   Agent,
   ATTR,
@@ -20,8 +19,7 @@ import {
   RedisBus,
   type Config,
   type Keys,
-  type Logger,
-} from '@awo/shared';
+  type Logger, type RedisClient } from '@awo/shared';
 import { EventSpans, JobMeter } from './jobs.js';
 import { beat, leave, type MemberInfo } from './members.js';
 import { Notices } from './notices.js';
@@ -61,7 +59,7 @@ export class Adapter extends Agent {
   readonly meter = new JobMeter(Date.now());
   readonly #config: Config;
   readonly #options: AdaptOptions;
-  #redis: Redis | undefined;
+  #redis: RedisClient | undefined;
   #reader: PlanReader | undefined;
   #bus: RedisBus | undefined;
   #notices: Notices | undefined;
@@ -340,7 +338,7 @@ export class Adapter extends Agent {
         awo_worker_failed_jobs_total: counter('Jobs this member finished with an error', () => this.meter.counters.failed),
         awo_worker_refused_joins_total: counter('Heartbeats refused because the step had its maximum of live members', () => this.counters.refusedJoins),
         awo_worker_untrusted_plans_total: counter('Plan reads refused because the plan did not verify (its concurrency was kept)', () => this.counters.untrustedPlans),
-        awo_worker_heartbeat_failures_total: counter('Heartbeats that failed (Redis did not answer)', () => this.counters.beatFailures),
+        awo_worker_heartbeat_failures_total: counter('Heartbeats that failed (RedisClient did not answer)', () => this.counters.beatFailures),
       },
       labels,
     );

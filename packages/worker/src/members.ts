@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { runScript, type Keys } from '@awo/shared';
+import { runScript, type Keys, type RedisClient } from '@awo/shared';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
 
@@ -62,7 +61,7 @@ function parseInfo(json: string): MemberInfo | undefined {
  * an expiry `ttl` ms from now (Redis time), unless the step already has `max` live members.
  * Returns the live members, or the refusal with the step's refusal count.
  */
-export async function beat(redis: Redis, keys: Keys, step: string, id: string, info: MemberInfo, ttl: number, max: number): Promise<BeatResult> {
+export async function beat(redis: RedisClient, keys: Keys, step: string, id: string, info: MemberInfo, ttl: number, max: number): Promise<BeatResult> {
   const reply = (await runScript(redis, 'member-beat-3', [keys.workerMembers(step), keys.workerInfo(step), keys.workerRefused(step)], [id, ttl, max, JSON.stringify(info)], LUA_DIR)) as (string | number)[];
   const now = Number(reply[1]);
   if (Number(reply[0]) !== 1) return { joined: false, now, refused: Number(reply[2]) };
@@ -70,12 +69,12 @@ export async function beat(redis: Redis, keys: Keys, step: string, id: string, i
 }
 
 /** Removes a member at once (a clean close), so the others take its share without waiting for its TTL. */
-export async function leave(redis: Redis, keys: Keys, step: string, id: string): Promise<void> {
+export async function leave(redis: RedisClient, keys: Keys, step: string, id: string): Promise<void> {
   await redis.multi().zrem(keys.workerMembers(step), id).hdel(keys.workerInfo(step), id).exec();
 }
 
 /** The live members of a step (expiry after Redis's time now), read only: what the executor observes. */
-export async function readMembers(redis: Redis, keys: Keys, step: string): Promise<Members> {
+export async function readMembers(redis: RedisClient, keys: Keys, step: string): Promise<Members> {
   const [sec, micro] = await redis.time();
   const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
   const ids = await redis.zrangebyscore(keys.workerMembers(step), `(${now}`, '+inf');
@@ -85,6 +84,6 @@ export async function readMembers(redis: Redis, keys: Keys, step: string): Promi
 }
 
 /** How many joins the step refused at its member bound. */
-export async function refusedJoins(redis: Redis, keys: Keys, step: string): Promise<number> {
+export async function refusedJoins(redis: RedisClient, keys: Keys, step: string): Promise<number> {
   return Number((await redis.get(keys.workerRefused(step))) ?? 0);
 }

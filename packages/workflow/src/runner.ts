@@ -1,6 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   ATTR,
   errorMessage,
@@ -19,8 +18,7 @@ import {
   type Plan,
   type PlanReader,
   TAP_RECORD_FIELD,
-  type StepConfig,
-} from '@awo/shared';
+  type StepConfig, type RedisClient } from '@awo/shared';
 import { within } from '@awo/shared';
 import { loadHandler, type HandlerResult } from './handlers.js';
 import { recordId, recordJobId, recordJobOptions, type RecordJob } from './job.js';
@@ -65,7 +63,7 @@ export class WorkflowRunner {
   readonly #taps: Map<string, number>;
   /** Records of runs (absent when workflow.runs.enabled is false). */
   readonly #runs: RunLog | undefined;
-  #connection: Redis | undefined;
+  #connection: RedisClient | undefined;
 
   constructor(
     private readonly deps: AgentDeps<ExecutorConfig>,
@@ -86,10 +84,11 @@ export class WorkflowRunner {
   async start(): Promise<void> {
     if (!this.enabled) return;
     this.#connection = this.deps.connect('workflow', { blocking: true });
-    const base = { connection: this.#connection, prefix: this.deps.keys.bullPrefix };
+    const connection = this.#connection;
     const plan = await this.#plans.get(await this.#plans.currentVersion());
     for (const [step, config] of this.#steps) {
       const name = stepQueue(step, config);
+      const base = { connection, prefix: this.deps.keys.queuePrefix(name) };
       const queue = new Queue(name, base);
       queue.on('error', (err) => this.deps.log.warn({ err: errorMessage(err), step }, 'workflow queue error'));
       this.#queues.set(step, queue);

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { runScript, type Keys, type Plan, type WorkflowConfig } from '@awo/shared';
+import { runScript, type Keys, type Plan, type WorkflowConfig, type RedisClient } from '@awo/shared';
 import { entrySteps } from './route.js';
 
 const LUA_DIR = new URL('./lua/', import.meta.url);
@@ -93,7 +92,7 @@ export interface RecordAttempt {
  */
 export class RunLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly config: WorkflowConfig['runs'],
   ) {}

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind } from '@opentelemetry/api';
-import type { Redis } from 'ioredis';
-import { AwoError, inSpan, type Keys } from '@awo/shared';
+import { AwoError, inSpan, type Keys, type RedisClient } from '@awo/shared';
 import { readMembers, refusedJoins } from '@awo/worker';
 import { AWO_ATTR } from '../semconv.js';
 import type { ActionConfigOf, ActionHandler } from '../types.js';
@@ -10,7 +9,7 @@ import type { ActionConfigOf, ActionHandler } from '../types.js';
 const POLL_MS = 100;
 
 /** The live members' summed concurrency and their count (what the world runs now). */
-export async function membersConcurrency(redis: Redis, keys: Keys, step: string): Promise<{ total: number; members: number; ready: number; invalid: number; oldestVersion: number | undefined }> {
+export async function membersConcurrency(redis: RedisClient, keys: Keys, step: string): Promise<{ total: number; members: number; ready: number; invalid: number; oldestVersion: number | undefined }> {
   const m = await readMembers(redis, keys, step);
   const ready = m.members.filter((x) => x.info.ready);
   return { total: m.members.reduce((sum, x) => sum + x.info.concurrency, 0), members: m.members.length, ready: ready.length, invalid: m.invalid, oldestVersion: ready.length > 0 ? Math.min(...ready.map((x) => x.info.version)) : undefined };
@@ -53,7 +52,7 @@ export const adaptiveWorkersHandler: ActionHandler<ActionConfigOf<'adaptive-work
  * known this instant) while the ready members follow different plan versions, since they are
  * then moving to a new plan on their own and a sum taken half way is no drift.
  */
-export async function observeAdaptiveWorkers(config: ActionConfigOf<'adaptive-workers'>, redis: Redis, keys: Keys): Promise<number | undefined> {
+export async function observeAdaptiveWorkers(config: ActionConfigOf<'adaptive-workers'>, redis: RedisClient, keys: Keys): Promise<number | undefined> {
   const m = await readMembers(redis, keys, config.step);
   const versions = new Set(m.members.filter((x) => x.info.ready).map((x) => x.info.version));
   if (versions.size > 1) return undefined;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@awo/shared';
 import type { Action, ActionConfig, Keys, Logger, ParamValue } from '@awo/shared';
 import type { ManagedPool } from '../pool.js';
 import type { ActionConfigOf, ActionContext, ActionHandler, ActionKind, ActionOutcome } from '../types.js';
@@ -43,7 +43,7 @@ export function runAction(action: Action, config: ActionConfig, ctx: ActionConte
 export interface ObserveContext {
   /** The worker pools this executor manages, by `executor.pools` name. */
   pools: ReadonlyMap<string, ManagedPool>;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   log: Logger;
   signal?: AbortSignal;

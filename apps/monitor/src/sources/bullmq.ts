@@ -1,6 +1,5 @@
-import { AwoError, compareIds, type BullmqSourceConfig } from '@awo/shared';
+import { AwoError, compareIds, type BullmqSourceConfig, type RedisClient } from '@awo/shared';
 import { QueueKeys } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { seriesName } from '../series.js';
 import { percentiles } from '../stats.js';
 import type { Sample, Source, SourceDeps } from '../types.js';
@@ -64,7 +63,7 @@ class BullmqSource implements Source {
   readonly labels: Readonly<Record<string, string>>;
   readonly #keys: QueueKeys;
   readonly #tally = new EventTally();
-  #redis: Redis | undefined;
+  #redis: RedisClient | undefined;
   /** The previous sample: when, the job counter, and where its events window ended (ms). */
   #prev: { now: number; added: number; windowEnd: number } | undefined;
   /** The last events stream id read. */
@@ -138,7 +137,7 @@ class BullmqSource implements Source {
     return out;
   }
 
-  async #snapshot(redis: Redis): Promise<Snapshot> {
+  async #snapshot(redis: RedisClient): Promise<Snapshot> {
     const replies = await redis
       .multi()
       .time()
@@ -178,7 +177,7 @@ class BullmqSource implements Source {
   }
 
   /** Events after the cursor up to `until` (ms), at most MAX_EVENTS_PER_SAMPLE, and the id of the last. */
-  async #readEvents(redis: Redis, until: number, signal: AbortSignal): Promise<{ entries: StreamEntry[]; truncated: boolean; cursor: string | undefined }> {
+  async #readEvents(redis: RedisClient, until: number, signal: AbortSignal): Promise<{ entries: StreamEntry[]; truncated: boolean; cursor: string | undefined }> {
     const entries: StreamEntry[] = [];
     let cursor = this.#cursor;
     for (;;) {
@@ -192,7 +191,7 @@ class BullmqSource implements Source {
   }
 
   /** From the job hashes: when each job became ready (`timestamp + delay`) and its last wait. */
-  async #hashTimes(redis: Redis, jobIds: string[]): Promise<Map<string, { ready?: number; wait?: number }>> {
+  async #hashTimes(redis: RedisClient, jobIds: string[]): Promise<Map<string, { ready?: number; wait?: number }>> {
     const out = new Map<string, { ready?: number; wait?: number }>();
     if (jobIds.length === 0) return out;
     const pipeline = redis.pipeline();

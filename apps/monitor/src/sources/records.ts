@@ -1,5 +1,4 @@
-import { AwoError, computeQualityMetrics, RecentKeys, TAP_RECORD_FIELD, type QualitySpec, type RecordsSourceConfig } from '@awo/shared';
-import type { Redis } from 'ioredis';
+import { AwoError, computeQualityMetrics, RecentKeys, TAP_RECORD_FIELD, type QualitySpec, type RecordsSourceConfig, type RedisClient } from '@awo/shared';
 import { seriesName } from '../series.js';
 import type { Sample, Source, SourceDeps } from '../types.js';
 
@@ -16,7 +15,7 @@ import type { Sample, Source, SourceDeps } from '../types.js';
  * An entry that is not JSON counts as a record that is not an object (a schema violation).
  */
 export function recordsSource(config: RecordsSourceConfig, deps: SourceDeps): Source {
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let lastId: string | undefined;
   const recent = new RecentKeys(config.recentKeys);
   const name = (metric: string) => seriesName('records', config.name, metric);

@@ -1,5 +1,4 @@
-import { AwoError, type RedisStreamSourceConfig } from '@awo/shared';
-import type { Redis } from 'ioredis';
+import { AwoError, type RedisStreamSourceConfig, type RedisClient } from '@awo/shared';
 import { seriesName } from '../series.js';
 import type { Sample, Source, SourceDeps } from '../types.js';
 
@@ -27,7 +26,7 @@ export interface GroupInfo {
  * without it every group of the stream is. Every metric carries `stream` (the key) as a label.
  */
 export function redisStreamSource(config: RedisStreamSourceConfig, deps: SourceDeps): Source {
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   const name = (metric: string) => seriesName('redis-stream', config.name, metric);
   return {
     kind: 'redis-stream',
@@ -64,7 +63,7 @@ export function redisStreamSource(config: RedisStreamSourceConfig, deps: SourceD
 }
 
 /** `XINFO GROUPS`, parsed; a stream that does not exist has no groups. */
-export async function readGroups(redis: Redis, key: string): Promise<GroupInfo[]> {
+export async function readGroups(redis: RedisClient, key: string): Promise<GroupInfo[]> {
   let reply: unknown;
   try {
     reply = await redis.xinfo('GROUPS', key);
@@ -89,7 +88,7 @@ export function parseGroup(flat: unknown[]): GroupInfo {
 }
 
 /** How many entries of the stream have an id after `id`, counting at most `limit`. */
-export async function entriesAfter(redis: Redis, key: string, id: string, limit: number): Promise<number> {
+export async function entriesAfter(redis: RedisClient, key: string, id: string, limit: number): Promise<number> {
   let count = 0;
   let start = `(${id}`;
   while (count < limit) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { ExecutorAgent } from '@awo/executor';
-import { createLogger, delay, paramOf, parseConfig, PlanStore, resolveRedis, Runtime } from '@awo/shared';
+import { createLogger, delay, paramOf, parseConfig, PlanStore, QUEUES, resolveRedis, Runtime } from '@awo/shared';
 import { Arrivals, autoscaleDemoConfig, defaultShape, rateAt, SloMeter, spawnMember, type MemberMessage, type MemberProcess } from '@awo/sim';
 import { readMembers, splitShares } from '@awo/worker';
 import { AGENT_NAMES, buildAgents, startAgents } from '../agents.js';
@@ -72,7 +72,7 @@ export async function runWorkersDemo(opts: WorkersDemoOptions): Promise<WorkersS
     members.push(m);
     return m;
   };
-  const queue = new Queue('work', { connection: runtime.connect('load'), prefix: runtime.keys.bullPrefix });
+  const queue = new Queue(QUEUES.demo, { connection: runtime.connect('load'), prefix: runtime.keys.queuePrefix(QUEUES.demo) });
   const store = new PlanStore(runtime.redis, runtime.keys, config);
   const shape = defaultShape(opts.dayS);
   const arrivals = new Arrivals();

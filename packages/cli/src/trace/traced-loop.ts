@@ -6,7 +6,7 @@ import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../agents.js'
 
 /** A small loop config: one step on a BullMQ queue, scaled from the arrival forecast. */
 export function tracedLoopConfig(prefix: string) {
-  const bull = keys(prefix).bullPrefix;
+  const bull = keys(prefix).queuePrefix(QUEUES.demo);
   return parseConfig({
     prefix,
     redis: { url: REDIS_URL },
@@ -30,7 +30,7 @@ export function tracedLoopConfig(prefix: string) {
  */
 export async function runUntilAction(runtime: Runtime, prefix: string, beforeClose: () => void = () => undefined): Promise<[string, string[]] | undefined> {
   const agents = buildAgents(runtime, AGENT_NAMES, { executor: { processors: { sleep: sleepProcessor(20) } } });
-  const queue = new Queue(QUEUES.demo, { connection: runtime.connect('load'), prefix: runtime.keys.bullPrefix });
+  const queue = new Queue(QUEUES.demo, { connection: runtime.connect('load'), prefix: runtime.keys.queuePrefix(QUEUES.demo) });
   let newest: [string, string[]] | undefined;
   try {
     await startAgents(agents);

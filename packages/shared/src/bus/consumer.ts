@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import type { BusConfig } from '../config/schema.js';
 import type { Keys, StreamName } from '../contracts/index.js';
@@ -41,7 +41,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
   constructor(
     private readonly stream: S,
     private readonly options: ConsumeOptions<S>,
-    private readonly deps: { redis: Redis; reader: Redis; keys: Keys; publisher: Publisher; log: Logger; settings: Settings; now: () => number; onClosed?: () => void; onDeadLettered?: () => void },
+    private readonly deps: { redis: RedisClient; reader: RedisClient; keys: Keys; publisher: Publisher; log: Logger; settings: Settings; now: () => number; onClosed?: () => void; onDeadLettered?: () => void },
   ) {
     this.#key = options.partition === undefined ? deps.keys.stream(stream) : deps.keys.metricsPartition(options.partition);
     this.#settings = { ...deps.settings, ...stripUndefined(options) } as Settings;

@@ -1,10 +1,12 @@
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { formatIssues } from '../config/load.js';
 import { CATALOG, type Keys, type MessageInput, type StreamName } from '../contracts/index.js';
 import { AwoError } from '../errors.js';
 import { injectHeaders, type TraceHeaders } from '../telemetry/propagation.js';
+import type { LeaseFence } from '../plan/lease.js';
 import { runScript } from '../plan/scripts.js';
+import { isCluster, type RedisClient } from '../redis.js';
+import { groupBySlot } from '../slot.js';
 import { encode } from './codec.js';
 import { partitionOf } from './partition.js';
 import type { PublishOptions } from './types.js';
@@ -40,7 +42,7 @@ export class Publisher {
   #closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly options: PublisherOptions,
   ) {}
@@ -112,21 +114,24 @@ export class Publisher {
   }
 
   /**
-   * Adds the entries (batchSize a script call, `fenced-xadd-2`) only while the lease holds the
-   * token, each tagged with it; once it does not, nothing more is added and the call rejects with
-   * `AWO_LEASE_LOST`. Tracked in flight, so `close()` waits for it like a batch.
+   * Adds the entries (batchSize a script call, `fenced-xadd-2`, in the stream's slot) only while
+   * the lease is ours by our clock and its epoch is the newest the slot has seen, each tagged
+   * with the token; once not, nothing more is added and the call rejects with `AWO_LEASE_LOST`.
+   * Tracked in flight, so `close()` waits for it like a batch.
    */
-  #fenced(key: string, entries: string[][], fence: { lease: string; token: string }): Promise<string[]> {
+  #fenced(key: string, entries: string[][], fence: LeaseFence): Promise<string[]> {
+    const lost = (published: number, why: string) => new AwoError('AWO_LEASE_LOST', `refusing to publish to ${key}: the lease ${fence.key} ${why}`, { details: { lease: fence.key, published } });
     const run = async (): Promise<string[]> => {
       const ids: string[] = [];
       for (let i = 0; i < entries.length; i += this.options.batchSize) {
+        if (!fence.held()) throw lost(ids.length, 'lapsed (not renewed within its ttl)');
         const slice = entries.slice(i, i + this.options.batchSize);
-        const args: (string | number)[] = [fence.token, this.options.maxLen, slice.length];
+        const args: (string | number)[] = [fence.key, fence.epoch, fence.token, this.options.maxLen, slice.length];
         for (const fields of slice) args.push(fields.length, ...fields);
         try {
-          ids.push(...((await runScript(this.redis, 'fenced-xadd-2', [fence.lease, key], args)) as string[]));
+          ids.push(...((await runScript(this.redis, 'fenced-xadd-2', [this.keys.fence(key), key], args)) as string[]));
         } catch (err) {
-          if (err instanceof Error && err.message.startsWith('AWO_LEASE_LOST')) throw new AwoError('AWO_LEASE_LOST', `refusing to publish to ${key}: the lease ${fence.lease} is not held by this publisher`, { details: { lease: fence.lease, published: ids.length } });
+          if (err instanceof Error && err.message.startsWith('AWO_LEASE_LOST')) throw lost(ids.length, 'was taken by another holder');
           throw err;
         }
       }
@@ -153,6 +158,13 @@ export class Publisher {
     }
     this.#queued -= size;
     if (size === 0) return;
+    // A Redis Cluster pipeline must stay on one node: one pipeline per slot there.
+    if (isCluster(this.redis)) {
+      for (const group of groupBySlot(chunks, (c) => c.key)) this.#send(group);
+    } else this.#send(chunks);
+  }
+
+  #send(chunks: Chunk[]): void {
     const pipeline = this.redis.pipeline();
     const maxLen = this.options.maxLen;
     for (const c of chunks) {

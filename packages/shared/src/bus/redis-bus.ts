@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { duplicateClient, type RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import type { BusConfig } from '../config/schema.js';
 import { keys as makeKeys, type Keys, type MessageInput, type StreamName } from '../contracts/index.js';
@@ -9,7 +9,7 @@ import type { Bus, ConsumeOptions, Consumer, PublishOptions } from './types.js';
 
 export interface RedisBusOptions {
   /** The command connection: publishes, acks, claims. The bus does not own it unless `ownsRedis`. */
-  redis: Redis;
+  redis: RedisClient;
   config: BusConfig;
   prefix: string;
   log: Logger;
@@ -38,7 +38,7 @@ export class RedisBus implements Bus {
 
   async consume<S extends StreamName>(stream: S, options: ConsumeOptions<S>): Promise<Consumer> {
     if (this.#closing) throw new Error('bus is closed');
-    const reader = this.options.redis.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.options.prefix}:${options.consumer}:reader` });
+    const reader = duplicateClient(this.options.redis, { blocking: true, name: `${this.options.prefix}:${options.consumer}:reader` });
     // Errors surface through the read loop; without a listener ioredis prints them to stderr.
     reader.on('error', (err: Error) => this.options.log.debug({ err: err.message, consumer: options.consumer }, 'reader connection error'));
     const consumer: StreamConsumer<S> = new StreamConsumer(stream, options, {

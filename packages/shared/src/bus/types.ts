@@ -1,3 +1,4 @@
+import type { LeaseFence } from '../plan/lease.js';
 import type { Logger } from 'pino';
 import type { BusConfig } from '../config/schema.js';
 import type { MessageInput, MessageOf, StreamName } from '../contracts/index.js';
@@ -58,13 +59,14 @@ export interface PublishOptions {
    */
   onInvalid?: (index: number, issues: Issue[]) => void;
   /**
-   * Publish only while holding this lease (`lease`: its key, `token`: ours): the check and the
-   * append are one script (`fenced-xadd-2`; each entry also carries the token in a `lease` field),
-   * sent at once, not batched with other publishes. Refused with `AWO_LEASE_LOST` otherwise, and
-   * nothing more is added. Monitors fence a source's samples by its lease; analyzers fence a
-   * metrics partition's insights by the partition's lease.
+   * Publish only while holding this lease (a `Lease`): refused with `AWO_LEASE_LOST`, and nothing
+   * more added, when its holder's own clock says it lapsed (`held()`), or when the stream's slot
+   * has seen a newer take of it (the epoch check and the append are one script, `fenced-xadd-2`,
+   * in the stream's slot, so it works on Redis Cluster; each entry also carries the token in a
+   * `lease` field). Sent at once, not batched with other publishes. Monitors fence a source's
+   * samples by its lease; analyzers fence a metrics partition's insights by the partition's lease.
    */
-  fence?: { lease: string; token: string };
+  fence?: LeaseFence;
 }
 
 export interface ConsumerStats {

@@ -5,6 +5,7 @@ import type { Issue } from '../errors.js';
 const NAMED_ENV: Record<string, string[]> = {
   AWO_PREFIX: ['prefix'],
   AWO_REDIS_URL: ['redis', 'url'],
+  AWO_REDIS_CLUSTER: ['redis', 'cluster'],
   AWO_REDIS_USERNAME: ['redis', 'username'],
   AWO_REDIS_PASSWORD: ['redis', 'password'],
   AWO_LOG_LEVEL: ['log', 'level'],

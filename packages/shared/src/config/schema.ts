@@ -11,6 +11,17 @@ import { workflowSchema } from './workflow.js';
 export const redisSchema = z.strictObject({
   /** `redis://` or `rediss://` (TLS). Absent: a Redis on 127.0.0.1:6379, or a private one awo starts. */
   url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  /**
+   * Redis Cluster: the seed nodes (`host:port`, or a list in one string separated by commas, as
+   * `AWO_REDIS_CLUSTER` gives it). Set, awo connects with ioredis' Cluster client (MOVED, ASK and
+   * failover handled there) and `url` is not used; user, password and TLS apply to every node.
+   */
+  cluster: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
+      z.array(z.string().regex(/^(rediss?:\/\/)?[^\s:/]+:\d{1,5}\/?$/, 'expected a seed node as host:port')).min(1, 'expected at least one seed node').max(64, 'expected at most 64 seed nodes'),
+    )
+    .optional(),
   username: z.string().optional(),
   password: z.string().optional(),
   tls: z

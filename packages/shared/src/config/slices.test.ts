@@ -62,7 +62,7 @@ describe('config slices', () => {
   it('gives each agent only its own section and the shared bits it needs', () => {
     expect(Object.keys(slices.monitor).sort()).toEqual(['bus', 'monitor', 'prefix', 'workflow']);
     expect(Object.keys(slices.planner).sort()).toEqual(['bus', 'planner', 'prefix', 'signing', 'workflow']);
-    expect(slices.monitor.bus).toEqual({ closeGrace: config.bus.closeGrace, maxClockSkew: config.bus.maxClockSkew });
+    expect(slices.monitor.bus).toEqual({ closeGrace: config.bus.closeGrace, maxClockSkew: config.bus.maxClockSkew, partitions: config.bus.partitions });
     expect(slices.planner.bus).toEqual({ maxLen: config.bus.maxLen, maxClockSkew: config.bus.maxClockSkew, partitions: config.bus.partitions });
     expect(slices.analyzer.bus).toEqual({ partitions: config.bus.partitions, maxLen: config.bus.maxLen });
     expect(slices.planner.planner).toEqual(config.planner);

@@ -13,10 +13,10 @@ export interface QualityCheckConfig {
   readonly horizons: readonly { readonly series: string; readonly steps: number }[];
 }
 
-/** The monitor's slice: its section, the workflow (the `records` sources read its steps and schema), its bus close grace and the allowed clock skew. */
+/** The monitor's slice: its section, the workflow (the `records` sources read its steps and schema), its bus close grace, the allowed clock skew and the metrics partitions (whose fences its source leases raise). */
 export interface MonitorConfig {
   readonly prefix: string;
-  readonly bus: Pick<BusConfig, 'closeGrace' | 'maxClockSkew'>;
+  readonly bus: Pick<BusConfig, 'closeGrace' | 'maxClockSkew' | 'partitions'>;
   readonly workflow: WorkflowConfig;
   readonly monitor: Config['monitor'];
 }
@@ -88,7 +88,7 @@ export function configSlices(config: Config): AgentConfigs {
   const taps = Object.fromEntries(c.monitor.sources.flatMap((s) => (s.kind === 'records' ? [[s.step, s.sample] as const] : [])));
   const signing = { ...(c.signing.key === undefined ? {} : { key: c.signing.key }), ...(c.signing.previousKey === undefined ? {} : { previousKey: c.signing.previousKey }) };
   return deepFreeze({
-    monitor: { prefix: c.prefix, bus: { closeGrace: c.bus.closeGrace, maxClockSkew: c.bus.maxClockSkew }, workflow: c.workflow, monitor: c.monitor },
+    monitor: { prefix: c.prefix, bus: { closeGrace: c.bus.closeGrace, maxClockSkew: c.bus.maxClockSkew, partitions: c.bus.partitions }, workflow: c.workflow, monitor: c.monitor },
     analyzer: {
       prefix: c.prefix,
       bus: { partitions: c.bus.partitions, maxLen: c.bus.maxLen },

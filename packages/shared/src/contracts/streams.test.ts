@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { fillPath, GROUPS, keys, NAMES, QUEUES, STREAMS } from './streams.js';
 
 describe('the name table', () => {
-  it('derives the names awo has always used', () => {
+  it('derives each name in the hash tag of its family', () => {
     const k = keys('awo');
-    expect(STREAMS.map((s) => k.stream(s))).toEqual(['awo:stream:metrics', 'awo:stream:insights', 'awo:stream:revisions', 'awo:stream:actions', 'awo:stream:results', 'awo:stream:deadletter']);
-    expect([k.plan, k.lease, k.applied, k.spans, k.bullPrefix, k.workflowCounts]).toEqual(['awo:plan', 'awo:plan:lease', 'awo:plan:applied', 'awo:spans', 'awo:bull', 'awo:wf:counts']);
-    expect([k.tap('a'), k.sink('b'), k.workflowOnce('out:b', 'r1'), k.workflowJoin('r1', 'c'), k.actionKey('route:x'), k.benchRaw]).toEqual(['awo:tap:a', 'awo:sink:b', 'awo:wf:once:out:b:r1', 'awo:wf:join:r1:c', 'awo:route:x', 'awo:raw']);
+    expect(STREAMS.map((s) => k.stream(s))).toEqual(['{awo}:stream:metrics', '{awo}:stream:insights', '{awo}:stream:revisions', '{awo}:stream:actions', '{awo}:stream:results', '{awo}:stream:deadletter']);
+    expect([k.plan, k.lease, k.applied, k.spans, k.queuePrefix('actions'), k.workflowCounts]).toEqual(['{awo}:plan', '{awo}:plan:lease', '{awo}:plan:applied', '{awo}:spans', '{awo:bull:actions}', '{awo:wf}:counts']);
+    expect([k.tap('a'), k.sink('b'), k.workflowOnce('out:b', 'r1'), k.workflowJoin('r1', 'c'), k.actionKey('route:x'), k.benchRaw]).toEqual(['{awo:wf}:tap:a', '{awo:wf}:sink:b', '{awo:wf}:once:out:b:r1', '{awo:wf}:join:r1:c', 'awo:route:x', '{awo}:raw']);
+    expect([k.metricsPartition(3), k.partitionLease(3), k.fence(k.metricsPartition(3)), k.fence(k.stream('insights'))]).toEqual(['{awo:p3}:stream:metrics', '{awo:p3}:metrics:lease', '{awo:p3}:fence', '{awo}:fence']);
+    expect([k.workerMembers('parse'), k.deadletterReplayed('1-0', k.metricsPartition(2))]).toEqual(['{awo:worker:parse}:members', '{awo:p2}:deadletter:replayed:1-0']);
     const { executor, ...groups } = GROUPS;
     expect(groups).toEqual({ analyzer: 'analyzer', planner: 'planner', plannerResults: 'planner-results', demoStatus: 'demo-status', bench: 'bench' });
     expect(executor('executor-7-ab12')).toBe('executor.executor-7-ab12');

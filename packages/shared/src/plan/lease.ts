@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { fillPath, NAMES } from '../contracts/streams.js';
 import { AwoError } from '../errors.js';
+import type { RedisClient } from '../redis.js';
 import { runScript } from './scripts.js';
 
 /** The most members a membership set counts live at once (monitors, analyzers). */
@@ -20,35 +21,94 @@ export interface Beat {
   firstExpiry: number;
 }
 
-/**
- * A lease in Redis: `SET key token NX PX ttl`, renewed by its holder (Lua, checks the token),
- * released on close. The planner leader's lease lets it write the plan (the plan's version check
- * fences a holder that lost it without knowing); a metrics partition's lease lets an analyzer
- * publish that partition's insights (fenced by the token in the fenced-xadd Lua).
- */
-export class Lease {
+/** What a publish fenced by a lease needs (`BusPublishOptions.fence`): a `Lease` is one. */
+export interface LeaseFence {
+  /** The lease's key: its field in each slot's fence. */
+  readonly key: string;
   readonly token: string;
+  /** The epoch of the current take (0: never taken). */
+  readonly epoch: number;
+  /** Whether the lease is still ours by this process's clock (time since the last renewal sent < ttl, less a margin). */
+  held(): boolean;
+}
+
+export interface LeaseOptions {
+  /**
+   * The fences (`keys.fence(stream)`) of the slots this lease's holder publishes into: a new
+   * take raises each to its epoch before `acquire` says yes, so that a holder that lost the
+   * lease, even without knowing, can no longer publish there.
+   */
+  fences?: readonly string[];
+}
+
+/**
+ * A lease in Redis: taken free with an epoch (lease-acquire Lua: `SET NX PX` and the epoch
+ * max(last + 1, Redis time ms)), renewed by its holder (Lua, checks the token), released on
+ * close. Fencing works across Redis Cluster slots: each publish names the lease and its epoch,
+ * and the fenced-xadd Lua refuses it when the stream's slot has seen a newer epoch; a new take
+ * raises the fences of its slots first. The holder also stops trusting the lease by its own
+ * clock once a ttl has passed since the last renewal it sent (`held()`). The planner leader's
+ * lease is fenced by the plan's version check instead.
+ */
+export class Lease implements LeaseFence {
+  readonly token: string;
+  #epoch = 0;
+  /** performance.now() until which the lease is ours (from the send time of the last successful take or renewal). */
+  #until = 0;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly key: string,
+    private readonly redis: RedisClient,
+    readonly key: string,
     private readonly ttlMs: number,
     holder: string,
+    private readonly options: LeaseOptions = {},
   ) {
     this.token = `${holder}:${randomUUID()}`;
   }
 
-  /** Takes the lease if it is free, or renews it if already ours. True when we hold it. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  held(): boolean {
+    return performance.now() < this.#until;
+  }
+
+  /** A margin for clock drift between this process and Redis: 5% of the ttl, at least 20 ms. */
+  #trust(sentAt: number): void {
+    this.#until = sentAt + this.ttlMs - Math.max(20, this.ttlMs * 0.05);
+  }
+
+  /** Takes the lease if it is free, or renews it if already ours. True when we hold it (and, on a new take, the fences are raised). */
   async acquire(): Promise<boolean> {
-    if ((await this.redis.set(this.key, this.token, 'PX', this.ttlMs, 'NX')) === 'OK') return true;
-    return this.renew();
+    const sentAt = performance.now();
+    const epoch = Number(await runScript(this.redis, 'lease-acquire-2', [this.key, leaseEpochKey(this.key)], [this.token, this.ttlMs]));
+    if (!(epoch > 0)) return false;
+    if (epoch !== this.#epoch) {
+      this.#epoch = epoch;
+      for (const fence of this.options.fences ?? []) {
+        if (Number(await runScript(this.redis, 'fence-raise-1', [fence], [this.key, epoch])) !== 1) {
+          // A newer take already published there: this one is stale; let it go.
+          this.#until = 0;
+          await this.release();
+          return false;
+        }
+      }
+    }
+    this.#trust(sentAt);
+    return true;
   }
 
   async renew(): Promise<boolean> {
-    return (await runScript(this.redis, 'lease-renew-1', [this.key], [this.token, this.ttlMs])) === 1;
+    const sentAt = performance.now();
+    const ok = (await runScript(this.redis, 'lease-renew-1', [this.key], [this.token, this.ttlMs])) === 1;
+    if (ok) this.#trust(sentAt);
+    else this.#until = 0;
+    return ok;
   }
 
   async release(): Promise<void> {
+    this.#until = 0;
     await runScript(this.redis, 'lease-release-1', [this.key], [this.token]);
   }
 
@@ -62,6 +122,11 @@ export class Lease {
   }
 }
 
+/** The epoch counter of a lease, beside it (same slot). */
+function leaseEpochKey(lease: string): string {
+  return fillPath(NAMES.leaseEpoch.path, [lease]);
+}
+
 /**
  * Membership by heartbeat: each member beats into a sorted set scored by the Redis time its
  * beat expires (members-beat Lua, which drops the expired and refuses a new member past `max`).
@@ -73,7 +138,7 @@ export class Membership {
   refused = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly ttlMs: number,
     readonly member: string,

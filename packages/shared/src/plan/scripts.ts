@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 const cache = new Map<string, string>();
 const HERE = new URL('./lua/', import.meta.url);
@@ -19,11 +19,11 @@ function source(name: string, dir: URL): string {
  * Runs a Lua script by name from `dir` (default: the shared scripts); its key count is in the
  * name (`plan-commit-4` takes 4 keys).
  */
-export function runScript(redis: Redis, name: string, keys: string[], args: (string | number)[], dir: URL = HERE): Promise<unknown> {
+export function runScript(redis: RedisClient, name: string, keys: string[], args: (string | number)[], dir: URL = HERE): Promise<unknown> {
   const numKeys = Number(name.split('-').pop());
   if (numKeys !== keys.length) throw new Error(`script ${name} takes ${numKeys} keys, got ${keys.length}`);
   const command = `awo_${name.replace(/-/g, '_')}`;
-  const client = redis as Redis & Record<string, (...a: (string | number)[]) => Promise<unknown>>;
+  const client = redis as RedisClient & Record<string, (...a: (string | number)[]) => Promise<unknown>>;
   if (typeof client[command] !== 'function') redis.defineCommand(command, { numberOfKeys: numKeys, lua: source(name, dir) });
   return (client[command] as (...a: (string | number)[]) => Promise<unknown>)(...keys, ...args);
 }

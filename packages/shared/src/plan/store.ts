@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { encode } from '../bus/codec.js';
 import { decode } from '../bus/codec.js';
 import type { BusConfig } from '../config/schema.js';
@@ -35,7 +35,7 @@ const LEGACY_SCAN = 10_000;
  */
 export class PlanStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly config: { workflow: WorkflowConfig; bus: Pick<BusConfig, 'maxLen'> },
   ) {}

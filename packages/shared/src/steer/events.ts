@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../contracts/streams.js';
 import { controlMessageSchema, steeringEventSchema, type ControlMessage, type SteeringEvent } from './schemas.js';
 
@@ -6,13 +6,13 @@ import { controlMessageSchema, steeringEventSchema, type ControlMessage, type St
 export const CONTROL_MAX_LEN = 1000;
 
 /** Appends a steering event (`stream:steering`, field `e`); returns its stream id. */
-export async function publishSteeringEvent(redis: Redis, keys: Keys, maxLen: number, event: SteeringEvent): Promise<string> {
+export async function publishSteeringEvent(redis: RedisClient, keys: Keys, maxLen: number, event: SteeringEvent): Promise<string> {
   const valid = steeringEventSchema.parse(event);
   return (await redis.xadd(keys.steering, 'MAXLEN', '~', maxLen, '*', 'e', JSON.stringify(valid))) as string;
 }
 
 /** Appends a control message (`stream:control`, field `c`); returns its stream id. */
-export async function publishControl(redis: Redis, keys: Keys, message: ControlMessage): Promise<string> {
+export async function publishControl(redis: RedisClient, keys: Keys, message: ControlMessage): Promise<string> {
   const valid = controlMessageSchema.parse(message);
   return (await redis.xadd(keys.control, 'MAXLEN', '~', CONTROL_MAX_LEN, '*', 'c', JSON.stringify(valid))) as string;
 }
@@ -31,7 +31,7 @@ export interface ReadOptions {
   block?: number;
 }
 
-async function readStream<T>(redis: Redis, key: string, field: string, parse: (json: unknown) => T | undefined, after: string, options: ReadOptions): Promise<StreamRead<T>> {
+async function readStream<T>(redis: RedisClient, key: string, field: string, parse: (json: unknown) => T | undefined, after: string, options: ReadOptions): Promise<StreamRead<T>> {
   const args: (string | number)[] = ['COUNT', options.count ?? 100];
   if (options.block !== undefined) args.push('BLOCK', options.block);
   const reply = (await (redis.xread as (...a: (string | number)[]) => Promise<unknown>)(...args, 'STREAMS', key, after)) as [string, [string, string[]][]][] | null;
@@ -55,7 +55,7 @@ async function readStream<T>(redis: Redis, key: string, field: string, parse: (j
  * Steering events after stream id `after` (`$`: only new ones, with `block`; `0`: from the
  * oldest kept). For the API's event stream: pass the returned `last` as the next `after`.
  */
-export function readSteeringEvents(redis: Redis, keys: Keys, after: string, options: ReadOptions = {}): Promise<StreamRead<SteeringEvent>> {
+export function readSteeringEvents(redis: RedisClient, keys: Keys, after: string, options: ReadOptions = {}): Promise<StreamRead<SteeringEvent>> {
   return readStream(redis, keys.steering, 'e', (j) => {
     const p = steeringEventSchema.safeParse(j);
     return p.success ? p.data : undefined;
@@ -63,7 +63,7 @@ export function readSteeringEvents(redis: Redis, keys: Keys, after: string, opti
 }
 
 /** Control messages after stream id `after` (see `readSteeringEvents`). */
-export function readControl(redis: Redis, keys: Keys, after: string, options: ReadOptions = {}): Promise<StreamRead<ControlMessage>> {
+export function readControl(redis: RedisClient, keys: Keys, after: string, options: ReadOptions = {}): Promise<StreamRead<ControlMessage>> {
   return readStream(redis, keys.control, 'c', (j) => {
     const p = controlMessageSchema.safeParse(j);
     return p.success ? p.data : undefined;

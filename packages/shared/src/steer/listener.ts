@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import type { Keys } from '../contracts/streams.js';
 import { errorMessage } from '../errors.js';
@@ -11,14 +11,14 @@ import type { ControlMessage } from './schemas.js';
  * in order; a handler's failure is logged, never stops the listener. `close()` ends the read.
  */
 export class ControlListener {
-  #conn: Redis | undefined;
+  #conn: RedisClient | undefined;
   #loop: Promise<void> | undefined;
   #stopped = false;
   /** Control messages that failed their schema (skipped). */
   invalid = 0;
 
   constructor(
-    private readonly connect: () => Redis,
+    private readonly connect: () => RedisClient,
     private readonly keys: Keys,
     private readonly log: Logger,
     private readonly handler: (message: ControlMessage, id: string) => void | Promise<void>,
@@ -34,7 +34,7 @@ export class ControlListener {
     this.#loop = this.#run(conn, newest?.[0] ?? '0-0');
   }
 
-  async #run(conn: Redis, from: string): Promise<void> {
+  async #run(conn: RedisClient, from: string): Promise<void> {
     let last = from;
     while (!this.#stopped) {
       try {

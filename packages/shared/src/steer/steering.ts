@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { z } from 'zod';
 import type { WorkflowConfig } from '../config/workflow.js';
 import type { Plan } from '../contracts/messages.js';
@@ -95,7 +95,7 @@ export class Steering {
   readonly #reader: PlanReader;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly config: SteeringConfig,
     private readonly now: () => number = Date.now,

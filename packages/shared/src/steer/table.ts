@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { z } from 'zod';
 import { AwoError } from '../errors.js';
 import { runScript } from '../plan/scripts.js';
@@ -30,7 +30,7 @@ export class SteeringTable<T extends { id: string; seq: number }> {
   invalid = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
     private readonly schema: z.ZodType<T>,
     readonly what: string,

@@ -1,7 +1,7 @@
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToMicroseconds, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { z } from 'zod';
 
 /** A finished span as awo keeps it in Redis, for `awo trace` without a collector. */
@@ -63,7 +63,7 @@ export class RedisSpanExporter implements SpanExporter {
   #stopped = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly maxLen: number,
   ) {}
@@ -86,7 +86,7 @@ export class RedisSpanExporter implements SpanExporter {
 }
 
 /** Reads the newest stored spans (at most `limit`), newest first. */
-export async function readSpans(redis: Redis, key: string, limit = 50_000): Promise<StoredSpan[]> {
+export async function readSpans(redis: RedisClient, key: string, limit = 50_000): Promise<StoredSpan[]> {
   const entries = (await redis.xrevrange(key, '+', '-', 'COUNT', limit)) as [string, string[]][];
   const out: StoredSpan[] = [];
   for (const [, fields] of entries) {

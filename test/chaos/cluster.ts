@@ -1,7 +1,7 @@
 import { PlanStore, parseConfig } from '@awo/shared';
 import { waitFor } from '@awo/testkit';
 import type { Cluster } from './harness.js';
-import { account, lastMonitorMetricAt, type ScenarioResult } from './scenarios.js';
+import { account, lastMonitorMetricAt, maxErrorsPerSecond, type ScenarioResult } from './scenarios.js';
 
 const round = (ms: number) => Math.round(ms / 10) / 100;
 
@@ -26,31 +26,39 @@ export async function masterFailover(c: Cluster, steadyMs: number): Promise<Scen
   await new Promise((r) => setTimeout(r, steadyMs));
   const dupBefore = c.ledger.duplicates();
   const control = `{${c.prefix}}`;
+  const onKilled = (await nodes.masterOf(control)).port;
+  const partitionsOnKilled = (await Promise.all(c.metricsStreams().map((k) => nodes.masterOf(k)))).filter((n) => n.port === onKilled).length;
   const { node: killed, killedAt } = await nodes.killMaster(control);
   const { node: promoted, servedAt } = await nodes.waitFailover(control, 60_000);
 
-  // A plan change asked for after the failover: its action must run.
+  // Three signs of progress after the failover, timed each on its own: the action of a plan
+  // change asked for now, a sample of the load source, and a metric published after the
+  // failover read and acknowledged by the analyzers with every partition drained.
   const store = new PlanStore(c.redis, c.keys, parseConfig({ prefix: c.prefix, workflow: { steps: { work: { params: { concurrency: 1 } } } } }));
-  let current = 0;
-  await waitFor(
-    soft(async () => {
+  const timed = async (wait: Promise<void>) => {
+    await wait;
+    return Date.now();
+  };
+  const acted = async () => {
+    let current = 0;
+    const read = async () => {
       current = Number((await store.current()).steps.work?.params.concurrency ?? 0);
       return true;
-    }),
-    'the plan read back after the failover',
-    30_000,
-    50,
-  );
-  const want = (current % 8) + 1;
-  const seenBefore = requestsWith(c, want);
-  c.ledger.arrival = want;
-  await waitFor(() => requestsWith(c, want) > seenBefore, `the action of a plan change after the failover (concurrency ${want})`, 60_000, 20);
-  const actionAt = Date.now();
-  await waitFor(soft(async () => (await lastMonitorMetricAt(c)) > servedAt), 'a sample of the load source after the failover', 30_000, 20);
-  const sampledAt = Date.now();
-  await waitFor(soft(() => c.drained()), 'the analyzers to drain every partition after the failover', 60_000, 20);
-  const drainedAt = Date.now();
+    };
+    await waitFor(soft(read), 'the plan read back after the failover', 30_000, 50);
+    const want = (current % 8) + 1;
+    const seenBefore = requestsWith(c, want);
+    c.ledger.arrival = want;
+    await waitFor(() => requestsWith(c, want) > seenBefore, `the action of a plan change after the failover (concurrency ${want})`, 60_000, 20);
+  };
+  const mark = c.lastSeq + 1;
+  const [actionAt, sampledAt, drainedAt] = await Promise.all([
+    timed(acted()),
+    timed(waitFor(soft(async () => (await lastMonitorMetricAt(c)) > servedAt), 'a sample of the load source after the failover', 30_000, 20)),
+    timed(waitFor(soft(async () => c.lastPublished >= mark && (await c.drained())), 'a metric published after the failover analyzed, every partition drained', 60_000, 20)),
+  ]);
   const masterFailoverS = round(Math.max(actionAt, sampledAt, drainedAt) - killedAt);
+  const errors = maxErrorsPerSecond(c, killedAt, Date.now());
   await new Promise((r) => setTimeout(r, steadyMs));
   return {
     name,
@@ -61,8 +69,14 @@ export async function masterFailover(c: Cluster, steadyMs: number): Promise<Scen
     masterFailoverS,
     slotServedS: round(servedAt - killedAt),
     firstActionS: round(actionAt - killedAt),
+    sampledS: round(sampledAt - killedAt),
+    drainedS: round(drainedAt - killedAt),
     killedMaster: killed.address,
+    /** Metrics partitions whose master was the one killed (besides the control slot). */
+    partitionsOnKilledMaster: partitionsOnKilled,
     promoted: promoted.address,
     agentsAlive: c.procs.filter((p) => p.alive).length,
+    errorLines: errors.errors,
+    maxErrorLinesPerSecond: errors.maxPerSecond,
   };
 }

@@ -125,6 +125,10 @@ export class Cluster {
   readonly published = new Map<number, string>();
   scenario = 'warmup';
   #seq = 0;
+  /** Replicas of the shard of each metrics stream, as its master last said (cluster only). */
+  readonly #replicas = new Map<string, number>();
+  /** The highest seq whose XADD Redis answered. */
+  lastPublished = 0;
   #loading: Promise<void> | undefined;
   #stopLoad = false;
 
@@ -140,12 +144,15 @@ export class Cluster {
     if (this.redisCluster) {
       this.nodes = await startRedisCluster();
       // A killed master refuses connections until its replica is promoted: callers retry
-      // (the load) or wait on a bound; the client re-reads the slot map on MOVED and CLUSTERDOWN.
+      // (the load) or wait on a bound. The client re-reads the slot map on MOVED and CLUSTERDOWN,
+      // and every 500 ms: a refused connection does not make it re-read, and the load must not
+      // wait for the default 5 s to find the promoted replica (its figures are the agents').
       const cluster = new RedisCluster(this.nodes.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), {
         retryDelayOnFailover: 100,
         retryDelayOnClusterDown: 100,
         retryDelayOnMoved: 50,
         slotsRefreshTimeout: 2000,
+        slotsRefreshInterval: 500,
         clusterRetryStrategy: () => 100,
         redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 1000 },
       });
@@ -192,6 +199,11 @@ export class Cluster {
     for (let i = 0; i < this.perAgent; i++) for (const agent of ['executor', 'planner', 'analyzer', 'monitor'] as const) this.spawn(agent);
   }
 
+  /** The seq of the newest metric the load made (published or still being retried). */
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
   /** The streams the metrics land in: the metrics stream, or each partition's. */
   metricsStreams(): string[] {
     return metricsStreams(this.keys, this.partitions);
@@ -226,16 +238,22 @@ export class Cluster {
   }
 
   /**
-   * Appends one metric; true once Redis answered it. On the cluster, once a replica has it too
-   * (XADD, then WAIT 1 on the same node, in one pipeline): Redis replicates asynchronously, so a
-   * master killed -9 may take with it a write it answered but had not sent on, and a producer that
-   * must not lose one waits for the replica, as this one does.
+   * Appends one metric; true once Redis answered it. On the cluster, once every replica of its
+   * shard has it too: Redis replicates asynchronously, so a master killed -9 may take with it a
+   * write it answered but had not sent on, and a producer that must not lose one waits for the
+   * replicas (WAIT), as this one does. XADD, WAIT for the replicas the shard had last time, and
+   * INFO replication go to the same node in one pipeline; a replica promoted after its master
+   * died has none left, and from then on its writes count as they are answered.
    */
   async #append(key: string, data: string): Promise<boolean> {
     if (!this.redisCluster) return (await this.redis.xadd(key, '*', 'data', data)) !== null;
-    const replies = await this.redis.pipeline().xadd(key, '*', 'data', data).call('WAIT', 1, 2000).exec();
-    const [added, waited] = replies ?? [];
-    return !added?.[0] && !waited?.[0] && Number(waited?.[1]) >= 1;
+    const want = this.#replicas.get(key) ?? 1;
+    const replies = await this.redis.pipeline().xadd(key, '*', 'data', data).call('WAIT', want, 1000).info('replication').exec();
+    const [added, waited, info] = replies ?? [];
+    if (!added || added[0] || !waited || waited[0] || !info || info[0]) return false;
+    const connected = /^connected_slaves:(\d+)/m.exec(String(info[1]));
+    if (connected) this.#replicas.set(key, Number(connected[1]));
+    return Number(waited[1]) >= want;
   }
 
   /** Publishes numbered metrics at `perSecond`, retrying each until Redis answers it. */
@@ -255,6 +273,7 @@ export class Cluster {
             try {
               if (!(await this.#append(key, data))) throw new Error('not answered (or not replicated)');
               this.published.set(seq, scenario);
+              this.lastPublished = Math.max(this.lastPublished, seq);
               break;
             } catch {
               if (this.#stopLoad) break;

@@ -150,7 +150,7 @@ export async function leaderFailover(c: Cluster, steadyMs: number): Promise<Scen
 }
 
 /** Errors per second of the agents over a window: the highest one-second count. */
-function maxErrorsPerSecond(c: Cluster, from: number, to: number): { errors: number; maxPerSecond: number } {
+export function maxErrorsPerSecond(c: Cluster, from: number, to: number): { errors: number; maxPerSecond: number } {
   const times = [...c.pastErrors, ...c.procs.flatMap((p) => p.errors)].filter((t) => t >= from && t <= to);
   const buckets = new Map<number, number>();
   for (const t of times) buckets.set(Math.floor(t / 1000), (buckets.get(Math.floor(t / 1000)) ?? 0) + 1);

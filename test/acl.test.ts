@@ -9,7 +9,7 @@ import { AnalyzerAgent } from '@awo/analyzer';
 import { ExecutorAgent } from '@awo/executor';
 import { MonitorAgent } from '@awo/monitor';
 import { PlannerAgent } from '@awo/planner';
-import { aclRules, createLogger, parseConfig, PlanStore, Runtime, type AclAgent, type Agent, type Config, type PlanRevision, verifyRevision } from '@awo/shared';
+import { aclRules, createLogger, fillPath, keys, NAMES, parseConfig, PlanStore, Runtime, type AclAgent, type Agent, type Config, type PlanRevision, verifyRevision } from '@awo/shared';
 import { freePort, startRedisServer, type RedisServer } from '@awo/testkit';
 import { testPrefix, waitFor } from './helpers.js';
 
@@ -40,7 +40,7 @@ function config(prefix: string, url: string): Config {
         interval: '200ms',
         sources: [
           { kind: 'redis-stream', name: 'raw', stream: `${prefix}:raw` },
-          { kind: 'bullmq', name: 'actions', queue: 'actions', queuePrefix: `${prefix}:bull` },
+          { kind: 'bullmq', name: 'actions', queue: 'actions', queuePrefix: keys(prefix).queuePrefix('actions') },
           { kind: 'records', name: 'in', step: 'ingest' },
         ],
       },
@@ -79,6 +79,7 @@ async function aclLog(admin: Redis): Promise<string[]> {
 describe('one ACL user per agent', () => {
   const dir = mkdtempSync(join(tmpdir(), 'awo-acl-'));
   const prefix = testPrefix();
+  const k = keys(prefix);
   const password = (agent: string) => `pw-${agent}-${Math.random().toString(36).slice(2)}`;
   const passwords = Object.fromEntries(AGENTS.map((a) => [a, password(a)])) as Record<Name, string>;
   let server: RedisServer;
@@ -125,12 +126,12 @@ describe('one ACL user per agent', () => {
       expect(String(revision.plan.steps.work?.params.concurrency)).toBe(await admin.get(flag));
       // Records run through the workflow as the executor's user; the monitor samples them as they enter.
       await executor.workflow.submit([{ id: 'r1' }, { id: 'r2' }]);
-      await waitFor(async () => (await admin.hget(`${prefix}:wf:counts`, 'out:store')) === '2', 'both records stored once, after the join', 10_000, 50);
-      expect(await admin.xlen(`${prefix}:sink:store`)).toBe(2);
+      await waitFor(async () => (await admin.hget(k.workflowCounts, 'out:store')) === '2', 'both records stored once, after the join', 10_000, 50);
+      expect(await admin.xlen(k.sink('store'))).toBe(2);
       // The monitor read the actions queue and the tapped records it may only read; every agent stored spans.
-      await waitFor(async () => JSON.stringify(await admin.xrevrange(`${prefix}:stream:metrics`, '+', '-', 'COUNT', 500)).includes('records.in.'), 'the records source sampled the tapped step');
-      await waitFor(async () => JSON.stringify(await admin.xrevrange(`${prefix}:stream:metrics`, '+', '-', 'COUNT', 200)).includes('bullmq.actions.'), 'the bullmq source sampled the actions queue');
-      await waitFor(async () => new Set((await admin.xrange(`${prefix}:spans`, '-', '+')).map(([, f]) => JSON.parse(f[1] ?? '{}').service)).size === 4, 'spans from all four agents', 10_000, 50);
+      await waitFor(async () => JSON.stringify(await admin.xrevrange(k.stream('metrics'), '+', '-', 'COUNT', 500)).includes('records.in.'), 'the records source sampled the tapped step');
+      await waitFor(async () => JSON.stringify(await admin.xrevrange(k.stream('metrics'), '+', '-', 'COUNT', 200)).includes('bullmq.actions.'), 'the bullmq source sampled the actions queue');
+      await waitFor(async () => new Set((await admin.xrange(k.spans, '-', '+')).map(([, f]) => JSON.parse(f[1] ?? '{}').service)).size === 4, 'spans from all four agents', 10_000, 50);
       // Redis refused nothing the agents did (its ACL LOG lists every refusal).
       expect(await aclLog(admin)).toEqual([]);
 
@@ -150,12 +151,15 @@ describe('one ACL user per agent', () => {
         await expect(redis.xadd(r.keys.stream('revisions'), '*', 'data', revision2), `${name}: revisions stream`).rejects.toThrow(refused);
         await expect(redis.del(r.keys.stream('revisions')), `${name}: delete the revisions`).rejects.toThrow(refused);
         await expect(redis.set(r.keys.lease, 'me'), `${name}: lease`).rejects.toThrow(refused);
+        await expect(redis.set(fillPath(NAMES.leaseEpoch.path, [r.keys.lease]), '99999999999999'), `${name}: the lease's epoch`).rejects.toThrow(refused);
       }
       for (const name of ['monitor', 'analyzer', 'planner', 'reader'] as const) {
         await expect(forgeActionJob(runtimes[name]), `${name}: a job on the actions queue`).rejects.toThrow(refused);
         await expect(runtimes[name].redis.set(flag, '99'), `${name}: an action key`).rejects.toThrow(refused);
         await expect(runtimes[name].redis.hset(r.keys.applied, 'work\u0000concurrency', '{}'), `${name}: the applied ledger`).rejects.toThrow(refused);
       }
+      // Only the monitor and the analyzer raise fences (a publish under an older epoch is then refused).
+      for (const name of ['planner', 'executor', 'reader'] as const) await expect(runtimes[name].redis.hset(r.keys.fence(r.keys.stream('metrics')), 'x', '1'), `${name}: a fence`).rejects.toThrow(refused);
       // Only the monitor adds metrics, only the analyzer insights, only the executor results.
       const metric = JSON.stringify({ v: 1, series: 'x', value: 1, ts: Date.now(), source: 'forged' });
       for (const name of ['analyzer', 'planner', 'executor', 'reader'] as const) await expect(runtimes[name].redis.xadd(r.keys.stream('metrics'), '*', 'data', metric), `${name}: metrics`).rejects.toThrow(refused);
@@ -193,7 +197,7 @@ describe('one ACL user per agent', () => {
     const m = new Runtime({ config: partitioned('monitor'), redisUrl: url('monitor'), log, env: {} });
     const runtimes = [m];
     const series = 'redis-stream.raw.length';
-    const fenced = async () => (await admin.xrange(`${prefix}:stream:insights`, '-', '+')).filter(([, f]) => f.includes('lease')).length;
+    const fenced = async () => (await admin.xrange(k.stream('insights'), '-', '+')).filter(([, f]) => f.includes('lease')).length;
     try {
       for (const round of [0, 1]) {
         // One analyzer, then another after the first closed: the second takes the partition over (read back, claims).
@@ -206,7 +210,7 @@ describe('one ACL user per agent', () => {
         await waitFor(async () => (await fenced()) > before, `fenced forecasts from analyzer ${round}`, 10_000, 20);
         await analyzer.close();
       }
-      expect(await admin.exists(`${prefix}:p0:stream:metrics`, `${prefix}:p1:stream:metrics`, `${prefix}:p2:stream:metrics`, `${prefix}:p3:stream:metrics`)).toBeGreaterThan(0);
+      expect(await admin.exists(...[0, 1, 2, 3].map((n) => k.metricsPartition(n)))).toBeGreaterThan(0);
       expect(await aclLog(admin)).toEqual([]);
     } finally {
       await Promise.all(runtimes.map((rt) => rt.close()));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTestCerts, startRedisServer, which, type RedisServer } from '@awo/testkit';
-import { applyChanges, checkRedis, createLogger, parseConfig, PlanStore, redactUrl, Runtime, type Delivery } from '@awo/shared';
+import { applyChanges, checkRedis, createLogger, parseConfig, PlanStore, prefixPatterns, redactUrl, Runtime, type Delivery } from '@awo/shared';
 import { testPrefix, waitFor } from './helpers.js';
 
 /** Whether this redis-server was built with TLS: one without it refuses `--tls-port` at once. */
@@ -41,7 +41,7 @@ describe.skipIf(!TLS)('Redis over TLS with an ACL user', () => {
       dir,
       args: ['--port', '0', '--tls-port', String(port), '--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no',
         '--user', 'default', 'off',
-        '--user', 'awo', 'on', `>${password}`, `~${prefix}:*`, 'resetchannels', '+@read', '+@write', '+@scripting', '+@connection', '+@transaction', '-@dangerous', '+info'],
+        '--user', 'awo', 'on', `>${password}`, ...prefixPatterns(prefix).map((p) => `~${p}`), 'resetchannels', '+@read', '+@write', '+@scripting', '+@connection', '+@transaction', '-@dangerous', '+info'],
     });
     url = `rediss://awo:${password}@127.0.0.1:${port}`;
   }, 30_000);

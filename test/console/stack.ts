@@ -40,7 +40,7 @@ export class Demo {
     this.runtime = new Runtime({ config: this.config, redisUrl: REDIS_URL, log: this.log, env: {} });
     this.agents = buildAgents(this.runtime, AGENT_NAMES, { executor: { processors: { sleep: sleepProcessor(50) } } });
     this.store = new PlanStore(this.runtime.redis, this.runtime.keys, this.config);
-    this.queue = new Queue('work', { connection: this.runtime.connect('load'), prefix: `${this.prefix}:bull` });
+    this.queue = new Queue('work', { connection: this.runtime.connect('load'), prefix: this.runtime.keys.queuePrefix('work') });
   }
 
   async start(): Promise<void> {

@@ -36,7 +36,7 @@ describe('the capacity model in the loop', () => {
     const agents = buildAgents(runtime, AGENT_NAMES, { executor: { processors: { contended: contendedProcessor(100, LIMIT) } } });
     const planner = agents.find((a): a is PlannerAgent => a instanceof PlannerAgent);
     const store = new PlanStore(runtime.redis, runtime.keys, config);
-    const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
+    const queue = new Queue('work', { connection: runtime.connect('load'), prefix: runtime.keys.queuePrefix('work') });
     const concurrency = async () => paramOf(await store.current(), 'work', 'concurrency');
     const out: string[] = [];
     let stop = false;

@@ -24,7 +24,7 @@ describe('the adaptive loop', () => {
     const slo = new SloMeter(TARGET_MS, start);
     pool.onJobStart((j) => slo.jobStarted(j.waitMs, j.startedAt));
     const results: (MessageOf<'results'> & { seenAt: number })[] = [];
-    const queue = new Queue('work', { connection: runtime.connect('load'), prefix: `${prefix}:bull` });
+    const queue = new Queue('work', { connection: runtime.connect('load'), prefix: runtime.keys.queuePrefix('work') });
     try {
       await startAgents(agents);
       const watcher = await runtime.bus.consume('results', { group: 'test', consumer: 't', handler: async (d) => void results.push({ ...d.message, seenAt: Date.now() }) });

@@ -11,7 +11,7 @@
  * write permission on the keys they are given (Redis cannot know what the script does with them).
  */
 import type { Config } from './config/schema.js';
-import { NAMES, type NameId } from './contracts/streams.js';
+import { fillPath, inSlotOf, keyOf, keys, NAMES, type NameId } from './contracts/streams.js';
 
 /** The users: the four agents, and `reader` for the CLI's read-only commands (`plan`, `trace`, `explain`). */
 export const ACL_AGENTS = ['monitor', 'analyzer', 'planner', 'executor', 'reader'] as const;
@@ -27,7 +27,7 @@ export type Access = 'read' | 'append' | 'consume' | 'own';
 
 export interface Grant {
   access: Access;
-  /** Names of the table (a queue: all of its BullMQ keys; a `<x>` part: any). */
+  /** Names of the table (a queue: all of its BullMQ keys; a `<x>` part: any; `fence`, `leaseEpoch`: beside the grant's streams, leases). */
   names: readonly NameId[];
   /** Raw key patterns, already under their prefix (from the config: action keys, source keys). */
   patterns?: readonly string[];
@@ -66,13 +66,13 @@ const CONTROL: Grant = { access: 'read', names: ['controlStream'], commands: ['x
 export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   monitor: [
     {
-      access: 'own', names: ['metricsStream', 'metricsPartition', 'monitorLease'], commands: [...SCRIPTS, 'get', 'xadd'],
-      why: 'the metrics it samples (to partition fnv1a(series) mod P with `bus.partitions` > 1), added by the fenced-xadd script only while it holds the source\'s lease (one selector: a script\'s keys must share one)',
+      access: 'own', names: ['metricsStream', 'metricsPartition', 'fence'], commands: [...SCRIPTS, 'hget', 'hset', 'xadd'],
+      why: 'the metrics it samples (to partition fnv1a(series) mod P with `bus.partitions` > 1), added by the fenced-xadd script under its source lease\'s epoch, with the fence of each of their slots (raised by fence-raise on a take): one selector, a script\'s keys must share one',
     },
-    { access: 'own', names: ['monitorLease'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'pttl', 'del'], why: 'a lease per source it samples (take, renew, release), kept apart from the metrics so that it cannot delete the stream' },
+    { access: 'own', names: ['monitorLease', 'leaseEpoch'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'time', 'pttl', 'del'], why: 'a lease per source it samples and its epoch (lease-acquire, renew, release scripts), kept apart from the metrics so that it cannot delete the stream' },
     { access: 'own', names: ['monitorMembers'], commands: [...SCRIPTS, 'time', 'zremrangebyscore', 'zscore', 'zrange', 'zcard', 'zadd', 'pexpire', 'zrem'], why: 'its heartbeat among the live monitors (members-beat script), whose count sets its share of the sources' },
     { access: 'read', names: ['tap'], commands: STREAM_READ, why: 'the `records` source reads what enters a tapped step' },
-    { access: 'read', names: ['bull', 'benchRaw'], commands: ['multi', 'exec', 'time', 'get', 'hmget', 'llen', 'lindex', 'zcard', 'xinfo|groups', ...STREAM_READ], why: 'the `bullmq` source reads queues under `<prefix>:bull`, the `redis-stream` source the benchmark\'s raw stream' },
+    { access: 'read', names: ['bull', 'benchRaw'], commands: ['multi', 'exec', 'time', 'get', 'hmget', 'llen', 'lindex', 'zcard', 'xinfo|groups', ...STREAM_READ], why: 'the `bullmq` source reads awo\'s queues (`{<prefix>:bull:<queue>}`), the `redis-stream` source the benchmark\'s raw stream' },
     SPANS,
     CONTROL,
   ],
@@ -80,10 +80,10 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'consume', names: ['metricsStream'], commands: CONSUME, why: 'group `analyzer`' },
     { access: 'append', names: ['insightsStream'], commands: APPEND, why: 'its forecasts, anomalies and findings' },
     { access: 'consume', names: ['metricsPartition'], commands: [...CONSUME, 'xinfo|groups', 'xclaim', 'xrange'], why: 'group `analyzer` on the partitions it owns (`bus.partitions` > 1); a takeover reads the partition back and claims what the earlier owner left pending' },
+    { access: 'own', names: ['partitionLease', 'leaseEpoch'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'time', 'del'], why: 'partition leases and their epochs (lease-acquire, renew, release scripts)' },
     {
-      access: 'own', names: ['partitionLease', 'insightsStream'],
-      commands: [...SCRIPTS, 'set', 'get', 'del', 'pexpire', 'xadd'],
-      why: 'partition leases (SET NX, lease scripts) and insights published fenced by them (fenced-xadd script: one selector, a script\'s keys must share one)',
+      access: 'own', names: ['insightsStream', 'fence'], commands: [...SCRIPTS, 'hget', 'hset', 'xadd'],
+      why: 'insights published under a partition lease\'s epoch (fenced-xadd script), with the fence of their slot (raised by fence-raise on a take): one selector, a script\'s keys must share one',
     },
     { access: 'own', names: ['analyzerMembers'], commands: [...SCRIPTS, 'time', 'zremrangebyscore', 'zscore', 'zrange', 'zcard', 'zadd', 'pexpire', 'zrem'], why: 'its heartbeat among the live analyzers (members-beat script)' },
     DEADLETTER,
@@ -94,9 +94,10 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'consume', names: ['metricsStream', 'metricsPartition', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` (every metrics partition) and `planner-results`' },
     {
       access: 'own', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'lease'],
-      commands: [...SCRIPTS, 'get', 'set', 'del', 'pexpire', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ],
+      commands: [...SCRIPTS, 'get', 'del', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ],
       why: 'the plan-commit script writes the plan, the revisions stream and its index at once, fenced by the lease (one selector: a script\'s keys must share one)',
     },
+    { access: 'own', names: ['lease', 'leaseEpoch'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'time', 'del'], why: 'the leadership lease and its epoch (lease-acquire, renew, release scripts)' },
     {
       access: 'own', names: ['overrides', 'proposals', 'rollbacks'],
       commands: [...SCRIPTS, 'hget', 'hgetall', 'hset', 'hdel', 'hincrby', 'hlen', 'hexists', 'hsetnx'],
@@ -109,7 +110,7 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
   ],
   executor: [
     { access: 'consume', names: ['revisionsStream'], commands: [...CONSUME, 'xinfo|groups', 'xgroup|destroy'], why: 'its group `executor.<member>`; it destroys the groups of executors that are gone (it cannot add, edit or delete a revision)' },
-    { access: 'own', names: ['executorMember', 'poolLease'], commands: [...SCRIPTS, 'set', 'get', 'exists', 'pexpire', 'del', 'pttl'], why: 'its liveness lease and the leases of the managed pools it owns (lease Lua)' },
+    { access: 'own', names: ['executorMember', 'poolLease', 'leaseEpoch'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'time', 'del', 'pttl', 'exists'], why: 'its liveness lease and the leases of the managed pools it owns, with their epochs (lease scripts); EXISTS: is another member alive' },
     { access: 'read', names: ['plan', 'planRevisionIndex', 'revisionsStream'], commands: PLAN_READ, why: 'the plan reader checks the plan against its signed revisions' },
     { access: 'append', names: ['actionsStream', 'resultsStream', 'tap'], commands: APPEND, why: 'the audit copy of actions, their results, and tapped records' },
     { access: 'own', names: ['applied'], commands: [...SCRIPTS, 'hget', 'hgetall', 'hset'], why: 'what the last actuation applied' },
@@ -130,19 +131,51 @@ export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
-/** The key pattern of a name under `prefix`: `<x>` parts match anything; a queue matches all of its BullMQ keys. */
+/** A path as a key pattern: its `<x>` parts match anything, the rest literally. */
+function globPath(path: string): string {
+  return path.split(/<[^>]+>/).map(globEscape).join('*');
+}
+
+/**
+ * The key pattern of a name under `prefix`, in its hash tag as `keyOf` builds the keys: `<x>`
+ * parts match anything; a queue matches all of its BullMQ keys (`{<prefix>:bull:<queue>}:<queue>:*`),
+ * `bull` those of every awo queue. `fence` and `leaseEpoch` lie beside other names: a grant
+ * names them with those (`grantPatterns`).
+ */
 export function namePattern(id: NameId, prefix: string): string {
   const entry = NAMES[id];
   const p = globEscape(prefix);
-  const path = entry.path.split(/<[^>]+>/).map(globEscape).join('*');
   switch (entry.kind) {
-    case 'queue':
-      return `${p}:${globEscape(NAMES.bull.path)}:${path}:*`;
+    case 'queue': {
+      const queue = globPath(entry.path);
+      return `${keyOf(p, NAMES.bull.path.split(/<[^>]+>/).map(globEscape).join(queue))}:${queue}:*`;
+    }
     case 'group':
       throw new Error(`"${id}" is a consumer group, not a key`);
     default:
-      return id === 'bull' ? `${p}:${path}:*` : `${p}:${path}`;
+      if (id === 'fence' || id === 'leaseEpoch') throw new Error(`"${id}" lies beside other names: name it in a grant with them`);
+      if (id === 'actionKey') throw new Error('action keys come from the config (configGrants)');
+      return id === 'bull' ? `${keyOf(p, globPath(entry.path))}:*` : keyOf(p, globPath(entry.path));
   }
+}
+
+/**
+ * A grant's key patterns: its names', then the names that lie beside them (a script takes them
+ * together, so they share the selector): `leaseEpoch`, the epoch key beside each of the grant's
+ * keys (its leases, as `Lease` names it); `fence`, the fence of each slot the grant's streams are
+ * in (as `keys.fence(stream)`); then its raw patterns.
+ */
+export function grantPatterns(grant: Grant, prefix: string): string[] {
+  const own = grant.names.filter((n) => n !== 'fence' && n !== 'leaseEpoch');
+  const beside = (id: NameId, kind: string, at: (pattern: string) => string) => (grant.names.includes(id) ? own.filter((n) => NAMES[n].kind === kind).map((n) => at(namePattern(n, prefix))) : []);
+  return [
+    ...new Set([
+      ...own.map((n) => namePattern(n, prefix)),
+      ...beside('leaseEpoch', 'key', (lease) => fillPath(NAMES.leaseEpoch.path, [lease])),
+      ...beside('fence', 'stream', (stream) => inSlotOf(stream, NAMES.fence.path)),
+      ...(grant.patterns ?? []),
+    ]),
+  ];
 }
 
 const MODE: Record<Access, string> = { read: '%R~', append: '%W~', consume: '~', own: '~' };
@@ -150,22 +183,25 @@ const MODE: Record<Access, string> = { read: '%R~', append: '%W~', consume: '~',
 /**
  * The keys a config adds to a user: the executor's `redis-set` action keys (templated parts
  * match anything) and managed pools under another queue prefix; the monitor's `bullmq` and
- * `redis-stream` sources (keys of the user's own queues and streams, outside awo's names).
+ * `redis-stream` sources (keys of the user's own queues and streams, outside awo's names). A
+ * queue under awo's own prefix for it (`keys.queuePrefix(queue)`) is already in `bull`.
  */
 export function configGrants(agent: AclAgent, config: Config): Grant[] {
   const queueKeys = (queuePrefix: string, queue: string) => `${globEscape(queuePrefix)}:${globEscape(queue)}:*`;
-  const bullPrefix = `${config.prefix}:${NAMES.bull.path}`;
+  const awos = (queuePrefix: string, queue: string) => queuePrefix === keys(config.prefix).queuePrefix(queue);
   if (agent === 'executor') {
-    const keys = Object.values(config.executor.actions).flatMap((a) => (a.kind === 'redis-set' ? [`${globEscape(config.prefix)}:${a.key.split(/\{\{(?:step|param)\}\}/).map(globEscape).join('*')}`] : []));
-    const pools = Object.values(config.executor.pools).flatMap((p) => (p.queuePrefix !== undefined && p.queuePrefix !== bullPrefix ? [queueKeys(p.queuePrefix, p.queue)] : []));
+    const actionKeys = Object.values(config.executor.actions).flatMap((a) => (a.kind === 'redis-set' ? [`${globEscape(config.prefix)}:${a.key.split(/\{\{(?:step|param)\}\}/).map(globEscape).join('*')}`] : []));
+    // A pool without a `queuePrefix` is under awo's.
+    const pools = Object.values(config.executor.pools).flatMap((p) => (p.queuePrefix !== undefined && !awos(p.queuePrefix, p.queue) ? [queueKeys(p.queuePrefix, p.queue)] : []));
     return [
-      ...(keys.length > 0 ? [{ access: 'own' as const, names: [], patterns: keys, commands: ['set'], why: 'the keys its `redis-set` actions write' }] : []),
+      ...(actionKeys.length > 0 ? [{ access: 'own' as const, names: [], patterns: actionKeys, commands: ['set'], why: 'the keys its `redis-set` actions write' }] : []),
       ...(pools.length > 0 ? [{ access: 'own' as const, names: [], patterns: pools, commands: BULLMQ_COMMANDS, why: 'managed pools under their own queue prefix' }] : []),
     ];
   }
   if (agent === 'monitor') {
     const patterns = config.monitor.sources.flatMap((s) => {
-      if (s.kind === 'bullmq') return (s.queuePrefix ?? 'bull') === bullPrefix ? [] : [queueKeys(s.queuePrefix ?? 'bull', s.queue)];
+      // A source without a `queuePrefix` reads BullMQ's default, `bull`: the user's.
+      if (s.kind === 'bullmq') return awos(s.queuePrefix ?? 'bull', s.queue) ? [] : [queueKeys(s.queuePrefix ?? 'bull', s.queue)];
       if (s.kind === 'redis-stream') return [globEscape(s.stream)];
       return [];
     });
@@ -177,8 +213,7 @@ export function configGrants(agent: AclAgent, config: Config): Grant[] {
 
 /** One grant as a selector: `(<mode><pattern>… +<command>…)`. */
 export function selector(grant: Grant, prefix: string): string {
-  const patterns = [...grant.names.map((n) => namePattern(n, prefix)), ...(grant.patterns ?? [])];
-  return `(${[...patterns.map((p) => `${MODE[grant.access]}${p}`), ...grant.commands.map((c) => `+${c}`)].join(' ')})`;
+  return `(${[...grantPatterns(grant, prefix).map((p) => `${MODE[grant.access]}${p}`), ...grant.commands.map((c) => `+${c}`)].join(' ')})`;
 }
 
 /**

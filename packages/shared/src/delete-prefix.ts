@@ -13,7 +13,7 @@ export function prefixPatterns(prefix: string): string[] {
 
 /** Deletes every key under a prefix (a demo's or a test's plan, streams, queues and spans), on every master of a cluster. */
 export async function deletePrefix(redis: RedisClient, prefix: string): Promise<void> {
-  for (const node of primaries(redis)) {
+  for (const node of await primaries(redis)) {
     for (const pattern of prefixPatterns(prefix)) {
       let cursor = '0';
       do {

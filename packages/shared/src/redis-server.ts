@@ -122,13 +122,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 }
 
 /**
- * The embedded default: the configured Redis (or Redis Cluster); else one answering on
- * 127.0.0.1:6379; else a private redis-server on a free port, stopped by `stop()`.
+ * The embedded default: the configured Redis; else one answering on 127.0.0.1:6379; else a
+ * private redis-server on a free port, stopped by `stop()`.
  */
 export async function resolveRedis(config: Config, log: Logger): Promise<ResolvedRedis> {
-  // A cluster is reached through its seeds (createRedis takes `redis.cluster` over `url`): the URL of the first is only a label.
-  const seed = config.redis.cluster?.[0];
-  if (seed !== undefined) return { url: /^rediss?:\/\//.test(seed) ? seed : `redis://${seed}`, origin: 'configured', stop: async () => undefined };
+  if (config.redis.cluster) return { url: `redis://${config.redis.cluster[0]}`, origin: 'configured', stop: async () => undefined };
   if (config.redis.url) return { url: config.redis.url, origin: 'configured', stop: async () => undefined };
   if (await answers(DEFAULT_REDIS_URL)) {
     log.info({ redis: DEFAULT_REDIS_URL }, 'using the Redis found on 127.0.0.1:6379');

@@ -69,7 +69,7 @@ function seedNode(seed: string): { host: string; port: number } {
 
 /** ioredis Cluster options for a config: each node connects with `redisOptions`; MOVED, ASK, TRYAGAIN and failover are retried by the client. */
 export function clusterOptions(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): ClusterOptions {
-  const { host: _host, port: _port, db: _db, retryStrategy: _retry, ...node } = redisOptions(cfg, opts);
+  const { host: _host, port: _port, db: _db, retryStrategy: _retry, ...node } = redisOptions({ ...cfg, url: undefined }, opts);
   return {
     redisOptions: node,
     // A dead master is noticed by its peers after cluster-node-timeout, then its replica is promoted: keep trying meanwhile.
@@ -100,9 +100,11 @@ export function duplicateClient(client: RedisClient, options: { name?: string; b
   return client.duplicate(override);
 }
 
-/** The primaries of a client: every master of a cluster, or the one server (for SCAN, INFO and other per-node commands). */
-export function primaries(client: RedisClient): Redis[] {
-  return isCluster(client) ? client.nodes('master') : [client];
+/** The primaries of a client: every master of a cluster (once it knows the slot map), or the one server (for SCAN, INFO and other per-node commands). */
+export async function primaries(client: RedisClient): Promise<Redis[]> {
+  if (!isCluster(client)) return [client];
+  if (client.status !== 'ready') await client.ping(); // waits for the first slot map
+  return client.nodes('master');
 }
 
 /**

@@ -27,7 +27,7 @@ type Section = keyof Registry;
 /** What each kind does and an example of its config. A kind without one is listed with `description: ''` (a test refuses that). */
 const ABOUT: Record<Section, Record<string, { description: string; example: unknown }>> = {
   sources: {
-    bullmq: { description: 'A BullMQ queue: waiting, active, arrival and completion rates, wait percentiles (series bullmq.<name>.*)', example: { kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: 'awo:bull' } },
+    bullmq: { description: 'A BullMQ queue: waiting, active, arrival and completion rates, wait percentiles (series bullmq.<name>.*)', example: { kind: 'bullmq', name: 'work', queue: 'work', queuePrefix: '{awo:bull:work}' } },
     'redis-stream': { description: 'A Redis stream: length, growth, and a consumer group\'s lag and pending (series redis-stream.<name>.*)', example: { kind: 'redis-stream', name: 'orders', stream: 'orders', group: 'billing' } },
     nats: { description: 'Messages on a NATS subject, or a JetStream consumer\'s backlog (series nats.<name>.*)', example: { kind: 'nats', name: 'events', servers: 'nats://127.0.0.1:4222', stream: 'EVENTS', consumer: 'worker' } },
     system: { description: 'The host and this process: CPU busy ratio, memory used ratio, RSS, heap used and event-loop lag (series system.<name>.*)', example: { kind: 'system', name: 'host', interval: '5s' } },

@@ -9,3 +9,4 @@ export { KubeApiServer, type KubeApiOptions, type KubeApiRequest, type KubeFault
 export { makeTestCerts, type TestCerts } from './certs.js';
 export { loopConfigInput, type LoopConfigOptions } from './loop-config.js';
 export { startRedisCluster, type RedisClusterHandle, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
+export { migrateSlot } from './cluster-migrate.js';

@@ -1,3 +1,4 @@
+import { keys } from '@awo/shared';
 import { REDIS_URL } from './redis.js';
 
 /** What a test changes in the loop's config: the goal, the pool, and any top-level section. */
@@ -14,7 +15,8 @@ export interface LoopConfigOptions {
  * and an autoscale goal `wait` on the wait p95. Each test overrides what it is about.
  */
 export function loopConfigInput(prefix: string, o: LoopConfigOptions = {}): Record<string, unknown> {
-  const bull = `${prefix}:bull`;
+  // The queue `work` under awo's own tag for it, so that its BullMQ keys share a slot on Redis Cluster.
+  const bull = keys(prefix).queuePrefix('work');
   return {
     prefix,
     redis: { url: REDIS_URL },

@@ -1,6 +1,6 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { decode, indexSpans, parseTraceparent, Runtime, toStoredSpan, upstreamChain, type StoredSpan } from '@awo/shared';
+import { decode, indexSpans, keys, parseTraceparent, Runtime, toStoredSpan, upstreamChain, type StoredSpan } from '@awo/shared';
 import { quietLogger, REDIS_URL, testPrefix } from '@awo/testkit';
 import { runUntilAction, tracedLoopConfig } from './traced-loop.js';
 
@@ -24,7 +24,7 @@ describe('tracing', () => {
     expect(new Set(services)).toEqual(new Set(['awo-executor', 'awo-planner', 'awo-analyzer', 'awo-monitor']));
     const origin = chain.at(-1) as StoredSpan;
     expect(origin).toMatchObject({ service: 'awo-monitor', kind: 'producer', name: 'publish metrics' });
-    expect(origin.attributes).toMatchObject({ 'messaging.system': 'redis', 'messaging.destination.name': `${prefix}:stream:metrics`, 'messaging.operation.type': 'send' });
+    expect(origin.attributes).toMatchObject({ 'messaging.system': 'redis', 'messaging.destination.name': keys(prefix).stream('metrics'), 'messaging.operation.type': 'send' });
     expect(origin.attributes['messaging.batch.message_count']).toBeGreaterThan(0);
     const consumer = spans.find((s) => s.service === 'awo-analyzer' && s.kind === 'consumer');
     expect(consumer?.name).toBe('process metrics');

@@ -195,3 +195,28 @@ describe('signing key', () => {
     ]);
   });
 });
+
+describe('redis.cluster', () => {
+  it('takes seed nodes as a list or as one comma-separated string (AWO_REDIS_CLUSTER)', () => {
+    expect(parseConfig({ redis: { cluster: ['127.0.0.1:7000', 'redis://10.0.0.2:7001'] } }).redis.cluster).toEqual(['127.0.0.1:7000', 'redis://10.0.0.2:7001']);
+    expect(parseConfig({}, { AWO_REDIS_CLUSTER: '127.0.0.1:7000, 127.0.0.1:7001' }).redis.cluster).toEqual(['127.0.0.1:7000', '127.0.0.1:7001']);
+    expect(parseConfig({}).redis.cluster).toBeUndefined();
+  });
+
+  it('refuses a seed that is not host:port, and a BullMQ queue prefix without a hash tag, with their paths', () => {
+    const seeds = issuesOf(() => parseConfig({ redis: { cluster: ['127.0.0.1', '127.0.0.1:7000'] } }));
+    expect(seeds.map((i) => i.path)).toEqual(['redis.cluster[0]']);
+    expect(seeds[0]?.message).toMatch(/host:port/);
+    const issues = issuesOf(() =>
+      parseConfig({
+        redis: { cluster: ['127.0.0.1:7000'] },
+        monitor: { sources: [{ kind: 'bullmq', name: 'q', queue: 'orders' }, { kind: 'bullmq', name: 'ok', queue: 'orders', queuePrefix: '{shop}' }] },
+        executor: { actions: { scale: { kind: 'scale-bullmq-workers', pool: 'p' } }, pools: { p: { queue: 'jobs', queuePrefix: 'shop', processor: 'sleep' } } },
+      }),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual(['executor.pools.p.queuePrefix', 'monitor.sources[0].queuePrefix']);
+    expect(issues.find((i) => i.path === 'monitor.sources[0].queuePrefix')?.message).toMatch(/hash tag, such as "\{bull\}"/);
+    // The same queues on one Redis are fine.
+    expect(() => parseConfig({ monitor: { sources: [{ kind: 'bullmq', name: 'q', queue: 'orders' }] } })).not.toThrow();
+  });
+});

@@ -5,8 +5,9 @@ import type { StepConfig, WorkflowConfig } from './workflow.js';
 
 /** The parts of the config the cross-field checks read (the schema's output before refinement). */
 interface Checked {
+  redis: { cluster?: string[] | undefined };
   workflow: WorkflowConfig;
-  executor: { actions: Record<string, { kind: string }> };
+  executor: { actions: Record<string, { kind: string }>; pools: Record<string, { queuePrefix?: string | undefined }> };
   signing: { key?: string | undefined; keyEnv: string };
   planner: { goals: GoalConfig[] };
   monitor: { sources: SourceConfig[] };
@@ -86,5 +87,27 @@ export function checkSigning(cfg: Checked, ctx: Ctx): void {
       issue(ctx, ['signing'], `expected a signing key: executor.actions.${name} is a ${action.kind} action, and those run only on signed plans (${MAKE_A_KEY})`);
       return;
     }
+  }
+}
+
+/** Whether a BullMQ prefix carries a hash tag (a non-empty `{…}`), so that a queue's keys share one Redis Cluster slot. */
+function hasHashTag(prefix: string): boolean {
+  return /\{[^}]+\}/.test(prefix);
+}
+
+/**
+ * On Redis Cluster (`redis.cluster`), a BullMQ queue's keys must share a slot (its scripts touch
+ * several at once): a queue prefix awo is given must hold a hash tag. awo's own queues always do.
+ */
+export function checkClusterQueues(cfg: Checked, ctx: Ctx): void {
+  if (!cfg.redis.cluster) return;
+  const why = 'on Redis Cluster (redis.cluster) BullMQ needs a queue\'s keys in one slot';
+  cfg.monitor.sources.forEach((s, i) => {
+    if (s.kind !== 'bullmq') return;
+    const prefix = s.queuePrefix ?? 'bull';
+    if (!hasHashTag(prefix)) issue(ctx, ['monitor', 'sources', i, 'queuePrefix'], `expected a queue prefix with a hash tag, such as "{${prefix}}" (${why}), got "${prefix}"`);
+  });
+  for (const [name, pool] of Object.entries(cfg.executor.pools)) {
+    if (pool.queuePrefix !== undefined && !hasHashTag(pool.queuePrefix)) issue(ctx, ['executor', 'pools', name, 'queuePrefix'], `expected a queue prefix with a hash tag, such as "{${pool.queuePrefix}}" (${why}), or none (awo's own), got "${pool.queuePrefix}"`);
   }
 }

@@ -4,7 +4,7 @@ import { apiSchema } from './api.js';
 import { duration, healthSchema, name } from './fields.js';
 import { goalSchema } from './goals.js';
 import { sourceSchema } from './sources.js';
-import { checkGoals, checkSigning, checkWorkflow } from './refine.js';
+import { checkClusterQueues, checkGoals, checkSigning, checkWorkflow } from './refine.js';
 import { MIN_KEY_LENGTH } from '../plan/keys.js';
 import { workflowSchema } from './workflow.js';
 
@@ -299,6 +299,7 @@ export const configSchema = z
     }
     checkGoals(cfg, ctx);
     checkSigning(cfg, ctx);
+    checkClusterQueues(cfg, ctx);
     const names = new Set<string>();
     cfg.monitor.sources.forEach((s, i) => {
       if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['monitor', 'sources', i, 'name'], message: `expected a unique source name, "${s.name}" is used twice` });

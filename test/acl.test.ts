@@ -210,7 +210,7 @@ describe('one ACL user per agent', () => {
         await waitFor(async () => (await fenced()) > before, `fenced forecasts from analyzer ${round}`, 10_000, 20);
         await analyzer.close();
       }
-      expect(await admin.exists(...[0, 1, 2, 3].map((n) => k.metricsPartition(n)))).toBeGreaterThan(0);
+      expect(await admin.exists(...[0, 1, 2, 3].map((n) => k.metricsPartition(n, 4)))).toBeGreaterThan(0);
       expect(await aclLog(admin)).toEqual([]);
     } finally {
       await Promise.all(runtimes.map((rt) => rt.close()));

@@ -49,7 +49,7 @@ describe('a publish fenced by a lease', () => {
     await using t = testBus({ partitions: 4 });
     const keys = makeKeys(t.prefix);
     const key = keys.monitorLease('fake:s');
-    const fences = [0, 1, 2, 3].map((n) => keys.fence(keys.metricsPartition(n)));
+    const fences = [0, 1, 2, 3].map((n) => keys.fence(keys.metricsPartition(n, 4)));
     const lease = new Lease(t.redis, key, 5000, 'a', { fences });
     expect(await lease.acquire()).toBe(true);
     for (const fence of fences) expect(Number(await t.redis.hget(fence, key))).toBe(lease.epoch);
@@ -72,7 +72,7 @@ describe('a publish fenced by a lease', () => {
     expect(ids).toHaveLength(series.length);
     expect(await t.redis.exists(keys.stream('metrics'))).toBe(0);
     for (const name of series) {
-      const entries = await t.redis.xrange(keys.metricsPartition(partitionOf(name, 4)), '-', '+');
+      const entries = await t.redis.xrange(keys.metricsPartition(partitionOf(name, 4), 4), '-', '+');
       expect(entries.some(([, fields]) => fields.join(' ').includes(`"series":"${name}"`)), name).toBe(true);
     }
   });

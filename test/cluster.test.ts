@@ -55,13 +55,13 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
     const bus = new RedisBus({ redis, config: busConfig({ partitions: 4 }), prefix: p, log: quietLogger() });
     try {
       const masters = new Set<number>();
-      for (let n = 0; n < 4; n++) masters.add((await cluster.masterOf(bus.keys.metricsPartition(n))).port);
+      for (let n = 0; n < 4; n++) masters.add((await cluster.masterOf(bus.keys.metricsPartition(n, 4))).port);
       expect(masters.size).toBeGreaterThan(1);
       const series = Array.from({ length: 40 }, (_, i) => `load.s${i}`);
       // One publish spans every partition: the publisher sends one pipeline per slot.
       await bus.publish('metrics', series.flatMap((s) => [1, 2, 3].map((v) => metric(s, v))));
-      for (let n = 0; n < 4; n++) expect(await redis.xlen(bus.keys.metricsPartition(n))).toBe(series.filter((s) => partitionOf(s, 4) === n).length * 3);
-      await redis.xadd(bus.keys.metricsPartition(0), '*', 'd', '{"not":"a metric"}');
+      for (let n = 0; n < 4; n++) expect(await redis.xlen(bus.keys.metricsPartition(n, 4))).toBe(series.filter((s) => partitionOf(s, 4) === n).length * 3);
+      await redis.xadd(bus.keys.metricsPartition(0, 4), '*', 'd', '{"not":"a metric"}');
       const seen = new Map<string, number>();
       const consumers = await Promise.all(
         [0, 1, 2, 3].map((partition) =>
@@ -92,7 +92,7 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
     const bus = new RedisBus({ redis, config: busConfig({ partitions: 4 }), prefix: p, log: quietLogger() });
     try {
       const k = bus.keys;
-      const fences = [0, 1, 2, 3].map((n) => k.fence(k.metricsPartition(n)));
+      const fences = [0, 1, 2, 3].map((n) => k.fence(k.metricsPartition(n, 4)));
       const key = k.monitorLease('fake:s');
       const old = new Lease(redis, key, 10_000, 'old', { fences });
       expect(await old.acquire()).toBe(true);
@@ -104,7 +104,7 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
       await expect(bus.publish('metrics', series.map((s) => metric(s, 2)), { fence: old })).rejects.toMatchObject({ code: 'AWO_LEASE_LOST' });
       expect(await bus.publish('metrics', series.map((s) => metric(s, 3)), { fence: next })).toHaveLength(series.length);
       let total = 0;
-      for (let n = 0; n < 4; n++) total += await redis.xlen(k.metricsPartition(n));
+      for (let n = 0; n < 4; n++) total += await redis.xlen(k.metricsPartition(n, 4));
       expect(total).toBe(series.length * 2);
     } finally {
       await bus.close();
@@ -164,7 +164,7 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
     const bus = new RedisBus({ redis, config: busConfig({ partitions: 4 }), prefix: p, log: quietLogger() });
     const k = bus.keys;
     const n = 1;
-    const stream = k.metricsPartition(n);
+    const stream = k.metricsPartition(n, 4);
     const series = Array.from({ length: 200 }, (_, i) => `s${i}`).filter((s) => partitionOf(s, 4) === n).slice(0, 5);
     const lease = new Lease(redis, k.monitorLease('fake:m'), 60_000, 'm', { fences: [k.fence(stream)] });
     expect(await lease.acquire()).toBe(true);

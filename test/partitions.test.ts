@@ -78,7 +78,7 @@ async function setup(partitions: number, analyzers: number) {
     },
     /** The holder (instance) of each partition's lease, null when free. */
     async holders(): Promise<(string | null)[]> {
-      const tokens = partitions === 1 ? [] : await redis.mget(...Array.from({ length: partitions }, (_, n) => k.partitionLease(n)));
+      const tokens = partitions === 1 ? [] : await redis.mget(...Array.from({ length: partitions }, (_, n) => k.partitionLease(n, partitions)));
       return tokens.map((t) => (t === null ? null : t.slice(0, t.lastIndexOf(':'))));
     },
     /** Publishes one point of every series (value 2·round, so a trend is exact); returns the round's point time. */
@@ -163,7 +163,7 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
     }
     // Everything read was acknowledged: nothing left pending in any partition.
     for (let n = 0; n < 6; n++) {
-      const pending = (await t.redis.xpending(t.k.metricsPartition(n), 'analyzer')) as [number];
+      const pending = (await t.redis.xpending(t.k.metricsPartition(n, 6), 'analyzer')) as [number];
       expect(pending[0], `pending on partition ${n}`).toBe(0);
     }
     // Balance: series per analyzer before and after the death (max / mean).
@@ -204,7 +204,7 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
     const t = await setup(1, 1);
     for (let i = 0; i < 3; i++) await t.step(30_000);
     expect(await t.redis.xlen(t.k.stream('metrics'))).toBe(3 * SERIES.length);
-    expect(await t.redis.exists(t.k.metricsPartition(0), t.k.partitionLease(0), t.k.analyzerMembers)).toBe(0);
+    expect(await t.redis.exists(t.k.metricsPartition(0, 1), t.k.partitionLease(0, 1), t.k.analyzerMembers)).toBe(0);
     expect((await t.read()).every((s) => s.holder === '')).toBe(true);
   }, 60_000);
 
@@ -218,8 +218,8 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
       await cleanup(redis, prefix);
       await redis.quit();
     });
-    const holder = new Lease(redis, k.partitionLease(2), 5000, 'a');
-    const loser = new Lease(redis, k.partitionLease(2), 5000, 'b');
+    const holder = new Lease(redis, k.partitionLease(2, 4), 5000, 'a');
+    const loser = new Lease(redis, k.partitionLease(2, 4), 5000, 'b');
     expect(await holder.acquire()).toBe(true);
     expect(await loser.acquire()).toBe(false);
     const insight: MessageInput<'insights'> = { v: 1, id: 'i1', kind: 'forecast', series: 'x', ts: Date.now(), metricIds: [], model: 'naive', value: 1, lower: 0, upper: 2, horizonMs: 1000, observed: 1 };
@@ -231,7 +231,7 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
     expect(rows[0]?.[1]).toContain(holder.token);
     // Metrics go to their series' partition, never to the single stream.
     await bus.publish('metrics', { v: 1, series: 'load.web', value: 1, ts: Date.now(), source: 'test' });
-    expect(await redis.xlen(k.metricsPartition(partitionOf('load.web', 4)))).toBe(1);
+    expect(await redis.xlen(k.metricsPartition(partitionOf('load.web', 4), 4))).toBe(1);
     expect(await redis.xlen(k.stream('metrics'))).toBe(0);
   });
 
@@ -250,7 +250,7 @@ describe('partitioned metrics, analyzers owning partitions by lease', () => {
     const per = new Array<number>(4).fill(0);
     for (const series of SERIES) per[partitionOf(series, 4)]!++;
     await waitFor(async () => {
-      const states = await Promise.all(per.map((_, n) => groupState(rt.redis, rt.keys.metricsPartition(n), 'planner')));
+      const states = await Promise.all(per.map((_, n) => groupState(rt.redis, rt.keys.metricsPartition(n, 4), 'planner')));
       return states.every((st, n) => st !== undefined && st.entriesRead === per[n] && st.pending === 0);
     }, 'the planner group through every partition', 10_000, 20);
     expect(per.filter((c) => c > 0).length).toBeGreaterThan(1);

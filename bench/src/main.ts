@@ -13,7 +13,8 @@ const USAGE = `usage: npm run bench -- <name> [--json] [options]
   steer      operator request → signed revision → pool resized: pin, unpin, rollback [--rounds R]
   api        HTTP API latency and requests/s on a loaded store; revision → events fan-out [--requests N]
   kubernetes   the kubernetes-scale action against the fake Kubernetes API: latency, retries, revision -> PATCH [--actions N] [--rounds R]
-  executors  pool takeover after SIGKILL of its owner among two executor processes [--rounds R] [--lease 2s]`;
+  executors  pool takeover after SIGKILL of its owner among two executor processes [--rounds R] [--lease 2s]
+  scaleout   metrics/s and CPU µs/metric with 1, 2, 4 analyzer processes on one Redis and a Redis Cluster; balance; takeover [--series N] [--messages N] [--rounds R] [--partitions P] [--lease 5s] [--redis single|cluster]`;
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -35,6 +36,8 @@ const { values, positionals } = parseArgs({
     requests: { type: 'string' },
     actions: { type: 'string' },
     lease: { type: 'string' },
+    partitions: { type: 'string' },
+    redis: { type: 'string' },
     'no-cv': { type: 'boolean', default: false },
     frontier: { type: 'boolean', default: false },
     cv: { type: 'boolean', default: false },
@@ -88,6 +91,9 @@ async function run(name: string | undefined): Promise<number> {
       return 0;
     case 'executors':
       await (await import('./executors.js')).executorsBench({ rounds: num(values.rounds), lease: values.lease }, io);
+      return 0;
+    case 'scaleout':
+      await (await import('./scaleout.js')).scaleoutBench({ series: num(values.series), messages: num(values.messages), rounds: num(values.rounds), partitions: num(values.partitions), lease: values.lease, redis: values.redis }, io);
       return 0;
     case 'nab':
       await (await import('./nab-bench.js')).nabBench({ data: values.data, json: values.json, noCv: values['no-cv'] }, io);

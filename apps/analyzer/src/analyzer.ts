@@ -130,7 +130,7 @@ export class AnalyzerAgent extends Agent {
     this.#partitions.set(n, entry);
     this.#forget(n);
     const now = this.deps.now();
-    const done = await takeOver(this.deps.redis, this.deps.keys.metricsPartition(n), GROUPS.analyzer, this.deps.instance, this.deps.config.bus.maxLen,
+    const done = await takeOver(this.deps.redis, this.deps.keys.metricsPartition(n, this.deps.config.bus.partitions), GROUPS.analyzer, this.deps.instance, this.deps.config.bus.maxLen,
       (batch) => void this.#analyze(batch, now, null),
       (batch) => this.#handle(batch, n),
       this.deps.log);
@@ -206,7 +206,7 @@ export class AnalyzerAgent extends Agent {
   }
 
   async #handle(batch: Delivery<'metrics'>[], partition?: number): Promise<void> {
-    const stream = partition === undefined ? this.deps.keys.stream('metrics') : this.deps.keys.metricsPartition(partition);
+    const stream = partition === undefined ? this.deps.keys.stream('metrics') : this.deps.keys.metricsPartition(partition, this.deps.config.bus.partitions);
     const attributes = {
       [ATTR.MESSAGING_SYSTEM]: MESSAGING_SYSTEM_REDIS,
       [ATTR.MESSAGING_DESTINATION_NAME]: stream,

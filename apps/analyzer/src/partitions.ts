@@ -93,7 +93,7 @@ export class PartitionOwner {
       const n = (start + i) % this.partitions;
       if (this.#owned.has(n)) continue;
       // The insights it publishes are fenced in the insights stream's slot: a take raises that fence first.
-      const lease = new Lease(this.redis, this.keys.partitionLease(n), this.ttlMs, this.instance, { fences: [this.keys.fence(this.keys.stream('insights'))] });
+      const lease = new Lease(this.redis, this.keys.partitionLease(n, this.partitions), this.ttlMs, this.instance, { fences: [this.keys.fence(this.keys.stream('insights'))] });
       if (!(await lease.acquire())) continue;
       this.#owned.set(n, lease);
       try {

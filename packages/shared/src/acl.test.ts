@@ -93,9 +93,9 @@ describe('ACL rules', () => {
     const scripts: [AclAgent, string[]][] = [
       ['monitor', [k.monitorLease('bullmq:q'), epoch(k.monitorLease('bullmq:q'))]],
       ['monitor', [k.fence(k.stream('metrics')), k.stream('metrics')]],
-      ['monitor', [k.fence(k.metricsPartition(3)), k.metricsPartition(3)]],
+      ['monitor', [k.fence(k.metricsPartition(3, 4)), k.metricsPartition(3, 4)]],
       ['monitor', [k.monitorMembers]],
-      ['analyzer', [k.partitionLease(3), epoch(k.partitionLease(3))]],
+      ['analyzer', [k.partitionLease(3, 4), epoch(k.partitionLease(3, 4))]],
       ['analyzer', [k.fence(k.stream('insights')), k.stream('insights')]],
       ['planner', [k.lease, epoch(k.lease)]],
       ['planner', [k.plan, k.stream('revisions'), k.lease, k.planRevisionIndex]],
@@ -110,7 +110,7 @@ describe('ACL rules', () => {
       expect(one, `${agent}: ${names.join(' ')}`).toBeDefined();
     }
     // Another prefix's keys, or the planner's lease and its epoch, match none of the monitor's or analyzer's patterns.
-    for (const key of [keys('ab').monitorLease('x'), keys('ab').fence(keys('ab').metricsPartition(1)), k.lease, epoch(k.lease)]) {
+    for (const key of [keys('ab').monitorLease('x'), keys('ab').fence(keys('ab').metricsPartition(1, 4)), k.lease, epoch(k.lease)]) {
       for (const agent of ['monitor', 'analyzer'] as const) expect(selectors(aclRules(agent, 'a*b')).some((s) => s.patterns.some((p) => globMatch(p.glob, key))), `${agent}: ${key}`).toBe(false);
     }
   });

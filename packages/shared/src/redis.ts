@@ -69,7 +69,16 @@ function seedNode(seed: string): { host: string; port: number } {
 
 /** ioredis Cluster options for a config: each node connects with `redisOptions`; MOVED, ASK, TRYAGAIN and failover are retried by the client. */
 export function clusterOptions(cfg: Partial<RedisConfig>, opts: ConnectionOptions = {}): ClusterOptions {
-  const { host: _host, port: _port, db: _db, retryStrategy: _retry, ...node } = redisOptions({ ...cfg, url: undefined }, opts);
+  const { host: _host, port: _port, db: _db, retryStrategy: _retry, tls: _tls, ...rest } = redisOptions({ ...cfg, url: undefined }, opts);
+  const node: NonNullable<ClusterOptions['redisOptions']> = rest;
+  // TLS when configured or when a seed says rediss://; each node's certificate is checked against the host it is reached at, unless a servername is set.
+  if (cfg.tls !== undefined || (cfg.cluster ?? []).some((seed) => seed.startsWith('rediss://'))) {
+    node.tls = {
+      rejectUnauthorized: cfg.tls?.rejectUnauthorized ?? true,
+      ...(cfg.tls?.servername ? { servername: cfg.tls.servername } : {}),
+      ...(cfg.tls?.ca ? { ca: readFileSync(cfg.tls.ca) } : {}),
+    };
+  }
   return {
     redisOptions: node,
     // A dead master is noticed by its peers after cluster-node-timeout, then its replica is promoted: keep trying meanwhile.

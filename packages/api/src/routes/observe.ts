@@ -73,7 +73,7 @@ export const observeRoutes =
       async (req) => {
         const name = req.params.name;
         const P = deps.config.bus.partitions;
-        const points = await findEntries(deps.redis, P > 1 ? deps.keys.metricsPartition(partitionOf(name, P)) : key('metrics'), 'metrics', (m) => m.series === name, scanLimit, req.query.points);
+        const points = await findEntries(deps.redis, P > 1 ? deps.keys.metricsPartition(partitionOf(name, P), P) : key('metrics'), 'metrics', (m) => m.series === name, scanLimit, req.query.points);
         const f = await findEntry(deps.redis, key('insights'), 'insights', (i) => i.kind === 'forecast' && i.series === name, scanLimit);
         if (points.length === 0 && !f) throw notFound(`series "${name}" has no point among the newest ${scanLimit} metrics and no forecast among the newest ${scanLimit} insights`);
         const fc = f && f.message.kind === 'forecast' ? forecastInsightSchema.parse(f.message) : undefined;

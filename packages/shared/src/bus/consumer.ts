@@ -43,7 +43,7 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     private readonly options: ConsumeOptions<S>,
     private readonly deps: { redis: RedisClient; reader: RedisClient; keys: Keys; publisher: Publisher; log: Logger; settings: Settings; now: () => number; onClosed?: () => void; onDeadLettered?: () => void },
   ) {
-    this.#key = options.partition === undefined ? deps.keys.stream(stream) : deps.keys.metricsPartition(options.partition);
+    this.#key = options.partition === undefined ? deps.keys.stream(stream) : deps.keys.metricsPartition(options.partition, deps.settings.partitions);
     this.#settings = { ...deps.settings, ...stripUndefined(options) } as Settings;
     this.#log = deps.log.child({ stream, group: options.group, consumer: options.consumer });
     this.#acks = new AckBuffer(deps.redis, this.#key, options.group, this.#settings.ackInterval, (n) => (this.stats.acked += n), this.#log);

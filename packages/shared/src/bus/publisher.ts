@@ -77,7 +77,7 @@ export class Publisher {
     // Partitioned metrics: grouped by partition, the ids given back in the caller's order.
     const byKey = new Map<string, number[]>();
     series.forEach((name, i) => {
-      const key = this.keys.metricsPartition(partitionOf(name, partitions));
+      const key = this.keys.metricsPartition(partitionOf(name, partitions), partitions);
       const list = byKey.get(key);
       if (list) list.push(i);
       else byKey.set(key, [i]);

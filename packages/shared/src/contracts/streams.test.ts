@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fillPath, GROUPS, keys, NAMES, QUEUES, STREAMS } from './streams.js';
+import { keySlot, SLOTS } from '../slot.js';
+import { fillPath, GROUPS, keys, NAMES, partitionPart, QUEUES, STREAMS } from './streams.js';
 
 describe('the name table', () => {
   it('derives each name in the hash tag of its family', () => {
@@ -8,8 +9,9 @@ describe('the name table', () => {
     expect(STREAMS.map((s) => k.stream(s))).toEqual(['{awo}:stream:metrics', '{awo}:stream:insights', '{awo}:stream:revisions', '{awo}:stream:actions', '{awo}:stream:results', '{awo}:stream:deadletter']);
     expect([k.plan, k.lease, k.applied, k.spans, k.queuePrefix('actions'), k.workflowCounts]).toEqual(['{awo}:plan', '{awo}:plan:lease', '{awo}:plan:applied', '{awo}:spans', '{awo:bull:actions}', '{awo:wf}:counts']);
     expect([k.tap('a'), k.sink('b'), k.workflowOnce('out:b', 'r1'), k.workflowJoin('r1', 'c'), k.actionKey('route:x'), k.benchRaw]).toEqual(['{awo:wf}:tap:a', '{awo:wf}:sink:b', '{awo:wf}:once:out:b:r1', '{awo:wf}:join:r1:c', 'awo:route:x', '{awo}:raw']);
-    expect([k.metricsPartition(3), k.partitionLease(3), k.fence(k.metricsPartition(3)), k.fence(k.stream('insights'))]).toEqual(['{awo:p3}:stream:metrics', '{awo:p3}:metrics:lease', '{awo:p3}:fence', '{awo}:fence']);
-    expect([k.workerMembers('parse'), k.deadletterReplayed('1-0', k.metricsPartition(2))]).toEqual(['{awo:worker:parse}:members', '{awo:p2}:deadletter:replayed:1-0']);
+    const p3 = `{awo:p${partitionPart(3, 8, 'awo')}}`;
+    expect([k.metricsPartition(3, 8), k.partitionLease(3, 8), k.fence(k.metricsPartition(3, 8)), k.fence(k.stream('insights'))]).toEqual([`${p3}:stream:metrics`, `${p3}:metrics:lease`, `${p3}:fence`, '{awo}:fence']);
+    expect([k.workerMembers('parse'), k.deadletterReplayed('1-0', k.metricsPartition(3, 8))]).toEqual(['{awo:worker:parse}:members', `${p3}:deadletter:replayed:1-0`]);
     const { executor, ...groups } = GROUPS;
     expect(groups).toEqual({ analyzer: 'analyzer', planner: 'planner', plannerResults: 'planner-results', demoStatus: 'demo-status', bench: 'bench' });
     expect(executor('executor-7-ab12')).toBe('executor.executor-7-ab12');
@@ -38,5 +40,26 @@ describe('the name table', () => {
     expect(fillPath('wf:join:<record>:<step>', ['r', 's'])).toBe('wf:join:r:s');
     expect(() => fillPath('wf:join:<record>:<step>', ['r'])).toThrow(/needs 2 parts/);
     expect(() => fillPath('plan', ['x'])).toThrow(/takes 0 parts/);
+  });
+
+  it('spreads the partitions evenly over the slots: partition n of P in the n-th of P equal parts', () => {
+    for (const prefix of ['awo', 'shop-eu', 'test-4a043417']) {
+      for (const P of [2, 3, 6, 8, 64]) {
+        const k = keys(prefix);
+        const slots = Array.from({ length: P }, (_, n) => keySlot(k.metricsPartition(n, P)));
+        slots.forEach((slot, n) => {
+          expect(slot).toBeGreaterThanOrEqual(Math.floor((n * SLOTS) / P));
+          expect(slot).toBeLessThan(Math.floor(((n + 1) * SLOTS) / P));
+        });
+        // The lease and the fence share the partition's slot.
+        expect(keySlot(k.partitionLease(1, P))).toBe(slots[1]);
+        expect(keySlot(k.fence(k.metricsPartition(1, P)))).toBe(slots[1]);
+      }
+    }
+    // Three masters with the usual equal slot ranges get 3, 3 and 2 of 8 partitions (4, 2, 2 before).
+    const perMaster = [0, 0, 0];
+    for (let n = 0; n < 8; n++) perMaster[Math.floor((keySlot(keys('awo').metricsPartition(n, 8)) * 3) / SLOTS)]!++;
+    expect(perMaster.sort()).toEqual([2, 3, 3]);
+    expect(() => keys('awo').metricsPartition(8, 8)).toThrow(/not one of 0..7/);
   });
 });

@@ -15,6 +15,8 @@
  * that names one member of the family.
  */
 
+import { keySlot, SLOTS } from '../slot.js';
+
 /** What a named thing is. */
 export type NameKind = 'stream' | 'queue' | 'key' | 'group';
 
@@ -77,7 +79,7 @@ export const NAMES = {
   poolActionsQueue: { kind: 'queue', path: 'actions.pool.<pool>', holds: 'action jobs of a `scale-bullmq-workers` action (`actionJobSchema`), job id = action id: only the pool\'s owner works it', producers: ['executor (reconcile)'], consumers: ['executor that holds the poolLease'], bounds: 'completed jobs kept 1 day / 10000; failed kept' },
   monitorLease: { kind: 'key', path: 'monitor:lease:<source>', holds: 'string: the token of the monitor that samples the source (`<kind>:<name>`), PX monitor.lease', producers: ['monitor (lease Lua)'], consumers: ['monitor (its epoch fences the source\'s samples: fence, fenced-xadd Lua)'], bounds: 'one per configured source, expires' },
   monitorMembers: { kind: 'key', path: 'monitor:members', holds: 'sorted set: live monitor ids, scored by the Redis time (ms) their heartbeat expires', producers: ['monitor (members-beat Lua; ZREM on close)'], consumers: ['monitor (its share of the sources: ceil(sources / live monitors))'], bounds: 'expired members removed on every beat; at most 1024 members (a joining monitor past it is refused and counted)' },
-  metricsPartition: { kind: 'stream', path: '{p<n>}:stream:metrics', holds: 'with `bus.partitions` P > 1: the `Metric` messages of the series with fnv1a(series) mod P = n (the metrics stream is then unused); in its own slot `{<prefix>:p<n>}`, with its lease and fence', producers: ['monitor', '@awo/worker (reports)', 'any bus publisher of metrics (routed by `partitionOf`)'], groups: ['analyzer', 'planner'], consumers: ['analyzer (the owner of the partition lease)', 'planner (every partition)', '`awo explain`'], bounds: 'XADD MAXLEN ~ bus.maxLen each' },
+  metricsPartition: { kind: 'stream', path: '{p<n>}:stream:metrics', holds: 'with `bus.partitions` P > 1: the `Metric` messages of the series with fnv1a(series) mod P = n (the metrics stream is then unused); in its own slot `{<prefix>:p<n>}`, with its lease and fence, where `<n>` is n or `n.<k>` (`partitionPart`: the tag that puts partition n in the n-th of P equal parts of the slots, so the partitions spread evenly over a cluster\'s masters)', producers: ['monitor', '@awo/worker (reports)', 'any bus publisher of metrics (routed by `partitionOf`)'], groups: ['analyzer', 'planner'], consumers: ['analyzer (the owner of the partition lease)', 'planner (every partition)', '`awo explain`'], bounds: 'XADD MAXLEN ~ bus.maxLen each' },
   partitionLease: { kind: 'key', path: '{p<n>}:metrics:lease', holds: 'string: the token of the analyzer that owns metrics partition n (PX analyzer.leaseTtl)', producers: ['analyzer (lease Lua)'], consumers: ['analyzer (its epoch fences the insights of the partition\'s series: fence, fenced-xadd Lua)'], bounds: 'one per partition, expires' },
   analyzerMembers: { kind: 'key', path: 'analyzer:members', holds: 'sorted set: the live analyzers (instance), scored by the Redis time (ms) their heartbeat expires', producers: ['analyzer (members-beat Lua; ZREM on close)'], consumers: ['analyzer (its share of the partitions: ceil(P / live))'], bounds: 'expired members removed on every beat; at most 1024 members (a joining analyzer past it is refused and counted, and holds no partition)' },
   fence: { kind: 'key', path: 'fence', holds: 'hash: lease key → the highest lease epoch that published into this slot; one per slot family (`{<prefix>}:fence`, `{<prefix>:p<n>}:fence`): a publish under an older epoch is refused (fenced-xadd Lua), so a holder that lost its lease cannot publish once the new holder has raised the fence', producers: ['monitor (fence-raise Lua when it takes a source lease; fenced-xadd Lua)', 'analyzer (the same, for a partition lease)'], consumers: ['fenced-xadd Lua'], bounds: 'one field per lease that publishes into the slot (configured sources, partitions)' },
@@ -203,10 +205,10 @@ export interface Keys {
   workerInfo(step: string): string;
   /** Joins refused at a step's member bound (a counter). */
   workerRefused(step: string): string;
-  /** Metrics partition n (with `bus.partitions` > 1). */
-  metricsPartition(n: number): string;
-  /** The lease of metrics partition n (the owning analyzer's token). */
-  partitionLease(n: number): string;
+  /** Metrics partition n of P (`bus.partitions` > 1), in the slot `partitionTag` spreads it to. */
+  metricsPartition(n: number, partitions: number): string;
+  /** The lease of metrics partition n of P (the owning analyzer's token), beside the partition. */
+  partitionLease(n: number, partitions: number): string;
   /** The live analyzers (sorted set: instance → heartbeat expiry, Redis time ms). */
   analyzerMembers: string;
   /** An executor process's liveness lease (its revisions group is named after it). */
@@ -217,7 +219,7 @@ export interface Keys {
 
 /** The streams that carry the metrics: the metrics stream when `partitions` is 1, else each partition's. */
 export function metricsStreams(k: Keys, partitions: number): string[] {
-  return partitions <= 1 ? [k.stream('metrics')] : Array.from({ length: partitions }, (_, n) => k.metricsPartition(n));
+  return partitions <= 1 ? [k.stream('metrics')] : Array.from({ length: partitions }, (_, n) => k.metricsPartition(n, partitions));
 }
 
 /** The NATS subject of plan change notices (a hint to re-read the plan; never trusted as the plan). */
@@ -249,6 +251,32 @@ export function slotTag(key: string): string {
 /** A key in the same Redis Cluster slot as `key`: its tag, then `:<path>`. */
 export function inSlotOf(key: string, path: string): string {
   return `${slotTag(key)}:${path}`;
+}
+
+const partParts = new Map<string, string>();
+
+/**
+ * The `<n>` part of metrics partition n of P: `n`, or `n.<k>` with the smallest k that puts the
+ * tag `{<prefix>:p<n>[.<k>]}` in the n-th of P equal parts of the 16384 slots. Tags that differ
+ * in one character fall on few slots (CRC16 is linear: 8 partitions gave masters 4, 2 and 2), so
+ * without this a cluster's masters would carry the partitions unevenly. Deterministic: every
+ * process with the same P names the same keys (a new P means new partition streams anyway).
+ */
+export function partitionPart(n: number, partitions: number, prefix = ''): string {
+  if (!Number.isInteger(n) || n < 0 || n >= partitions) throw new Error(`partition ${n} is not one of 0..${partitions - 1}`);
+  const id = `${prefix}\u0000${n}\u0000${partitions}`;
+  const known = partParts.get(id);
+  if (known !== undefined) return known;
+  const from = Math.floor((n * SLOTS) / partitions);
+  const to = Math.floor(((n + 1) * SLOTS) / partitions);
+  let part = String(n);
+  for (let k = 1; k < 1_000_000; k++) {
+    const slot = keySlot(`{${prefix}:p${part}}`);
+    if (slot >= from && slot < to) break;
+    part = `${n}.${k}`;
+  }
+  if (partParts.size < 65_536) partParts.set(id, part);
+  return part;
 }
 
 export function keys(prefix = 'awo'): Keys {
@@ -286,8 +314,8 @@ export function keys(prefix = 'awo'): Keys {
     poolLease: (pool) => name(NAMES.poolLease, pool),
     monitorLease: (source) => name(NAMES.monitorLease, source),
     monitorMembers: name(NAMES.monitorMembers),
-    metricsPartition: (n) => name(NAMES.metricsPartition, String(n)),
-    partitionLease: (n) => name(NAMES.partitionLease, String(n)),
+    metricsPartition: (n, partitions) => name(NAMES.metricsPartition, partitionPart(n, partitions, prefix)),
+    partitionLease: (n, partitions) => name(NAMES.partitionLease, partitionPart(n, partitions, prefix)),
     analyzerMembers: name(NAMES.analyzerMembers),
   };
 }

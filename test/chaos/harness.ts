@@ -168,6 +168,10 @@ export class Cluster {
     // http actions run only on signed plans: the agents share a key file, as `awo keys init` writes it.
     const keyFile = join(this.dir, 'signing.key');
     writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    // Scaled out (more than one of each agent, or partitions): leases as short as the planner's,
+    // so a dead analyzer's partitions and a dead executor's membership move on soon. The single
+    // run keeps the defaults it always had.
+    const scaled = this.perAgent > 1 || this.partitions > 1;
     // JSON is YAML.
     writeFileSync(
       this.configFile,
@@ -175,9 +179,8 @@ export class Cluster {
         prefix: this.prefix,
         redis: redisConfig,
         log: { level: 'info' },
-        bus: { block: 200, ackInterval: 5, claimInterval: 200, claimMinIdle: '1s', closeGrace: '2s', partitions: this.partitions },
-        // Partition leases (bus.partitions > 1) as short as the planner's, so a dead analyzer's partitions move on soon.
-        analyzer: { leaseTtl: '2s' },
+        bus: { block: 200, ackInterval: 5, claimInterval: 200, claimMinIdle: '1s', closeGrace: '2s', ...(scaled ? { partitions: this.partitions } : {}) },
+        ...(scaled ? { analyzer: { leaseTtl: '2s' } } : {}),
         telemetry: { spanStore: { enabled: false } },
         workflow: { steps: { work: { params: { concurrency: 1 }, apply: { concurrency: 'hook' } } } },
         monitor: { interval: '200ms', lease: '2s', sources: [{ kind: 'http-json', name: 'load', url: `${url}/load`, path: 'arrival', metric: 'arrival', timeout: '150ms' }] },
@@ -192,7 +195,7 @@ export class Cluster {
             },
           ],
         },
-        executor: { attempts: 3, backoff: '200ms', closeGrace: '2s', poolLease: '2s', actions: { hook: { kind: 'http', url: `${url}/hook`, timeout: '2s' } } },
+        executor: { attempts: 3, backoff: '200ms', closeGrace: '2s', ...(scaled ? { poolLease: '2s' } : {}), actions: { hook: { kind: 'http', url: `${url}/hook`, timeout: '2s' } } },
         signing: { keyFile },
       }),
     );

@@ -1,6 +1,6 @@
 import { applyChanges, isAwoError, PlanStore, parseConfig, type AwoError, type PlanRevision } from '@awo/shared';
 import { waitFor } from '@awo/testkit';
-import { type AgentName, type Cluster, executorGroupOf, groupState } from './harness.js';
+import { type AgentName, type AgentProcess, type Cluster, executorGroupOf, groupState } from './harness.js';
 
 export interface ScenarioResult {
   name: string;
@@ -40,25 +40,42 @@ export async function account(c: Cluster, name: string, from = 0): Promise<Pick<
   return { published, processed, lost: published - processed };
 }
 
-/** The newest metric the monitor published (its sample of the load source), as a stream id time. */
-async function lastMonitorMetricAt(c: Cluster): Promise<number> {
-  const entries = (await c.redis.xrevrange(c.keys.stream('metrics'), '+', '-', 'COUNT', 200)) as [string, string[]][];
-  const hit = entries.find(([, f]) => (f[1] ?? '').includes('"series":"http-json.load.arrival"'));
+const MONITORED = 'http-json.load.arrival';
+
+/** The newest metric a monitor published (its sample of the load source), as a stream id time. */
+export async function lastMonitorMetricAt(c: Cluster): Promise<number> {
+  const entries = (await c.redis.xrevrange(c.metricsStreamOf(MONITORED), '+', '-', 'COUNT', 200)) as [string, string[]][];
+  const hit = entries.find(([, f]) => (f[1] ?? '').includes(`"series":"${MONITORED}"`));
   return hit ? Number(hit[0].split('-')[0]) : 0;
 }
 
-async function leaseHolder(c: Cluster): Promise<string> {
+export async function leaseHolder(c: Cluster): Promise<string> {
   return (await c.redis.get(c.keys.lease)) ?? '';
 }
 
-/** kill -9 one agent under steady load, restart it at once, and time its recovery. */
+/**
+ * Which of the live processes of an agent to kill: the planner that leads, the monitor that
+ * samples the load source (their standby must then take over), else the oldest.
+ */
+async function victimOf(c: Cluster, agent: AgentName): Promise<AgentProcess | undefined> {
+  const live = c.live(agent);
+  const lease = agent === 'planner' ? c.keys.lease : agent === 'monitor' ? c.keys.monitorLease('http-json:load') : undefined;
+  const token = lease ? ((await c.redis.get(lease)) ?? '') : '';
+  return live.find((p) => token.startsWith(`${agent}-${p.pid}:`)) ?? live[0];
+}
+
+/**
+ * kill -9 one agent under steady load, restart it at once, and time its recovery. With two of
+ * each agent, the one killed is the one working (the leading planner, the monitor sampling the
+ * load): the other must carry on.
+ */
 export async function killAgent(c: Cluster, agent: AgentName, steadyMs: number): Promise<ScenarioResult> {
   const name = `kill -9 ${agent}`;
   c.scenario = name;
   c.ledger.arrival = 3 + (c.ledger.arrival % 5);
   await new Promise((r) => setTimeout(r, steadyMs));
   const dupBefore = c.ledger.duplicates();
-  const [victim] = c.live(agent);
+  const victim = await victimOf(c, agent);
   if (!victim) throw new Error(`no live ${agent}`);
   await c.kill(victim);
   // Keep the load (and plan changes) coming while it is down and coming back.
@@ -72,11 +89,15 @@ export async function killAgent(c: Cluster, agent: AgentName, steadyMs: number):
     await waitFor(() => c.drained(), 'the analyzer group back to lag 0 and pending 0', 30_000, 20);
     recoveredWhen = 'analyzer group lag 0 and pending 0';
   } else if (agent === 'monitor') {
-    await waitFor(async () => (await lastMonitorMetricAt(c)) > restartedAt, 'a metric from the restarted monitor', 30_000, 20);
-    recoveredWhen = 'first metric sampled by the new monitor';
+    await waitFor(async () => (await lastMonitorMetricAt(c)) > restartedAt, 'a metric from the restarted monitor (or the standby)', 30_000, 20);
+    recoveredWhen = c.perAgent > 1 ? 'first metric of the load source after the kill (standby or restarted monitor)' : 'first metric sampled by the new monitor';
   } else if (agent === 'planner') {
-    await waitFor(async () => (await leaseHolder(c)).startsWith(`planner-${next.pid}`), 'the restarted planner to lead', 30_000, 20);
-    recoveredWhen = 'new planner holds the lease';
+    const others = c.live('planner').map((p) => `planner-${p.pid}:`);
+    await waitFor(async () => {
+      const holder = await leaseHolder(c);
+      return others.some((o) => holder.startsWith(o));
+    }, 'another planner (the standby or the restarted one) to lead', 30_000, 20);
+    recoveredWhen = c.perAgent > 1 ? 'another planner holds the lease' : 'new planner holds the lease';
   } else {
     const revisions = c.keys.stream('revisions');
     await waitFor(async () => {
@@ -129,7 +150,7 @@ export async function leaderFailover(c: Cluster, steadyMs: number): Promise<Scen
 }
 
 /** Errors per second of the agents over a window: the highest one-second count. */
-function maxErrorsPerSecond(c: Cluster, from: number, to: number): { errors: number; maxPerSecond: number } {
+export function maxErrorsPerSecond(c: Cluster, from: number, to: number): { errors: number; maxPerSecond: number } {
   const times = [...c.pastErrors, ...c.procs.flatMap((p) => p.errors)].filter((t) => t >= from && t <= to);
   const buckets = new Map<number, number>();
   for (const t of times) buckets.set(Math.floor(t / 1000), (buckets.get(Math.floor(t / 1000)) ?? 0) + 1);

@@ -8,5 +8,5 @@ export { sampleMessages } from './fixtures.js';
 export { KubeApiServer, type KubeApiOptions, type KubeApiRequest, type KubeFault, type KubeRule, type Workload, type WorkloadKind } from './kube-api.js';
 export { makeTestCerts, type TestCerts } from './certs.js';
 export { loopConfigInput, type LoopConfigOptions } from './loop-config.js';
-export { hashTagOf, startRedisCluster, type RedisClusterHandle, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
+export { startRedisCluster, type RedisClusterHandle, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
 export { migrateSlot } from './cluster-migrate.js';

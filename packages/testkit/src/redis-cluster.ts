@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, startRedisServer, which, type RedisServer } from '@awo/shared';
+import { freePort, keySlot, startRedisServer, which, type RedisServer } from '@awo/shared';
 import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
@@ -36,7 +36,7 @@ export interface RedisClusterHandle {
   /** Seed addresses, `127.0.0.1:<port>`, for `redis.cluster` or ioredis' `Cluster`. */
   seeds: string[];
   nodes: RedisClusterNode[];
-  /** The node that serves the key's slot now (CLUSTER KEYSLOT + CLUSTER SLOTS, asked of a live node). */
+  /** The node that serves the key's slot now (its slot by `keySlot`, the slot's master by CLUSTER SLOTS of a live node). */
   masterOf(key: string): Promise<RedisClusterNode>;
   /** SIGKILLs the master serving the key's slot; resolves once it is dead, with the kill time (epoch ms). */
   killMaster(key: string): Promise<{ node: RedisClusterNode; killedAt: number }>;
@@ -49,7 +49,7 @@ export interface RedisClusterHandle {
 }
 
 /** The part of a key that Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
-export function hashTagOf(key: string): string {
+function hashTagOf(key: string): string {
   const open = key.indexOf('{');
   if (open < 0) return key;
   const close = key.indexOf('}', open + 1);
@@ -154,13 +154,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     return range ? Number(range[2][1]) : undefined;
   };
 
-  const slotOf = async (key: string): Promise<number> => {
-    for (const node of live()) {
-      const slot = await askOr(node.port, (r) => r.call('CLUSTER', 'KEYSLOT', key) as Promise<number>, -1);
-      if (slot >= 0) return slot;
-    }
-    throw new Error('no live node of the cluster answers');
-  };
 
   const refresh = async () => {
     await Promise.all(
@@ -173,7 +166,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 
   const masterOf = async (key: string): Promise<RedisClusterNode> => {
-    const slot = await slotOf(key);
+    const slot = keySlot(key);
     for (const node of live()) {
       const port = await masterPortIn(node.port, slot);
       if (port !== undefined && byPort(port).alive) return byPort(port);
@@ -192,9 +185,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 
   const waitFailover = async (key: string, timeoutMs = 30_000) => {
-    const slot = await slotOf(key);
+    const slot = keySlot(key);
     const probe = `{${hashTagOf(key)}}:awo-cluster-probe`;
-    if ((await slotOf(probe)) !== slot) throw new Error(`cannot make a probe key in the slot of ${key}`);
+    if (keySlot(probe) !== slot) throw new Error(`cannot make a probe key in the slot of ${key}`);
     let served: RedisClusterNode | undefined;
     await waitFor(
       async () => {

@@ -75,7 +75,10 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
       const count = Math.min(this.#settings.readCount, this.#settings.maxInFlight - this.stats.inFlight);
       let reply: [string, Entry[]][] | null;
       try {
-        reply = (await this.deps.reader.xreadgroup('GROUP', this.options.group, this.options.consumer, 'COUNT', count, 'BLOCK', this.#settings.block, 'STREAMS', this.#key, '>')) as [string, Entry[]][] | null;
+        // Raced with the close: on a Cluster client a read queued during a failover is not
+        // rejected by disconnect(), and the loop must not wait for it (what it was handed stays
+        // pending, for a live consumer to claim).
+        reply = (await untilAborted(this.deps.reader.xreadgroup('GROUP', this.options.group, this.options.consumer, 'COUNT', count, 'BLOCK', this.#settings.block, 'STREAMS', this.#key, '>'), signal)) as [string, Entry[]][] | null;
         failures = 0;
       } catch (err) {
         if (signal.aborted) break;
@@ -323,6 +326,25 @@ export class StreamConsumer<S extends StreamName> implements Consumer {
     }
     this.deps.onClosed?.();
   }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (the promise is left to settle on its own). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_NAMES, buildAgents, startAgents, stopAgents } from '../packages/cli/src/agents.js';
-import { createRedis, deletePrefix, isCluster, Lease, parseConfig, partitionOf, PlanStore, primaries, QUEUES, RedisBus, Runtime, type MessageOf, type RedisClient } from '@awo/shared';
+import { createRedis, deletePrefix, isCluster, Lease, parseConfig, partitionOf, PlanStore, primaries, QUEUES, RedisBus, Runtime, waitForReplicas, type MessageOf, type RedisClient } from '@awo/shared';
 import { ExecutorAgent } from '@awo/executor';
 import { Arrivals, sleepProcessor } from '@awo/sim';
 import { AdaptiveWorker } from '@awo/worker';
@@ -49,6 +49,8 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
     for (const key of keys) await redis.set(key, '1');
     await redis.set(`{${p}}:plan`, '1');
     await redis.set(`${p}:route:x`, '1');
+    // The replica of the plan's master has every write so far (WAIT, sent to that master).
+    expect(await waitForReplicas(redis, `{${p}}:plan`)).toBe(1);
     await deletePrefix(redis, p);
     for (const key of [...keys, `{${p}}:plan`, `${p}:route:x`]) expect(await redis.exists(key)).toBe(0);
   }, 30_000);
@@ -153,7 +155,10 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
     const queue = new Queue('work', { connection: runtime.connect('load'), prefix: runtime.keys.queuePrefix('work') });
     try {
       await Promise.all([...members.map((m) => m.start()), executor.start()]);
-      await commitConcurrency(new PlanStore(runtime.redis, runtime.keys, config), 6);
+      const store = new PlanStore(runtime.redis, runtime.keys, config);
+      await commitConcurrency(store, 6);
+      // The commit was answered once the plan's replica had it (WAIT).
+      expect(store.unreplicated).toBe(0);
       await waitShares(runtime.redis, p, { a: 3, b: 3 }, 'the members at 3 and 3', 20_000);
       await waitFor(async () => JSON.parse((await runtime.redis.hget(runtime.keys.applied, 'work\u0000concurrency')) ?? '{}').value === 6, 'the executor recorded the value the members run', 20_000);
       await queue.addBulk(Array.from({ length: 40 }, (_, i) => ({ name: 'job', data: {}, opts: { jobId: `j${i}` } })));

@@ -88,6 +88,7 @@ export class PlannerAgent extends Agent {
       awo_planner_leader: gauge('1 while this planner holds the leadership lease, else 0', () => (this.#leader ? 1 : 0)),
       awo_planner_revisions_total: counter('Plan revisions this planner committed', () => this.#counts.revisions),
       awo_planner_conflicts_total: counter('Commits refused because the plan version changed under them', () => this.#counts.conflicts),
+      awo_planner_unreplicated_commits_total: counter('Commits on a Redis Cluster that no replica acknowledged within 1 s (WAIT): a failover could lose them', () => this.#store.unreplicated),
       awo_planner_evaluations_total: counter('Goal evaluations run', () => this.#counts.evaluations),
       awo_planner_results_total: counter('Action results read back', () => this.#counts.results),
       awo_planner_failed_results_total: counter('Action results that reported a failure', () => this.#counts.failedResults),

@@ -117,6 +117,23 @@ export async function primaries(client: RedisClient): Promise<Redis[]> {
 }
 
 /**
+ * On a Redis Cluster, waits (up to `timeoutMs`) until the replicas of the master that serves
+ * `key` have every write it took so far, and says how many did (-1 on one server, where nothing
+ * is waited for). Replication is asynchronous: a master killed after answering a write may take
+ * it along, and its promoted replica would not know it. Keyless commands go to a random node, so
+ * WAIT and INFO ride in a pipeline behind a command on `key`, which sends them to its master.
+ */
+export async function waitForReplicas(client: RedisClient, key: string, timeoutMs = 1000): Promise<number> {
+  if (!isCluster(client)) return -1;
+  const [, info] = (await client.pipeline().exists(key).info('replication').exec()) ?? [];
+  const replicas = Number(/^connected_slaves:(\d+)/m.exec(String(info?.[1] ?? ''))?.[1] ?? 0);
+  if (replicas === 0) return 0;
+  const [, waited] = (await client.pipeline().exists(key).call('WAIT', replicas, timeoutMs).exec()) ?? [];
+  if (waited?.[0]) throw waited[0];
+  return Number(waited?.[1] ?? 0);
+}
+
+/**
  * Connects once, without retries, and PINGs: a wrong password, a missing ACL permission or a
  * TLS mistake is then told at start-up in words (`AWO_REDIS_AUTH`, `AWO_REDIS_UNAVAILABLE`),
  * not as endless reconnects. The password is never part of the message.

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis.js';
+import { isCluster, waitForReplicas, type RedisClient } from '../redis.js';
 import { encode } from '../bus/codec.js';
 import { decode } from '../bus/codec.js';
 import type { BusConfig } from '../config/schema.js';
@@ -34,6 +34,9 @@ const LEGACY_SCAN = 10_000;
  * (epoch, version), fenced by the planner's lease.
  */
 export class PlanStore {
+  /** Commits on a Redis Cluster that no replica had acknowledged within the bound (a failover then could lose them). */
+  unreplicated = 0;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -89,7 +92,13 @@ export class PlanStore {
       epochOf(valid.plan),
       ...fields,
     ])) as [number, string, string?];
-    if (status === 1) return detail;
+    if (status === 1) {
+      // On a cluster, the commit is answered once the plan's replicas have it (bounded): a
+      // failover must not take back a version the executors may already act on.
+      const acked = await waitForReplicas(this.redis, this.keys.plan).catch(() => 0);
+      if (acked === 0 && isCluster(this.redis)) this.unreplicated++;
+      return detail;
+    }
     if (status === 0) {
       const epoch = stored ?? '';
       const where = epoch === epochOf(valid.plan) ? '' : ` of epoch ${epoch || '(none)'}, not ${epochOf(valid.plan) || '(none)'}`;

@@ -9,67 +9,10 @@ import { AnalyzerAgent } from '@awo/analyzer';
 import { ExecutorAgent } from '@awo/executor';
 import { MonitorAgent } from '@awo/monitor';
 import { PlannerAgent } from '@awo/planner';
-import { aclRules, createLogger, fillPath, keys, NAMES, parseConfig, PlanStore, Runtime, type AclAgent, type Agent, type Config, type PlanRevision, verifyRevision } from '@awo/shared';
+import { aclRules, createLogger, fillPath, keys, NAMES, PlanStore, Runtime, type Agent, type Config, type PlanRevision, verifyRevision } from '@awo/shared';
+import { AGENTS, aclLog, config, KEY, type Name } from './acl-helpers.js';
 import { freePort, startRedisServer, type RedisServer } from '@awo/testkit';
 import { testPrefix, waitFor } from './helpers.js';
-
-const KEY = 'acl-test-signing-key-0123456789';
-const AGENTS = ['monitor', 'analyzer', 'planner', 'executor', 'reader'] as const satisfies readonly AclAgent[];
-type Name = (typeof AGENTS)[number];
-
-/** One config for every agent; only the Redis user differs. */
-function config(prefix: string, url: string): Config {
-  return parseConfig(
-    {
-      prefix,
-      redis: { url },
-      bus: { block: 100, ackInterval: 5 },
-      signing: { required: true },
-      workflow: {
-        schema: { fields: { id: { type: 'string', required: true } }, key: 'id' },
-        steps: {
-          work: { params: { concurrency: 1 }, apply: { concurrency: 'flag' } },
-          // Records through a fan-out and a join into a sink: the workflow runner's queues, taps, once-marks, joins and counters.
-          ingest: { handler: 'pass' },
-          left: { handler: 'pass', after: ['ingest'] },
-          right: { handler: 'pass', after: ['ingest'] },
-          store: { handler: 'sink', after: ['left', 'right'] },
-        },
-      },
-      monitor: {
-        interval: '200ms',
-        sources: [
-          { kind: 'redis-stream', name: 'raw', stream: `${prefix}:raw` },
-          { kind: 'bullmq', name: 'actions', queue: 'actions', queuePrefix: keys(prefix).queuePrefix('actions') },
-          { kind: 'records', name: 'in', step: 'ingest' },
-        ],
-      },
-      analyzer: { forecast: [{ series: 'redis-stream.raw.length', horizon: '1s', step: '200ms' }] },
-      planner: {
-        lease: '2s',
-        evaluateInterval: '200ms',
-        goals: [
-          {
-            kind: 'autoscale', name: 'raw', step: 'work', metric: 'redis-stream.raw.wait', target: 1000,
-            arrivalSeries: 'redis-stream.raw.length', completionSeries: 'redis-stream.raw.done', activeSeries: 'redis-stream.raw.active', backlogSeries: 'redis-stream.raw.backlog',
-            min: 1, max: 20, initialThroughput: 10, cooldown: 0, maxStep: 20,
-          },
-        ],
-      },
-      executor: { actions: { flag: { kind: 'redis-set', key: 'flags.{{step}}.{{param}}' } } },
-    },
-    { AWO_SIGNING_KEY: KEY },
-  );
-}
-
-/** Redis's ACL LOG: who was refused what (user, reason, the command or key). */
-async function aclLog(admin: Redis): Promise<string[]> {
-  const entries = (await admin.call('ACL', 'LOG', '1000')) as string[][];
-  return entries.map((e) => {
-    const o = Object.fromEntries(Array.from({ length: e.length / 2 }, (_, i) => [e[2 * i], e[2 * i + 1]]));
-    return `${o.username} ${o.reason} ${o.context} ${o.object}`;
-  });
-}
 
 /**
  * Each agent under its own least-privilege ACL user (`aclRules`), on a private redis-server with

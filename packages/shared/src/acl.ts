@@ -37,8 +37,13 @@ export interface Grant {
   why: string;
 }
 
-/** Every connection: authenticate, name itself (ioredis and BullMQ do), ping; INFO for ioredis's ready check and BullMQ's version check. */
-export const CONNECTION_COMMANDS = ['auth', 'hello', 'ping', 'quit', 'client|setname', 'client|getname', 'info'] as const;
+/**
+ * Every connection: authenticate, name itself (ioredis and BullMQ do), ping; INFO for ioredis's
+ * ready check and BullMQ's version check; on Redis Cluster, CLUSTER SLOTS and CLUSTER INFO, with
+ * which ioredis's Cluster client reads the slot map and checks the cluster is up (topology only),
+ * and READONLY, which it sends on its connections to replicas.
+ */
+export const CONNECTION_COMMANDS = ['auth', 'hello', 'ping', 'quit', 'client|setname', 'client|getname', 'info', 'cluster|slots', 'cluster|info', 'readonly'] as const;
 const APPEND = ['xadd'] as const;
 const CONSUME = ['xgroup|create', 'xreadgroup', 'xack', 'xautoclaim', 'xpending'] as const;
 const SCRIPTS = ['evalsha', 'eval'] as const;
@@ -96,8 +101,8 @@ export const GRANTS: Record<AclAgent, readonly Grant[]> = {
     { access: 'consume', names: ['metricsStream', 'metricsPartition', 'insightsStream', 'resultsStream'], commands: CONSUME, why: 'groups `planner` (every metrics partition) and `planner-results`' },
     {
       access: 'own', names: ['plan', 'planRevisionIndex', 'revisionsStream', 'lease'],
-      commands: [...SCRIPTS, 'get', 'del', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ],
-      why: 'the plan-commit script writes the plan, the revisions stream and its index at once, fenced by the lease (one selector: a script\'s keys must share one)',
+      commands: [...SCRIPTS, 'get', 'del', 'hget', 'hmget', 'hset', 'hdel', 'xadd', ...STREAM_READ, 'exists', 'wait'],
+      why: 'the plan-commit script writes the plan, the revisions stream and its index at once, fenced by the lease (one selector: a script\'s keys must share one); on Redis Cluster a commit then waits for the plan master\'s replicas (EXISTS on the plan routes WAIT there)',
     },
     { access: 'own', names: ['lease', 'leaseEpoch'], commands: [...SCRIPTS, 'get', 'set', 'pexpire', 'time', 'del'], why: 'the leadership lease and its epoch (lease-acquire, renew, release scripts)' },
     {

@@ -68,5 +68,12 @@ describe.skipIf(!HAS_REDIS)('startRedisCluster', () => {
     for (const k of other) await client.set(k, 'again');
     expect(await client.get(other[0]!)).toBe('again');
     expect((await cluster.masterOf(key)).port).toBe(promoted.port);
-  }, 60_000);
+
+    // Started again, the killed master rejoins as a replica of the node that took its slots.
+    await cluster.restart(node, 30_000);
+    expect(node.alive).toBe(true);
+    expect(node.role).toBe('replica');
+    expect((await cluster.masterOf(key)).port).toBe(promoted.port);
+    expect(await client.get(key)).toBe('after');
+  }, 90_000);
 });

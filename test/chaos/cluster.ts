@@ -59,6 +59,10 @@ export async function masterFailover(c: Cluster, steadyMs: number): Promise<Scen
   ]);
   const masterFailoverS = round(Math.max(actionAt, sampledAt, drainedAt) - killedAt);
   const errors = maxErrorsPerSecond(c, killedAt, Date.now());
+  // The killed node started again rejoins as a replica of the promoted one: the shard is
+  // redundant again (the load goes on meanwhile).
+  const restartedAt = Date.now();
+  const { rejoinedAt } = await nodes.restart(killed, 60_000);
   await new Promise((r) => setTimeout(r, steadyMs));
   return {
     name,
@@ -71,6 +75,8 @@ export async function masterFailover(c: Cluster, steadyMs: number): Promise<Scen
     firstActionS: round(actionAt - killedAt),
     sampledS: round(sampledAt - killedAt),
     drainedS: round(drainedAt - killedAt),
+    /** From starting the killed node again until it is a replica of the promoted one, its link up. */
+    rejoinS: round(rejoinedAt - restartedAt),
     killedMaster: killed.address,
     /** Metrics partitions whose master was the one killed (besides the control slot). */
     partitionsOnKilledMaster: partitionsOnKilled,

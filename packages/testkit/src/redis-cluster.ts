@@ -42,6 +42,8 @@ export interface RedisClusterHandle {
   killMaster(key: string): Promise<{ node: RedisClusterNode; killedAt: number }>;
   /** Waits (bounded) until another node is master of the key's slot and takes a write for it; resolves with that node and when it did (epoch ms). */
   waitFailover(key: string, timeoutMs?: number): Promise<{ node: RedisClusterNode; servedAt: number }>;
+  /** Starts a killed node again (same port, bus port and nodes.conf); resolves once it has rejoined as a replica with its link up (bounded), with when (epoch ms). */
+  restart(node: RedisClusterNode, timeoutMs?: number): Promise<{ rejoinedAt: number }>;
   /** Asks the live nodes for their roles. */
   refresh(): Promise<void>;
   /** Kills every node and removes the data directory (also done on process exit). Idempotent. */
@@ -105,6 +107,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const dir = mkdtempSync(join(tmpdir(), 'awo-cluster-'));
   const servers: RedisServer[] = [];
+  /** Each node's cluster bus port, to start it again where its peers know it. */
+  const busPorts = new Map<number, number>();
   const nodes: RedisClusterNode[] = [];
   const onExit = () => {
     for (const server of servers) server.process.kill('SIGKILL');
@@ -123,7 +127,11 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
 
   try {
-    for (let i = 0; i < count; i++) servers.push(await startNode(dir, options));
+    for (let i = 0; i < count; i++) {
+      const started = await startNode(dir, options);
+      servers.push(started.server);
+      busPorts.set(started.server.port, started.bus);
+    }
     for (const s of servers) nodes.push({ port: s.port, pid: s.process.pid ?? -1, role: 'master', alive: true, address: `127.0.0.1:${s.port}` });
     await run(cli, ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: readyTimeoutMs });
     await waitFor(
@@ -208,19 +216,38 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     return { node: served!, servedAt };
   };
 
+  const restart = async (node: RedisClusterNode, timeoutMs = 60_000) => {
+    if (node.alive) throw new Error(`node ${node.address} is running`);
+    const i = servers.findIndex((s) => s.port === node.port);
+    const server = await nodeServer(dir, options, node.port, busPorts.get(node.port) ?? 0);
+    servers[i] = server;
+    node.pid = server.process.pid ?? -1;
+    node.alive = true;
+    // A master that was failed over comes back as a replica of the node that took its slots.
+    await waitFor(async () => (await nodeState(node.port)) === 'replica', `${node.address} to rejoin as a replica`, timeoutMs, 50);
+    const rejoinedAt = Date.now();
+    await refresh();
+    return { rejoinedAt };
+  };
+
   await refresh();
-  return { seeds: nodes.map((n) => n.address), nodes, masterOf, killMaster, waitFailover, refresh, stop };
+  return { seeds: nodes.map((n) => n.address), nodes, masterOf, killMaster, waitFailover, restart, refresh, stop };
 }
 
-async function startNode(dir: string, options: RedisClusterOptions): Promise<RedisServer> {
+/** One node's redis-server on `port` with its cluster bus on `bus`, its cluster state in `<dir>/nodes-<port>.conf`. */
+function nodeServer(dir: string, options: RedisClusterOptions, port: number, bus: number): Promise<RedisServer> {
+  return startRedisServer({
+    port,
+    dir,
+    args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-port', String(bus), '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000), ...(options.args ?? [])],
+  });
+}
+
+async function startNode(dir: string, options: RedisClusterOptions): Promise<{ server: RedisServer; bus: number }> {
   for (let attempt = 1; ; attempt++) {
     const [port, bus] = await portPair();
     try {
-      return await startRedisServer({
-        port,
-        dir,
-        args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-port', String(bus), '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000), ...(options.args ?? [])],
-      });
+      return { server: await nodeServer(dir, options, port, bus), bus };
     } catch (err) {
       // Another process can take a free port between the probe and the bind: try other ports.
       if (attempt >= 3) throw err;

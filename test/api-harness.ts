@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { ApiServer } from '@awo/api';
 import { ExecutorAgent } from '@awo/executor';
-import { applyChanges, createLogger, parseConfig, PlanStore, Runtime, type Change, type ConfigInput, type Plan } from '@awo/shared';
-import { cleanupPrefix, REDIS_URL, testPrefix } from './helpers.js';
+import { applyChanges, createLogger, deletePrefix, parseConfig, PlanStore, Runtime, type Change, type ConfigInput, type Plan } from '@awo/shared';
+import { REDIS_URL, testPrefix } from './helpers.js';
 
 /** An answer's JSON: its shape is what the assertions check. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read freely and checked by the assertions
@@ -44,12 +44,13 @@ export function apiConfig(prefix: string, api: Record<string, unknown> = {}): Co
 
 /**
  * A real executor (it runs the workflow and the actions) and the API on a fresh prefix of the
- * test Redis; every log line of the API kept in `lines` (to check what it never logs).
+ * test Redis (or of `redis`, e.g. `{ cluster: seeds }`); every log line of the API kept in
+ * `lines` (to check what it never logs).
  */
-export async function startApi(api: Record<string, unknown> = {}) {
+export async function startApi(api: Record<string, unknown> = {}, redis?: Record<string, unknown>) {
   const prefix = testPrefix();
   const env = { AWO_API_TOKEN: TOKENS.operator, T_VIEWER: TOKENS.viewer, T_BURST: TOKENS.burst };
-  const config = parseConfig(apiConfig(prefix, api), env);
+  const config = parseConfig({ ...apiConfig(prefix, api), ...(redis ? { redis } : {}) }, env);
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -58,7 +59,7 @@ export async function startApi(api: Record<string, unknown> = {}) {
     },
   });
   const log = createLogger({ level: 'debug', destination });
-  const runtime = new Runtime({ config, redisUrl: REDIS_URL, log, env: {} });
+  const runtime = new Runtime({ config, redisUrl: redis ? '' : REDIS_URL, log, env: {} });
   const executor = new ExecutorAgent(runtime.deps('executor'));
   const server = new ApiServer({ config, redis: runtime.redis, connect: (n, o) => runtime.connect(`api:${n}`, o), keys: runtime.keys, log: log.child({ agent: 'api' }), metrics: runtime.metrics.agent('api') });
   await executor.start();
@@ -102,8 +103,8 @@ export async function startApi(api: Record<string, unknown> = {}) {
     async [Symbol.asyncDispose]() {
       await server.close();
       await executor.close();
+      await deletePrefix(runtime.redis, prefix).catch(() => undefined);
       await runtime.close();
-      await cleanupPrefix(prefix);
     },
   };
 }

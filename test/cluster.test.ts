@@ -8,6 +8,7 @@ import { AdaptiveWorker } from '@awo/worker';
 import { loopConfigInput, migrateSlot, startRedisCluster, which, type RedisClusterHandle } from '@awo/testkit';
 import { busConfig, quietLogger, testPrefix, waitFor } from './helpers.js';
 import { commitConcurrency, KEY, waitShares } from './workers-helpers.js';
+import { startApi, type Json } from './api-harness.js';
 
 const HAS_REDIS = Boolean(which('redis-server') && which('redis-cli'));
 if (!HAS_REDIS) console.warn('cluster.test: skipped, redis-server or redis-cli is not on PATH');
@@ -170,6 +171,24 @@ describe.skipIf(!HAS_REDIS)('on Redis Cluster', () => {
       await executor.close();
       await runtime.close();
     }
+  }, 60_000);
+
+  it('the API on the cluster: records in, their runs, an action of a revision, a dead letter replayed once', async () => {
+    await using api = await startApi({}, { cluster: cluster.seeds });
+    const posted = await api.call('POST', '/api/v1/workflows/orders/records', 'operator', { records: [{ id: 'o1', amount: 1 }, { id: 'o2', amount: 2 }] });
+    expect(posted.json).toMatchObject({ accepted: 2, duplicates: 0 });
+    await waitFor(async () => (await api.call('GET', '/api/v1/runs?limit=10', 'viewer')).json.items.filter((r: Json) => r.status === 'completed').length === 2, 'two completed runs', 20_000);
+    expect((await api.call('GET', '/api/v1/runs/o2', 'viewer')).json).toMatchObject({ id: 'o2', status: 'completed', route: ['ingest', 'validate', 'store'] });
+    await api.commit([{ op: 'set', step: 'knob', param: 'level', from: 1, to: 5 }]);
+    await waitFor(async () => (await api.runtime.redis.get(`${api.prefix}:level:knob`)) === '5', 'the action of the revision applied', 20_000);
+    const revisions = api.runtime.keys.stream('revisions');
+    await api.runtime.redis.xadd(revisions, '*', 'data', JSON.stringify({ v: 1, version: 'one' }));
+    let items: Json[] = [];
+    await waitFor(async () => (items = (await api.call('GET', '/api/v1/dead-letters', 'viewer')).json.items).length === 1, 'the executor to dead-letter the entry', 20_000);
+    const replay = await api.call('POST', `/api/v1/dead-letters/${items[0].entryId}/replay`, 'operator');
+    expect(replay.status).toBe(200);
+    expect((await api.call('POST', `/api/v1/dead-letters/${items[0].entryId}/replay`, 'operator')).status).toBe(409);
+    await waitFor(async () => (await api.call('GET', '/api/v1/dead-letters', 'viewer')).json.items.some((i: Json) => i.replayedAs === replay.json.replayedAs), 'the replay mark read back', 20_000);
   }, 60_000);
 
   it('the four agents close the loop: load on the queue leads to a signed revision and a scale action, on partitioned metrics', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, keySlot, startRedisServer, which, type RedisServer } from '@awo/shared';
+import { freePort, inSlotOf, keySlot, startRedisServer, which, type RedisServer } from '@awo/shared';
 import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
@@ -48,14 +48,6 @@ export interface RedisClusterHandle {
   refresh(): Promise<void>;
   /** Kills every node and removes the data directory (also done on process exit). Idempotent. */
   stop(): Promise<void>;
-}
-
-/** The part of a key that Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
-function hashTagOf(key: string): string {
-  const open = key.indexOf('{');
-  if (open < 0) return key;
-  const close = key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 /** A free port whose partner (for the cluster bus) is free too. */
@@ -194,7 +186,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
   const waitFailover = async (key: string, timeoutMs = 30_000) => {
     const slot = keySlot(key);
-    const probe = `{${hashTagOf(key)}}:awo-cluster-probe`;
+    const probe = inSlotOf(key, 'awo-cluster-probe');
     if (keySlot(probe) !== slot) throw new Error(`cannot make a probe key in the slot of ${key}`);
     let served: RedisClusterNode | undefined;
     await waitFor(
